@@ -1,0 +1,401 @@
+// Package onnx imports ONNX models into dlc's IR and exports IR back to
+// ONNX. Import is staged: decode the protobuf, check opsets, sort and
+// convert each node through its op's converter (which rewrites older opset
+// forms into the canonical newest form), inline model-local functions, and
+// verify the result. ONNX types never leave this package.
+package onnx
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/dlc-go/dlc/frontend/onnx/onnxpb"
+	"github.com/dlc-go/dlc/ir"
+	"google.golang.org/protobuf/proto"
+)
+
+// MaxOpset is the newest default-domain opset dlc imports; MinOpset the
+// oldest.
+const (
+	MinOpset = 1
+	MaxOpset = 22
+)
+
+// supportedDomains maps each operator domain dlc knows to the newest
+// version it imports.
+var supportedDomains = map[string]int64{
+	"":                MaxOpset,
+	ir.TrainingDomain: 1,
+}
+
+// Load reads and imports an ONNX model file. External data is resolved
+// relative to the file's folder. Errors name the file.
+func Load(path string) (*ir.Model, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := Decode(b, filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// Decode imports a serialized ModelProto; dir is the folder for external
+// data ("" refuses it).
+func Decode(b []byte, dir string) (*ir.Model, error) {
+	mp := &onnxpb.ModelProto{}
+	if err := proto.Unmarshal(b, mp); err != nil {
+		return nil, fmt.Errorf("not a valid ONNX model: %w", err)
+	}
+	if mp.Graph == nil {
+		return nil, errors.New("not a valid ONNX model: no graph")
+	}
+	return FromProto(mp, dir)
+}
+
+// FromProto imports a decoded ModelProto.
+func FromProto(mp *onnxpb.ModelProto, dir string) (m *ir.Model, err error) {
+	im := &importer{dir: dir, funcs: map[string]*onnxpb.FunctionProto{}, used: map[string]bool{}}
+	opsets, err := im.readOpsets(mp.OpsetImport, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range mp.Functions {
+		im.funcs[funcKey(f.GetDomain(), f.GetName())] = f
+	}
+	m = &ir.Model{
+		IRVersion: mp.GetIrVersion(), Opsets: opsets,
+		ProducerName: mp.GetProducerName(), ProducerVersion: mp.GetProducerVersion(),
+		Domain: mp.GetDomain(), ModelVersion: mp.GetModelVersion(), Doc: mp.GetDocString(),
+		Metadata: map[string]string{},
+	}
+	for _, kv := range mp.MetadataProps {
+		m.Metadata[kv.GetKey()] = kv.GetValue()
+	}
+	g := ir.NewGraph(mp.Graph.GetName())
+	im.markNames(mp.Graph)
+	if err := im.importGraph(mp.Graph, g, &scope{names: map[string]*ir.Value{}}, opsets); err != nil {
+		return nil, err
+	}
+	if err := ir.Verify(g); err != nil {
+		return nil, err
+	}
+	m.Graph = g
+	return m, nil
+}
+
+func funcKey(domain, name string) string { return domain + ":" + name }
+
+type importer struct {
+	dir   string
+	funcs map[string]*onnxpb.FunctionProto
+	used  map[string]bool // every value name seen, for fresh names
+	fresh int
+}
+
+// readOpsets checks the opset imports. Unknown domains are accepted here
+// (a model may import a domain it never uses); their nodes fail later.
+func (im *importer) readOpsets(ids []*onnxpb.OperatorSetIdProto, top bool) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, id := range ids {
+		d := normDomain(id.GetDomain())
+		v := id.GetVersion()
+		if newest, ok := supportedDomains[d]; ok && (v < 1 || v > newest) {
+			name := d
+			if name == "" {
+				name = "ai.onnx"
+			}
+			return nil, fmt.Errorf("opset %s version %d is not supported (dlc imports 1 to %d)", name, v, newest)
+		}
+		out[d] = v
+	}
+	if _, ok := out[""]; !ok && top && len(ids) == 0 {
+		// IR version 1 models have no opset_import: they mean opset 1.
+		out[""] = 1
+	}
+	return out, nil
+}
+
+func normDomain(d string) string {
+	if d == "ai.onnx" {
+		return ""
+	}
+	return d
+}
+
+// scope resolves value names, falling back to enclosing graphs' scopes.
+type scope struct {
+	g      *ir.Graph
+	names  map[string]*ir.Value
+	parent *scope
+}
+
+func (s *scope) lookup(name string) *ir.Value {
+	for ; s != nil; s = s.parent {
+		if v, ok := s.names[name]; ok {
+			return v
+		}
+	}
+	return nil
+}
+
+// markNames records every name in a graph so fresh names never collide.
+func (im *importer) markNames(gp *onnxpb.GraphProto) {
+	for _, v := range gp.Input {
+		im.used[v.GetName()] = true
+	}
+	for _, t := range gp.Initializer {
+		im.used[t.GetName()] = true
+	}
+	for _, n := range gp.Node {
+		for _, o := range n.Output {
+			im.used[o] = true
+		}
+		for _, a := range n.Attribute {
+			if a.G != nil {
+				im.markNames(a.G)
+			}
+			for _, sg := range a.Graphs {
+				im.markNames(sg)
+			}
+		}
+	}
+}
+
+// freshName returns a name unused anywhere in the model, based on base.
+func (im *importer) freshName(base string) string {
+	for {
+		im.fresh++
+		name := fmt.Sprintf("%s__%d", base, im.fresh)
+		if !im.used[name] {
+			im.used[name] = true
+			return name
+		}
+	}
+}
+
+// importGraph fills g from gp. sc is g's scope; its parent is the
+// enclosing graph's.
+func (im *importer) importGraph(gp *onnxpb.GraphProto, g *ir.Graph, sc *scope, opsets map[string]int64) error {
+	sc.g = g
+	inits := map[string]*ir.Value{}
+	for _, tp := range gp.Initializer {
+		t, err := TensorFromProto(tp, im.dir)
+		if err != nil {
+			return fmt.Errorf("initializer: %w", err)
+		}
+		if err := im.addInit(g, sc, inits, tp.GetName(), t); err != nil {
+			return err
+		}
+	}
+	for _, sp := range gp.SparseInitializer {
+		t, err := sparseToDense(sp, im.dir)
+		if err != nil {
+			return fmt.Errorf("sparse initializer: %w", err)
+		}
+		if err := im.addInit(g, sc, inits, sp.GetValues().GetName(), t); err != nil {
+			return err
+		}
+	}
+	for _, vi := range gp.Input {
+		t, err := typeFromProto(vi.Type)
+		if err != nil {
+			return fmt.Errorf("graph %q: input %q: %w", gp.GetName(), vi.GetName(), err)
+		}
+		if v, ok := inits[vi.GetName()]; ok {
+			// An initializer listed as input: a default the caller may
+			// override. Keep the declared type if it says more.
+			if t.Kind == ir.TensorKind && t.Shape.Ranked {
+				v.Type = t
+			}
+			g.Inputs = append(g.Inputs, v)
+			continue
+		}
+		if sc.names[vi.GetName()] != nil {
+			return fmt.Errorf("graph %q: input %q is declared twice", gp.GetName(), vi.GetName())
+		}
+		sc.names[vi.GetName()] = g.AddInput(vi.GetName(), t)
+	}
+	declared := map[string]*onnxpb.ValueInfoProto{}
+	for _, vi := range gp.ValueInfo {
+		declared[vi.GetName()] = vi
+	}
+	nodes, err := sortNodes(gp, sc)
+	if err != nil {
+		return err
+	}
+	for _, np := range nodes {
+		if err := im.convertNode(np, sc, opsets, nil); err != nil {
+			return err
+		}
+	}
+	for _, vi := range gp.Output {
+		v := sc.lookup(vi.GetName())
+		if v == nil {
+			return fmt.Errorf("graph %q: output %q is not produced by any node", gp.GetName(), vi.GetName())
+		}
+		declared[vi.GetName()] = vi
+		g.Outputs = append(g.Outputs, v)
+	}
+	// Declared types fill in what inference could not derive.
+	for name, vi := range declared {
+		v := sc.names[name]
+		if v == nil || vi.Type == nil {
+			continue
+		}
+		t, err := typeFromProto(vi.Type)
+		if err != nil {
+			return fmt.Errorf("graph %q: value_info %q: %w", gp.GetName(), name, err)
+		}
+		mergeDeclared(v, t)
+	}
+	return nil
+}
+
+func (im *importer) addInit(g *ir.Graph, sc *scope, inits map[string]*ir.Value, name string, t *ir.Tensor) error {
+	if name == "" {
+		return fmt.Errorf("graph %q: initializer without a name", g.Name)
+	}
+	if _, dup := inits[name]; dup {
+		return fmt.Errorf("graph %q: initializer %q is defined twice", g.Name, name)
+	}
+	v := g.AddInit(name, t)
+	inits[name] = v
+	sc.names[name] = v
+	return nil
+}
+
+// mergeDeclared keeps inferred facts and takes from the declared type what
+// inference left unknown.
+func mergeDeclared(v *ir.Value, t ir.Type) {
+	cur := &v.Type
+	if cur.Kind != t.Kind {
+		if cur.Kind == ir.TensorKind && cur.DType == ir.Undefined {
+			*cur = t
+		}
+		return
+	}
+	if t.Kind != ir.TensorKind {
+		if cur.Elem == nil || (cur.Elem.Kind == ir.TensorKind && cur.Elem.DType == ir.Undefined) {
+			*cur = t
+		}
+		return
+	}
+	if cur.DType == ir.Undefined {
+		cur.DType = t.DType
+	}
+	if !cur.Shape.Ranked {
+		cur.Shape = t.Shape
+	} else if t.Shape.Ranked && len(t.Shape.Dims) == len(cur.Shape.Dims) {
+		for i, d := range cur.Shape.Dims {
+			if !d.Known() && d.Sym == "" {
+				cur.Shape.Dims[i] = t.Shape.Dims[i]
+			}
+		}
+	}
+}
+
+// sortNodes orders nodes so each comes after the producers of the names it
+// reads (inputs, and free names of its subgraphs). ONNX requires that order
+// already; sorting tolerates exporters that break it, and finds cycles.
+func sortNodes(gp *onnxpb.GraphProto, sc *scope) ([]*onnxpb.NodeProto, error) {
+	producer := map[string]int{}
+	for i, n := range gp.Node {
+		for _, o := range n.Output {
+			if o != "" {
+				producer[o] = i
+			}
+		}
+	}
+	deps := make([][]int, len(gp.Node))
+	users := make([][]int, len(gp.Node))
+	indeg := make([]int, len(gp.Node))
+	for i, n := range gp.Node {
+		seen := map[int]bool{}
+		for _, name := range nodeReads(n) {
+			if p, ok := producer[name]; ok && !seen[p] {
+				if p == i {
+					return nil, fmt.Errorf("graph %q: node %q (%s) reads its own output %q: the graph has a cycle", gp.GetName(), n.GetName(), n.GetOpType(), name)
+				}
+				seen[p] = true
+				deps[i] = append(deps[i], p)
+				users[p] = append(users[p], i)
+				indeg[i]++
+			}
+		}
+	}
+	var order []*onnxpb.NodeProto
+	var ready []int
+	for i := range gp.Node {
+		if indeg[i] == 0 {
+			ready = append(ready, i)
+		}
+	}
+	for len(ready) > 0 {
+		i := ready[0]
+		ready = ready[1:]
+		order = append(order, gp.Node[i])
+		for _, u := range users[i] {
+			indeg[u]--
+			if indeg[u] == 0 {
+				ready = append(ready, u)
+			}
+		}
+	}
+	if len(order) != len(gp.Node) {
+		for i, n := range gp.Node {
+			if indeg[i] > 0 {
+				return nil, fmt.Errorf("graph %q: node %q (%s) is on a cycle", gp.GetName(), n.GetName(), n.GetOpType())
+			}
+		}
+	}
+	return order, nil
+}
+
+// nodeReads lists the names a node reads: its inputs and the names its
+// subgraphs take from outside themselves.
+func nodeReads(n *onnxpb.NodeProto) []string {
+	out := append([]string{}, n.Input...)
+	for _, a := range n.Attribute {
+		if a.G != nil {
+			out = append(out, freeNames(a.G)...)
+		}
+		for _, g := range a.Graphs {
+			out = append(out, freeNames(g)...)
+		}
+	}
+	return out
+}
+
+func freeNames(g *onnxpb.GraphProto) []string {
+	local := map[string]bool{}
+	for _, v := range g.Input {
+		local[v.GetName()] = true
+	}
+	for _, t := range g.Initializer {
+		local[t.GetName()] = true
+	}
+	for _, n := range g.Node {
+		for _, o := range n.Output {
+			local[o] = true
+		}
+	}
+	var out []string
+	for _, n := range g.Node {
+		for _, name := range nodeReads(n) {
+			if name != "" && !local[name] {
+				out = append(out, name)
+			}
+		}
+	}
+	for _, o := range g.Output {
+		if !local[o.GetName()] {
+			out = append(out, o.GetName())
+		}
+	}
+	return out
+}

@@ -1,0 +1,305 @@
+package onnx
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/dlc-go/dlc/frontend/onnx/onnxpb"
+	"github.com/dlc-go/dlc/ir"
+)
+
+// TensorFromProto decodes a TensorProto. dir is the folder that external
+// data paths are relative to; "" refuses external data.
+func TensorFromProto(tp *onnxpb.TensorProto, dir string) (*ir.Tensor, error) {
+	dt := ir.DType(tp.GetDataType())
+	if !dt.Supported() {
+		return nil, fmt.Errorf("tensor %q: unsupported data type %s", tp.GetName(), onnxpb.TensorProto_DataType(dt))
+	}
+	shape := make([]int, len(tp.Dims))
+	for i, d := range tp.Dims {
+		if d < 0 {
+			return nil, fmt.Errorf("tensor %q: negative dimension %d", tp.GetName(), d)
+		}
+		if d > math.MaxInt32*int64(1<<31) {
+			return nil, fmt.Errorf("tensor %q: dimension %d is too large", tp.GetName(), d)
+		}
+		shape[i] = int(d)
+	}
+	if _, err := ir.CheckAlloc(dt, shape); err != nil {
+		return nil, fmt.Errorf("tensor %q: %w", tp.GetName(), err)
+	}
+	t, err := ir.NewTensor(dt, shape)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %q: %w", tp.GetName(), err)
+	}
+	n := t.Len()
+	raw := tp.RawData
+	if tp.GetDataLocation() == onnxpb.TensorProto_EXTERNAL {
+		if raw, err = readExternal(tp, dir); err != nil {
+			return nil, err
+		}
+	}
+	if raw != nil || tp.GetDataLocation() == onnxpb.TensorProto_EXTERNAL {
+		if dt == ir.String {
+			return nil, fmt.Errorf("tensor %q: string tensors cannot use raw_data", tp.GetName())
+		}
+		if len(raw) != n*dt.Size() {
+			return nil, fmt.Errorf("tensor %q: raw data has %d bytes, shape %v of %s needs %d", tp.GetName(), len(raw), shape, dt, n*dt.Size())
+		}
+		decodeRaw(t, raw)
+		return t, nil
+	}
+	if err := decodeTyped(t, tp); err != nil {
+		return nil, fmt.Errorf("tensor %q: %w", tp.GetName(), err)
+	}
+	return t, nil
+}
+
+func decodeRaw(t *ir.Tensor, raw []byte) {
+	le := binary.LittleEndian
+	switch d := t.Data.(type) {
+	case []float32:
+		for i := range d {
+			d[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
+		}
+	case []float64:
+		for i := range d {
+			d[i] = math.Float64frombits(le.Uint64(raw[8*i:]))
+		}
+	case []uint16:
+		for i := range d {
+			d[i] = le.Uint16(raw[2*i:])
+		}
+	case []int8:
+		for i := range d {
+			d[i] = int8(raw[i])
+		}
+	case []uint8:
+		copy(d, raw)
+	case []int16:
+		for i := range d {
+			d[i] = int16(le.Uint16(raw[2*i:]))
+		}
+	case []int32:
+		for i := range d {
+			d[i] = int32(le.Uint32(raw[4*i:]))
+		}
+	case []int64:
+		for i := range d {
+			d[i] = int64(le.Uint64(raw[8*i:]))
+		}
+	case []uint32:
+		for i := range d {
+			d[i] = le.Uint32(raw[4*i:])
+		}
+	case []uint64:
+		for i := range d {
+			d[i] = le.Uint64(raw[8*i:])
+		}
+	case []bool:
+		for i := range d {
+			d[i] = raw[i] != 0
+		}
+	}
+}
+
+func decodeTyped(t *ir.Tensor, tp *onnxpb.TensorProto) error {
+	n := t.Len()
+	check := func(got int, field string) error {
+		if got != n {
+			return fmt.Errorf("%s has %d values, shape %v needs %d", field, got, t.Shape, n)
+		}
+		return nil
+	}
+	switch d := t.Data.(type) {
+	case []float32:
+		if err := check(len(tp.FloatData), "float_data"); err != nil {
+			return err
+		}
+		copy(d, tp.FloatData)
+	case []float64:
+		if err := check(len(tp.DoubleData), "double_data"); err != nil {
+			return err
+		}
+		copy(d, tp.DoubleData)
+	case []int64:
+		if err := check(len(tp.Int64Data), "int64_data"); err != nil {
+			return err
+		}
+		copy(d, tp.Int64Data)
+	case []uint32:
+		if err := check(len(tp.Uint64Data), "uint64_data"); err != nil {
+			return err
+		}
+		for i, v := range tp.Uint64Data {
+			d[i] = uint32(v)
+		}
+	case []uint64:
+		if err := check(len(tp.Uint64Data), "uint64_data"); err != nil {
+			return err
+		}
+		copy(d, tp.Uint64Data)
+	case []string:
+		if err := check(len(tp.StringData), "string_data"); err != nil {
+			return err
+		}
+		for i, s := range tp.StringData {
+			d[i] = string(s)
+		}
+	default: // int32_data carries every type of 32 bits or fewer
+		if err := check(len(tp.Int32Data), "int32_data"); err != nil {
+			return err
+		}
+		for i, v := range tp.Int32Data {
+			t.SetInt64At(i, int64(v))
+		}
+		if bits, ok := t.Data.([]uint16); ok { // float16/bfloat16: int32 holds the bits
+			for i, v := range tp.Int32Data {
+				bits[i] = uint16(v)
+			}
+		}
+	}
+	return nil
+}
+
+// readExternal reads the bytes of a tensor stored outside the model file.
+// The location must stay inside dir: ".." or absolute paths are refused.
+func readExternal(tp *onnxpb.TensorProto, dir string) ([]byte, error) {
+	var loc string
+	offset, length := int64(0), int64(-1)
+	for _, kv := range tp.ExternalData {
+		var err error
+		switch kv.GetKey() {
+		case "location":
+			loc = kv.GetValue()
+		case "offset":
+			offset, err = strconv.ParseInt(kv.GetValue(), 10, 64)
+		case "length":
+			length, err = strconv.ParseInt(kv.GetValue(), 10, 64)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("tensor %q: external_data %s: %w", tp.GetName(), kv.GetKey(), err)
+		}
+	}
+	if loc == "" {
+		return nil, fmt.Errorf("tensor %q: external data without a location", tp.GetName())
+	}
+	if dir == "" {
+		return nil, fmt.Errorf("tensor %q: external data %q but the model has no folder", tp.GetName(), loc)
+	}
+	clean := filepath.Clean(filepath.FromSlash(loc))
+	if filepath.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
+		return nil, fmt.Errorf("tensor %q: external data path %q is outside the model folder", tp.GetName(), loc)
+	}
+	path := filepath.Join(dir, clean)
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		base, _ := filepath.EvalSymlinks(dir)
+		if rel, err := filepath.Rel(base, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return nil, fmt.Errorf("tensor %q: external data path %q resolves outside the model folder", tp.GetName(), loc)
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %q: external data: %w", tp.GetName(), err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("tensor %q: external data: %w", tp.GetName(), err)
+	}
+	if length < 0 {
+		length = st.Size() - offset
+	}
+	if offset < 0 || length < 0 || offset+length > st.Size() {
+		return nil, fmt.Errorf("tensor %q: external data %q: offset %d length %d outside its %d bytes", tp.GetName(), loc, offset, length, st.Size())
+	}
+	if length > ir.TensorLimit() {
+		return nil, fmt.Errorf("tensor %q: external data of %d bytes exceeds the tensor limit", tp.GetName(), length)
+	}
+	buf := make([]byte, length)
+	if _, err := f.ReadAt(buf, offset); err != nil {
+		return nil, fmt.Errorf("tensor %q: external data: %w", tp.GetName(), err)
+	}
+	return buf, nil
+}
+
+// TensorToProto encodes a tensor: numbers as raw_data, strings as
+// string_data.
+func TensorToProto(t *ir.Tensor, name string) *onnxpb.TensorProto {
+	tp := &onnxpb.TensorProto{DataType: ptr(int32(t.DType))}
+	if name != "" {
+		tp.Name = &name
+	}
+	tp.Dims = make([]int64, len(t.Shape))
+	for i, d := range t.Shape {
+		tp.Dims[i] = int64(d)
+	}
+	if t.DType == ir.String {
+		for _, s := range t.Data.([]string) {
+			tp.StringData = append(tp.StringData, []byte(s))
+		}
+		return tp
+	}
+	tp.RawData = encodeRaw(t)
+	return tp
+}
+
+func encodeRaw(t *ir.Tensor) []byte {
+	le := binary.LittleEndian
+	n := t.Len()
+	buf := make([]byte, n*t.DType.Size())
+	switch d := t.Data.(type) {
+	case []float32:
+		for i, v := range d[:n] {
+			le.PutUint32(buf[4*i:], math.Float32bits(v))
+		}
+	case []float64:
+		for i, v := range d[:n] {
+			le.PutUint64(buf[8*i:], math.Float64bits(v))
+		}
+	case []uint16:
+		for i, v := range d[:n] {
+			le.PutUint16(buf[2*i:], v)
+		}
+	case []int8:
+		for i, v := range d[:n] {
+			buf[i] = byte(v)
+		}
+	case []uint8:
+		copy(buf, d)
+	case []int16:
+		for i, v := range d[:n] {
+			le.PutUint16(buf[2*i:], uint16(v))
+		}
+	case []int32:
+		for i, v := range d[:n] {
+			le.PutUint32(buf[4*i:], uint32(v))
+		}
+	case []int64:
+		for i, v := range d[:n] {
+			le.PutUint64(buf[8*i:], uint64(v))
+		}
+	case []uint32:
+		for i, v := range d[:n] {
+			le.PutUint32(buf[4*i:], v)
+		}
+	case []uint64:
+		for i, v := range d[:n] {
+			le.PutUint64(buf[8*i:], v)
+		}
+	case []bool:
+		for i, v := range d[:n] {
+			if v {
+				buf[i] = 1
+			}
+		}
+	}
+	return buf
+}
+
+func ptr[T any](v T) *T { return &v }

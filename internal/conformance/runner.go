@@ -1,0 +1,221 @@
+// Package conformance runs test cases in the ONNX backend-test layout
+// (model.onnx beside test_data_set_N/{input,output}_K.pb) through dlc and
+// compares outputs the way ONNX's own runner does.
+package conformance
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/dlc-go/dlc/frontend/onnx"
+	"github.com/dlc-go/dlc/ir"
+	"github.com/dlc-go/dlc/runtime"
+)
+
+// Default tolerances of ONNX's backend test runner (numpy assert_allclose).
+const (
+	RTol = 1e-3
+	ATol = 1e-7
+)
+
+// RunCase imports the model of one case folder and checks every data set.
+func RunCase(dir string) error {
+	m, err := onnx.Load(filepath.Join(dir, "model.onnx"))
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	s, err := runtime.New(m, runtime.Options{})
+	if err != nil {
+		return fmt.Errorf("prepare: %w", err)
+	}
+	sets, _ := filepath.Glob(filepath.Join(dir, "test_data_set_*"))
+	sort.Strings(sets)
+	if len(sets) == 0 {
+		return fmt.Errorf("no test_data_set_* folders")
+	}
+	for _, set := range sets {
+		if err := runSet(s, set); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Base(set), err)
+		}
+	}
+	return nil
+}
+
+func runSet(s *runtime.Session, set string) error {
+	inputs := map[string]ir.Data{}
+	free := s.Inputs()
+	all := s.Model.Graph.Inputs
+	for k := 0; ; k++ {
+		path := filepath.Join(set, fmt.Sprintf("input_%d.pb", k))
+		if _, err := os.Stat(path); err != nil {
+			break
+		}
+		// The file's stored name says which input it is; without one, the
+		// k-th input the caller must provide.
+		var target *ir.Value
+		if k < len(free) {
+			target = free[k]
+		}
+		d, name, err := onnx.ReadDataFile(path, typeOf(target))
+		if err != nil {
+			return err
+		}
+		for _, v := range all {
+			if name != "" && v.Name == name {
+				target = v
+			}
+		}
+		if target == nil {
+			return fmt.Errorf("input_%d.pb: the model has no input for it", k)
+		}
+		if target.Type.Kind != ir.TensorKind {
+			if d, _, err = onnx.ReadDataFile(path, target.Type); err != nil {
+				return err
+			}
+		}
+		inputs[target.Name] = d
+	}
+	got, err := s.Run(inputs)
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	for k, v := range s.Outputs() {
+		path := filepath.Join(set, fmt.Sprintf("output_%d.pb", k))
+		want, _, err := onnx.ReadDataFile(path, v.Type)
+		if err != nil {
+			return err
+		}
+		if err := Compare(got[k], want, RTol, ATol); err != nil {
+			return fmt.Errorf("output %d (%q): %w", k, v.Name, err)
+		}
+	}
+	return nil
+}
+
+func typeOf(v *ir.Value) ir.Type {
+	if v == nil {
+		return ir.Type{}
+	}
+	return v.Type
+}
+
+// Compare checks got against want: equal kinds, dtypes and shapes; floats
+// within atol + rtol*|want| (NaN matches NaN); everything else exact.
+func Compare(got, want ir.Data, rtol, atol float64) error {
+	switch w := want.(type) {
+	case *ir.Tensor:
+		g, ok := got.(*ir.Tensor)
+		if !ok {
+			return fmt.Errorf("got %T, want a tensor", got)
+		}
+		return compareTensor(g, w, rtol, atol)
+	case *ir.Sequence:
+		g, ok := got.(*ir.Sequence)
+		if !ok {
+			return fmt.Errorf("got %T, want a sequence", got)
+		}
+		if len(g.Items) != len(w.Items) {
+			return fmt.Errorf("sequence has %d items, want %d", len(g.Items), len(w.Items))
+		}
+		for i := range w.Items {
+			if err := compareTensor(g.Items[i], w.Items[i], rtol, atol); err != nil {
+				return fmt.Errorf("item %d: %w", i, err)
+			}
+		}
+		return nil
+	case *ir.Optional:
+		g, ok := got.(*ir.Optional)
+		if !ok {
+			return fmt.Errorf("got %T, want an optional", got)
+		}
+		if (g.Value == nil) != (w.Value == nil) {
+			return fmt.Errorf("optional holds %v, want %v", g.Value != nil, w.Value != nil)
+		}
+		if w.Value == nil {
+			return nil
+		}
+		return Compare(g.Value, w.Value, rtol, atol)
+	}
+	return fmt.Errorf("cannot compare %T", want)
+}
+
+func compareTensor(g, w *ir.Tensor, rtol, atol float64) error {
+	if g.DType != w.DType {
+		return fmt.Errorf("dtype %s, want %s", g.DType, w.DType)
+	}
+	if !sameShape(g.Shape, w.Shape) {
+		return fmt.Errorf("shape %v, want %v", g.Shape, w.Shape)
+	}
+	n := w.Len()
+	bad, first := 0, -1
+	for i := 0; i < n; i++ {
+		if !elemClose(g, w, i, rtol, atol) {
+			bad++
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d of %d values differ; first at %d: got %s, want %s", bad, n, first, elemString(g, first), elemString(w, first))
+	}
+	return nil
+}
+
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func elemClose(g, w *ir.Tensor, i int, rtol, atol float64) bool {
+	switch wd := w.Data.(type) {
+	case []string:
+		return g.Data.([]string)[i] == wd[i]
+	case []bool:
+		return g.Data.([]bool)[i] == wd[i]
+	}
+	if !w.DType.IsFloat() {
+		return g.Int64At(i) == w.Int64At(i)
+	}
+	a, b := g.Float64At(i), w.Float64At(i)
+	switch {
+	case math.IsNaN(b):
+		return math.IsNaN(a)
+	case math.IsInf(b, 0):
+		return a == b
+	}
+	return math.Abs(a-b) <= atol+rtol*math.Abs(b)
+}
+
+func elemString(t *ir.Tensor, i int) string {
+	s := ir.TensorSummary(&ir.Tensor{DType: t.DType, Shape: []int{1}, Data: sliceAt(t, i)}, 1)
+	return strings.TrimPrefix(s, t.DType.String()+"[1]")
+}
+
+func sliceAt(t *ir.Tensor, i int) any {
+	c := ir.Zeros(t.DType, []int{1})
+	switch d := c.Data.(type) {
+	case []string:
+		d[0] = t.Data.([]string)[i]
+	case []uint16:
+		d[0] = t.Data.([]uint16)[i]
+	default:
+		if t.DType.IsFloat() {
+			c.SetFloat64At(0, t.Float64At(i))
+		} else {
+			c.SetInt64At(0, t.Int64At(i))
+		}
+	}
+	return c.Data
+}

@@ -1,0 +1,231 @@
+package ir
+
+import (
+	"fmt"
+)
+
+// Model is a graph with the metadata an ONNX model carries around it.
+type Model struct {
+	Graph           *Graph
+	IRVersion       int64
+	Opsets          map[string]int64 // domain -> version, as imported
+	ProducerName    string
+	ProducerVersion string
+	Domain          string
+	ModelVersion    int64
+	Doc             string
+	Metadata        map[string]string
+}
+
+// Value is an edge of the graph: a graph input, an initializer, or one
+// output slot of a node. Names are unique within a graph and its subgraphs.
+type Value struct {
+	ID       int
+	Name     string
+	Type     Type
+	Producer *Node // nil for graph inputs and initializers
+	Slot     int   // output index within Producer
+	// Init is the constant of an initializer. An initializer that is also a
+	// graph input is a default the caller may override.
+	Init  *Tensor
+	Owner *Graph
+}
+
+func (v *Value) String() string { return "%" + v.Name }
+
+// Node is one operation. Inputs and Outputs may hold nil entries for
+// omitted optional slots.
+type Node struct {
+	ID      int
+	Name    string
+	Op      string
+	Domain  string
+	Def     *OpDef
+	Inputs  []*Value
+	Outputs []*Value
+	Attrs   map[string]*Attr
+	Owner   *Graph
+}
+
+// Graph is a list of nodes in topological order with its inputs, outputs
+// and initializers. A subgraph (the body of If, Loop, Scan) has Parent set
+// and may read values of its enclosing graphs by pointer.
+type Graph struct {
+	Name    string
+	Parent  *Graph
+	Inputs  []*Value
+	Outputs []*Value
+	Nodes   []*Node
+	Inits   []*Value
+	ids     *int // shared by a graph and its subgraphs
+}
+
+// NewGraph makes an empty top-level graph.
+func NewGraph(name string) *Graph {
+	id := 0
+	return &Graph{Name: name, ids: &id}
+}
+
+// NewSubgraph makes an empty graph nested in g.
+func (g *Graph) NewSubgraph(name string) *Graph {
+	return &Graph{Name: name, Parent: g, ids: g.ids}
+}
+
+func (g *Graph) nextID() int {
+	*g.ids++
+	return *g.ids
+}
+
+// NewValue creates a value owned by g; callers wire it as input or output.
+func (g *Graph) NewValue(name string, t Type) *Value {
+	return &Value{ID: g.nextID(), Name: name, Type: t, Owner: g}
+}
+
+// AddInput appends a graph input.
+func (g *Graph) AddInput(name string, t Type) *Value {
+	v := g.NewValue(name, t)
+	g.Inputs = append(g.Inputs, v)
+	return v
+}
+
+// AddInit appends an initializer holding t.
+func (g *Graph) AddInit(name string, t *Tensor) *Value {
+	v := g.NewValue(name, TensorType(t.DType, ShapeOf(t.Shape...)))
+	v.Init = t
+	g.Inits = append(g.Inits, v)
+	return v
+}
+
+// NodeSpec describes a node to add: op, inputs (nil for omitted), output
+// names ("" for omitted) and attributes.
+type NodeSpec struct {
+	Op      string
+	Domain  string
+	Name    string
+	Inputs  []*Value
+	Outputs []string
+	Attrs   map[string]*Attr
+}
+
+// AddNode checks spec against the op's declaration, appends the node and
+// infers its output types. This is the one way nodes enter a graph.
+func (g *Graph) AddNode(spec NodeSpec) (*Node, error) {
+	def := LookupOp(spec.Domain, spec.Op)
+	if def == nil {
+		return nil, fmt.Errorf("node %q: unknown op %s", spec.Name, OpKey(spec.Domain, spec.Op))
+	}
+	n := &Node{ID: g.nextID(), Name: spec.Name, Op: def.Name, Domain: def.Domain, Def: def,
+		Inputs: spec.Inputs, Attrs: spec.Attrs, Owner: g}
+	if n.Attrs == nil {
+		n.Attrs = map[string]*Attr{}
+	}
+	n.Outputs = make([]*Value, len(spec.Outputs))
+	for i, name := range spec.Outputs {
+		if name == "" {
+			continue
+		}
+		v := g.NewValue(name, Type{})
+		v.Producer, v.Slot = n, i
+		n.Outputs[i] = v
+	}
+	if err := CheckNode(n); err != nil {
+		return nil, err
+	}
+	if def.Infer != nil {
+		if err := def.Infer(n); err != nil {
+			return nil, fmt.Errorf("%s: %w", n, err)
+		}
+	}
+	g.Nodes = append(g.Nodes, n)
+	return n, nil
+}
+
+// String names the node for messages: its name (or id) and op.
+func (n *Node) String() string {
+	name := n.Name
+	if name == "" {
+		name = fmt.Sprintf("#%d", n.ID)
+	}
+	return fmt.Sprintf("node %q (%s)", name, OpKey(n.Domain, n.Op))
+}
+
+// CheckNode validates a node against its declaration: input and output
+// counts, attribute names and kinds, required attributes.
+func CheckNode(n *Node) error {
+	d := n.Def
+	if len(n.Inputs) < d.MinInputs || (d.MaxInputs >= 0 && len(n.Inputs) > d.MaxInputs) {
+		return fmt.Errorf("%s: has %d inputs, wants %s", n, len(n.Inputs), arity(d.MinInputs, d.MaxInputs))
+	}
+	for i := 0; i < d.MinInputs && i < len(n.Inputs); i++ {
+		if n.Inputs[i] == nil && (d.MaxInputs >= 0 || i < d.MinInputs) {
+			return fmt.Errorf("%s: required input %d is missing", n, i)
+		}
+	}
+	if len(n.Outputs) < d.MinOutputs || (d.MaxOutputs >= 0 && len(n.Outputs) > d.MaxOutputs) {
+		return fmt.Errorf("%s: has %d outputs, wants %s", n, len(n.Outputs), arity(d.MinOutputs, d.MaxOutputs))
+	}
+	for name, a := range n.Attrs {
+		ad := d.Attr(name)
+		if ad == nil {
+			return fmt.Errorf("%s: unknown attribute %q", n, name)
+		}
+		if a.Kind != ad.Kind {
+			return fmt.Errorf("%s: attribute %q is %s, wants %s", n, name, a.Kind, ad.Kind)
+		}
+	}
+	for _, ad := range d.Attrs {
+		if ad.Required && n.Attrs[ad.Name] == nil {
+			return fmt.Errorf("%s: required attribute %q is missing", n, ad.Name)
+		}
+	}
+	return nil
+}
+
+func arity(lo, hi int) string {
+	switch {
+	case hi < 0:
+		return fmt.Sprintf("at least %d", lo)
+	case lo == hi:
+		return fmt.Sprint(lo)
+	}
+	return fmt.Sprintf("%d to %d", lo, hi)
+}
+
+// In returns input i, or nil if it is absent or omitted.
+func (n *Node) In(i int) *Value {
+	if i < len(n.Inputs) {
+		return n.Inputs[i]
+	}
+	return nil
+}
+
+// Out returns output i, or nil if it is absent or omitted.
+func (n *Node) Out(i int) *Value {
+	if i < len(n.Outputs) {
+		return n.Outputs[i]
+	}
+	return nil
+}
+
+// Walk calls fn for every node of g and of its subgraphs, depth first.
+func (g *Graph) Walk(fn func(*Node)) {
+	for _, n := range g.Nodes {
+		fn(n)
+		for _, sg := range n.Subgraphs() {
+			sg.Walk(fn)
+		}
+	}
+}
+
+// Subgraphs returns the graphs held by n's attributes, in attribute order.
+func (n *Node) Subgraphs() []*Graph {
+	var out []*Graph
+	for _, name := range n.AttrNames() {
+		a := n.Attrs[name]
+		if a.G != nil {
+			out = append(out, a.G)
+		}
+		out = append(out, a.Graphs...)
+	}
+	return out
+}
