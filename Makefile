@@ -1,0 +1,56 @@
+# dlc — see README.md. Every target works on a fresh clone once .ci/run's
+# packages are installed (libonnx-testdata, protobuf-compiler, python3-torch).
+GO ?= go
+BIN := bin/dlc
+DEMO := testdata/onnx/mlp
+
+.PHONY: all build demo test vet fmt-check conformance fuzz generate check-generated models bench clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/dlc
+
+# Inspect and run the small MLP the project builds itself (testdata/onnx).
+demo: build
+	./$(BIN) inspect $(DEMO)/model.onnx
+	./$(BIN) run $(DEMO)/model.onnx -i $(DEMO)/test_data_set_0/input_0.pb -o $(or $(OUT),/tmp/dlc-demo)
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# The whole test suite: unit tests, ONNX conformance (with the
+# expected-failures list), round trips, real PyTorch models, and a short
+# fuzz run of the ONNX loader.
+test: fmt-check vet
+	CGO_ENABLED=0 $(GO) build ./...
+	$(GO) test -count=1 -timeout 40m ./...
+	$(GO) test -count=1 -run '^$$' -fuzz FuzzDecode -fuzztime 20s ./frontend/onnx
+
+# One summary line per ONNX backend-test suite.
+conformance:
+	$(GO) test -count=1 -run TestONNXBackend -v ./internal/conformance | grep -E 'passed|FAIL|ok|unexpected|passes now'
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 5m ./frontend/onnx
+
+# Regenerate the protobuf Go code and the testdata models.
+generate:
+	$(GO) generate ./...
+	$(GO) run ./internal/cmd/genmodels testdata/onnx
+
+check-generated: generate
+	@git diff --exit-code -- frontend/onnx/onnxpb testdata/onnx || (echo "generated files are stale: run make generate"; exit 1)
+
+# Export the real PyTorch models (ResNet-18, MobileNetV2, BERT-like, LSTM).
+models:
+	/usr/bin/python3 scripts/export_torch_models.py .cache/models
+
+bench:
+	@echo "make bench arrives with the fast-CPU issue"
+
+clean:
+	rm -rf bin .cache
