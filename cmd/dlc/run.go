@@ -77,7 +77,7 @@ func readInputs(s *runtime.Session, args []string) (map[string]ir.Data, error) {
 			target, path = byName[name], p
 		} else {
 			if pos >= len(free) {
-				return nil, fmt.Errorf("input %q: the model takes only %d inputs", arg, len(free))
+				return nil, fmt.Errorf("input %q: the model takes only %d input(s)", arg, len(free))
 			}
 			target = free[pos]
 			pos++
