@@ -131,13 +131,29 @@ func (g *Graph) AddNode(spec NodeSpec) (*Node, error) {
 	if err := CheckNode(n); err != nil {
 		return nil, err
 	}
-	if def.Infer != nil {
-		if err := def.Infer(n); err != nil {
-			return nil, fmt.Errorf("%s: %w", n, err)
-		}
+	if err := infer(n); err != nil {
+		return nil, err
 	}
 	g.Nodes = append(g.Nodes, n)
 	return n, nil
+}
+
+// infer runs the op's type inference. Inference reads attributes and
+// constant inputs of models that may be malformed, so a panic there is
+// turned into an error naming the node rather than crashing the importer.
+func infer(n *Node) (err error) {
+	if n.Def.Infer == nil {
+		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: type inference failed: %v", n, r)
+		}
+	}()
+	if err := n.Def.Infer(n); err != nil {
+		return fmt.Errorf("%s: %w", n, err)
+	}
+	return nil
 }
 
 // String names the node for messages: its name (or id) and op.
