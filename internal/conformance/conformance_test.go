@@ -18,6 +18,10 @@ var update = flag.Bool("update", false, "rewrite the expected-failures file from
 
 const expectedFile = "../../testdata/conformance/expected_failures.txt"
 
+// ownSuite is the models dlc builds itself (internal/cmd/genmodels), run as
+// one more suite named "dlc".
+const ownSuite, ownRoot = "dlc", "../../testdata/onnx"
+
 // suites are the folders of libonnx-testdata that dlc runs.
 var suites = []string{"node", "simple", "pytorch-operator", "pytorch-converted"}
 
@@ -53,16 +57,22 @@ func TestONNXBackend(t *testing.T) {
 		t.Fatal(err)
 	}
 	var cases []string
-	for _, s := range suites {
-		dirs, _ := os.ReadDir(filepath.Join(root, s))
-		for _, d := range dirs {
-			name := s + "/" + d.Name()
+	dirs := map[string]string{} // case name -> folder
+	add := func(suite, folder string) {
+		entries, _ := os.ReadDir(folder)
+		for _, d := range entries {
+			name := suite + "/" + d.Name()
 			if d.IsDir() && (filter == nil || filter.MatchString(name)) {
 				cases = append(cases, name)
+				dirs[name] = filepath.Join(folder, d.Name())
 			}
 		}
 	}
-	results := runAll(root, cases)
+	for _, s := range suites {
+		add(s, filepath.Join(root, s))
+	}
+	add(ownSuite, ownRoot)
+	results := runAll(dirs, cases)
 
 	passed := map[string]int{}
 	total := map[string]int{}
@@ -86,7 +96,7 @@ func TestONNXBackend(t *testing.T) {
 			unexpected = append(unexpected, fmt.Sprintf("%s: %v", r.name, r.err))
 		}
 	}
-	for _, s := range suites {
+	for _, s := range append(suites, ownSuite) {
 		if total[s] > 0 {
 			fmt.Printf("%s: %d/%d passed\n", s, passed[s], total[s])
 		}
@@ -124,7 +134,7 @@ func firstLine(s string) string {
 
 // runAll runs cases on GOMAXPROCS workers; a case that runs past the
 // timeout is reported as failed and left behind.
-func runAll(root string, cases []string) []outcome {
+func runAll(dirs map[string]string, cases []string) []outcome {
 	out := make([]outcome, len(cases))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -133,7 +143,7 @@ func runAll(root string, cases []string) []outcome {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = outcome{cases[i], runWithTimeout(filepath.Join(root, cases[i]), 2*time.Minute)}
+				out[i] = outcome{cases[i], runWithTimeout(dirs[cases[i]], 2*time.Minute)}
 			}
 		}()
 	}
