@@ -112,7 +112,7 @@ type NodeSpec struct {
 func (g *Graph) AddNode(spec NodeSpec) (*Node, error) {
 	def := LookupOp(spec.Domain, spec.Op)
 	if def == nil {
-		return nil, fmt.Errorf("node %q: unknown op %s", spec.Name, OpKey(spec.Domain, spec.Op))
+		return nil, fmt.Errorf("%s: unknown op", DescribeNode(spec.Name, OpKey(spec.Domain, spec.Op), firstName(spec.Outputs)))
 	}
 	n := &Node{ID: g.nextID(), Name: spec.Name, Op: def.Name, Domain: def.Domain, Def: def,
 		Inputs: spec.Inputs, Attrs: spec.Attrs, Owner: g}
@@ -129,10 +129,10 @@ func (g *Graph) AddNode(spec NodeSpec) (*Node, error) {
 		n.Outputs[i] = v
 	}
 	if err := CheckNode(n); err != nil {
-		return nil, err
+		return nil, &NodeError{n.String(), err}
 	}
 	if err := infer(n); err != nil {
-		return nil, err
+		return nil, &NodeError{n.String(), err}
 	}
 	g.Nodes = append(g.Nodes, n)
 	return n, nil
@@ -147,51 +147,82 @@ func infer(n *Node) (err error) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%s: type inference failed: %v", n, r)
+			err = fmt.Errorf("type inference failed: %v", r)
 		}
 	}()
-	if err := n.Def.Infer(n); err != nil {
-		return fmt.Errorf("%s: %w", n, err)
+	return n.Def.Infer(n)
+}
+
+func firstName(names []string) string {
+	for _, n := range names {
+		if n != "" {
+			return n
+		}
 	}
-	return nil
+	return ""
 }
 
 // String names the node for messages: its name (or id) and op.
 func (n *Node) String() string {
-	name := n.Name
-	if name == "" {
-		name = fmt.Sprintf("#%d", n.ID)
+	var first string
+	for _, v := range n.Outputs {
+		if v != nil {
+			first = v.Name
+			break
+		}
 	}
-	return fmt.Sprintf("node %q (%s)", name, OpKey(n.Domain, n.Op))
+	return DescribeNode(n.Name, OpKey(n.Domain, n.Op), first)
 }
 
+// DescribeNode names a node for messages: by its name, or, when it has
+// none (common in exported models), by the first value it produces.
+func DescribeNode(name, op, firstOutput string) string {
+	switch {
+	case name != "":
+		return fmt.Sprintf("node %q (%s)", name, op)
+	case firstOutput != "":
+		return fmt.Sprintf("node producing %q (%s)", firstOutput, op)
+	}
+	return fmt.Sprintf("unnamed node (%s)", op)
+}
+
+// NodeError is an error about one node; its text starts by naming it.
+type NodeError struct {
+	Node string
+	Err  error
+}
+
+func (e *NodeError) Error() string { return e.Node + ": " + e.Err.Error() }
+func (e *NodeError) Unwrap() error { return e.Err }
+
 // CheckNode validates a node against its declaration: input and output
-// counts, attribute names and kinds, required attributes.
+// counts, attribute names and kinds, required attributes. Messages do not
+// name the node; callers wrap them.
 func CheckNode(n *Node) error {
 	d := n.Def
 	if len(n.Inputs) < d.MinInputs || (d.MaxInputs >= 0 && len(n.Inputs) > d.MaxInputs) {
-		return fmt.Errorf("%s: has %d inputs, wants %s", n, len(n.Inputs), arity(d.MinInputs, d.MaxInputs))
+		return fmt.Errorf("has %d inputs, wants %s", len(n.Inputs), arity(d.MinInputs, d.MaxInputs))
 	}
 	for i := 0; i < d.MinInputs && i < len(n.Inputs); i++ {
 		if n.Inputs[i] == nil && (d.MaxInputs >= 0 || i < d.MinInputs) {
-			return fmt.Errorf("%s: required input %d is missing", n, i)
+			return fmt.Errorf("required input %d is missing", i)
 		}
 	}
 	if len(n.Outputs) < d.MinOutputs || (d.MaxOutputs >= 0 && len(n.Outputs) > d.MaxOutputs) {
-		return fmt.Errorf("%s: has %d outputs, wants %s", n, len(n.Outputs), arity(d.MinOutputs, d.MaxOutputs))
+		return fmt.Errorf("has %d outputs, wants %s", len(n.Outputs), arity(d.MinOutputs, d.MaxOutputs))
 	}
 	for name, a := range n.Attrs {
 		ad := d.Attr(name)
 		if ad == nil {
-			return fmt.Errorf("%s: unknown attribute %q", n, name)
+			return fmt.Errorf("unknown attribute %q", name)
 		}
 		if a.Kind != ad.Kind {
-			return fmt.Errorf("%s: attribute %q is %s, wants %s", n, name, a.Kind, ad.Kind)
+			return fmt.Errorf("attribute %q is %s, wants %s", name, a.Kind, ad.Kind)
 		}
 	}
 	for _, ad := range d.Attrs {
 		if ad.Required && n.Attrs[ad.Name] == nil {
-			return fmt.Errorf("%s: required attribute %q is missing", n, ad.Name)
+			return fmt.Errorf("required attribute %q is missing", ad.Name)
 		}
 	}
 	return nil

@@ -48,7 +48,7 @@ func verifyScope(g *Graph, outer map[*Value]bool) error {
 			return fmt.Errorf("graph %q: %s has no op declaration", g.Name, n)
 		}
 		if err := CheckNode(n); err != nil {
-			return fmt.Errorf("graph %q: %w", g.Name, err)
+			return fmt.Errorf("graph %q: %s: %w", g.Name, n, err)
 		}
 		for i, v := range n.Inputs {
 			if v != nil && !defined[v] {

@@ -13,7 +13,14 @@ import (
 // inlining a function body: attributes there may refer to the caller's.
 func (im *importer) convertNode(np *onnxpb.NodeProto, sc *scope, opsets map[string]int64, callerAttrs map[string]*onnxpb.AttributeProto) error {
 	domain := normDomain(np.GetDomain())
-	where := fmt.Sprintf("node %q (%s)", np.GetName(), ir.OpKey(domain, np.GetOpType()))
+	first := ""
+	for _, o := range np.Output {
+		if o != "" {
+			first = o
+			break
+		}
+	}
+	where := ir.DescribeNode(np.GetName(), ir.OpKey(domain, np.GetOpType()), first)
 	if f := im.funcs[funcKey(np.GetDomain(), np.GetOpType())]; f != nil {
 		if err := im.inline(np, f, sc, opsets); err != nil {
 			return fmt.Errorf("%s: function: %w", where, err)
@@ -68,6 +75,9 @@ func (im *importer) convertNode(np *onnxpb.NodeProto, sc *scope, opsets map[stri
 		err = conv(c)
 	} else {
 		_, err = c.emit(c.op, c.in, c.out, c.attrs)
+	}
+	if _, named := err.(*ir.NodeError); named {
+		return err // AddNode's errors already name the node
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", where, err)
