@@ -18,12 +18,17 @@ type Options struct {
 	// MaxTensorBytes bounds any single tensor the model may allocate; 0
 	// keeps the current process-wide limit (ir.TensorLimit).
 	MaxTensorBytes int64
+	// CheckTypes compares every value a kernel produces with the type the
+	// op's inference gave it, and fails the run on a mismatch. Tests turn
+	// it on to hold type inference to what kernels really do.
+	CheckTypes bool
 }
 
 // Session is a model ready to run. Run may be called from several
 // goroutines at once: a session holds no per-run state.
 type Session struct {
 	Model *ir.Model
+	opt   Options
 	plans map[*ir.Graph]*graphPlan
 }
 
@@ -43,7 +48,7 @@ func New(m *ir.Model, opt Options) (*Session, error) {
 	if err := ir.Verify(m.Graph); err != nil {
 		return nil, err
 	}
-	s := &Session{Model: m, plans: map[*ir.Graph]*graphPlan{}}
+	s := &Session{Model: m, opt: opt, plans: map[*ir.Graph]*graphPlan{}}
 	if err := s.plan(m.Graph); err != nil {
 		return nil, err
 	}
@@ -225,6 +230,33 @@ func dataLen(t *ir.Tensor) int {
 	return -1
 }
 
+// checkType reports where data contradicts the inferred type of v.
+// Unknown parts of the type (dtype, rank, dims) accept anything.
+func checkType(v *ir.Value, d ir.Data) error {
+	want := v.Type
+	switch x := d.(type) {
+	case *ir.Tensor:
+		if want.Kind != ir.TensorKind {
+			return fmt.Errorf("inferred %s, kernel produced a tensor %s", want, x)
+		}
+		if want.DType != ir.Undefined && want.DType != x.DType {
+			return fmt.Errorf("inferred %s, kernel produced %s", want, x)
+		}
+		if !want.Shape.Accepts(x.Shape) {
+			return fmt.Errorf("inferred %s, kernel produced %s", want, x)
+		}
+	case *ir.Sequence:
+		if want.Kind != ir.SequenceKind && !(want.Kind == ir.TensorKind && want.DType == ir.Undefined) {
+			return fmt.Errorf("inferred %s, kernel produced a sequence", want)
+		}
+	case *ir.Optional:
+		if want.Kind != ir.OptionalKind && !(want.Kind == ir.TensorKind && want.DType == ir.Undefined) {
+			return fmt.Errorf("inferred %s, kernel produced an optional", want)
+		}
+	}
+	return nil
+}
+
 // frame holds the run-time values of one graph execution; parent is the
 // frame of the enclosing graph, for values a subgraph captures.
 type frame struct {
@@ -282,9 +314,15 @@ func (s *Session) runGraph(g *ir.Graph, f *frame) ([]ir.Data, error) {
 			return nil, err
 		}
 		for j, v := range n.Outputs {
-			if v != nil {
-				f.vals[v] = out[j]
+			if v == nil {
+				continue
 			}
+			if s.opt.CheckTypes {
+				if err := checkType(v, out[j]); err != nil {
+					return nil, fmt.Errorf("%s: output %d (%q): %w", n, j, v.Name, err)
+				}
+			}
+			f.vals[v] = out[j]
 		}
 		for _, v := range p.dead[i] {
 			delete(f.vals, v)

@@ -185,3 +185,28 @@ func TestMissingKernel(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestCheckTypesCatchesWrongInference(t *testing.T) {
+	ir.Register(&ir.OpDef{Name: "LiesAboutType", Domain: dom, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+		Infer: ir.InferFixed(ir.Int64), Doc: "test op"})
+	ref.Register(ir.OpKey(dom, "LiesAboutType"), func(_ ref.Ctx, _ *ir.Node, in []ir.Data) ([]ir.Data, error) {
+		return in, nil
+	})
+	g := ir.NewGraph("g")
+	x := g.AddInput("x", ir.TensorType(ir.Float32, ir.ShapeOf(1)))
+	g.Outputs = []*ir.Value{add(t, g, "LiesAboutType", "y", nil, x)}
+	feeds := map[string]ir.Data{"x": f32([]int{1}, 1)}
+	for _, check := range []bool{false, true} {
+		s, err := New(&ir.Model{Graph: g}, Options{CheckTypes: check})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.Run(feeds)
+		if check && (err == nil || !strings.Contains(err.Error(), "inferred i64")) {
+			t.Errorf("CheckTypes on: err = %v", err)
+		}
+		if !check && err != nil {
+			t.Errorf("CheckTypes off: err = %v", err)
+		}
+	}
+}

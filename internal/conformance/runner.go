@@ -28,7 +28,7 @@ func RunCase(dir string) error {
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	s, err := runtime.New(m, runtime.Options{})
+	s, err := runtime.New(m, runtime.Options{CheckTypes: true})
 	if err != nil {
 		return fmt.Errorf("prepare: %w", err)
 	}
