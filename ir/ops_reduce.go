@@ -1,0 +1,94 @@
+package ir
+
+// Reductions over axes. The canonical form is opset 18's: the axes are an
+// optional int64 input (slot 1), not an attribute. An absent or empty axes
+// input reduces every axis, unless noop_with_empty_axes=1, in which case
+// each element is reduced on its own (a reduction over a one-element set).
+
+func init() {
+	red := func(name, doc string) *OpDef {
+		return &OpDef{Name: name, Since: 1, MinInputs: 1, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
+			Attrs: []AttrDef{OptInt("keepdims", 1), OptInt("noop_with_empty_axes", 0)},
+			Infer: inferReduce, Doc: doc}
+	}
+	Register(
+		red("ReduceL1", "Y = sum(|X|) over axes"),
+		red("ReduceL2", "Y = sqrt(sum(X^2)) over axes"),
+		red("ReduceLogSum", "Y = ln(sum(X)) over axes"),
+		red("ReduceLogSumExp", "Y = ln(sum(e^X)) over axes"),
+		red("ReduceMax", "Y = max(X) over axes (the lowest value of the dtype over an empty set)"),
+		red("ReduceMean", "Y = sum(X)/count over axes"),
+		red("ReduceMin", "Y = min(X) over axes (the highest value of the dtype over an empty set)"),
+		red("ReduceProd", "Y = product(X) over axes"),
+		red("ReduceSum", "Y = sum(X) over axes"),
+		red("ReduceSumSquare", "Y = sum(X^2) over axes"),
+	)
+}
+
+// inferReduce keeps the input dtype. The shape is known when the input is
+// ranked and the axes are absent or a constant initializer.
+func inferReduce(n *Node) error {
+	in := n.InType(0)
+	out := TensorType(in.DType, UnrankedShape)
+	if in.Shape.Ranked {
+		if axes, ok := reduceConstAxes(n.In(1)); ok {
+			rank := len(in.Shape.Dims)
+			reduce := make([]bool, rank)
+			all := len(axes) == 0 && n.Int("noop_with_empty_axes") == 0
+			valid := true
+			for _, a := range axes {
+				if a < 0 {
+					a += int64(rank)
+				}
+				if a < 0 || a >= int64(rank) {
+					valid = false
+					break
+				}
+				reduce[a] = true
+			}
+			if valid {
+				s := Shape{Ranked: true, Dims: []Dim{}}
+				for i, d := range in.Shape.Dims {
+					switch {
+					case !all && !reduce[i]:
+						s.Dims = append(s.Dims, d)
+					case n.Int("keepdims") != 0:
+						s.Dims = append(s.Dims, Static(1))
+					}
+				}
+				out.Shape = s
+			}
+		}
+	}
+	n.SetOut(0, out)
+	return nil
+}
+
+// reduceConstAxes returns the values of an optional int axes input when
+// they are known before run time: none (absent) or a constant initializer.
+func reduceConstAxes(v *Value) ([]int64, bool) {
+	if v == nil {
+		return nil, true
+	}
+	t := fixedInit(v)
+	if t == nil || !t.DType.IsInt() {
+		return nil, false
+	}
+	return t.Int64s(), true
+}
+
+// fixedInit returns the tensor of an initializer the caller cannot
+// override (one that is not also a graph input), or nil.
+func fixedInit(v *Value) *Tensor {
+	if v == nil || v.Init == nil {
+		return nil
+	}
+	if v.Owner != nil {
+		for _, in := range v.Owner.Inputs {
+			if in == v {
+				return nil
+			}
+		}
+	}
+	return v.Init
+}
