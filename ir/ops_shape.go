@@ -51,7 +51,7 @@ func init() {
 			Infer: inferTranspose,
 			Doc:   "output dim i = input dim perm[i] (perm absent = reversed dims)"},
 		&OpDef{Name: "Expand", Since: 8, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
-			Infer: InferDTypeOf(0),
+			Infer: inferExpand,
 			Doc:   "input broadcast with the dims in shape (numpy rules, both ways)"},
 		&OpDef{Name: "ConstantOfShape", Since: 9, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs:             []AttrDef{OptAttr("value", AttrTensor)},
@@ -164,6 +164,24 @@ func inferConstantOfShape(n *Node) error {
 		}
 	}
 	n.SetOut(0, TensorType(dt, s))
+	return nil
+}
+
+func inferExpand(n *Node) error {
+	in := n.InType(0)
+	out := TensorType(in.DType, UnrankedShape)
+	if dims, ok := constInts(n, 1); ok {
+		target := Shape{Ranked: true, Dims: make([]Dim, len(dims))}
+		for i, d := range dims {
+			target.Dims[i] = Static(d)
+		}
+		s, err := BroadcastShapes(in.Shape, target)
+		if err != nil {
+			return err
+		}
+		out.Shape = s
+	}
+	n.SetOut(0, out)
 	return nil
 }
 
