@@ -26,23 +26,24 @@ func convAttrs() []AttrDef {
 	}
 }
 
-// intsOr returns the ints attribute name of n as ints, or def (of length
-// rank) filled with fill when the op does not declare it or it is absent.
+// intsOr returns the ints attribute name of n as ints (rank values, or
+// 2*rank for pads), filled with fill when the op does not declare it or it
+// is absent.
 func intsOr(n *Node, name string, rank, fill int) ([]int, error) {
 	var vals []int64
 	if n.Def.Attr(name) != nil {
 		vals = n.Ints(name)
 	}
+	want := rank
+	if name == "pads" { // begin and end per dim
+		want = 2 * rank
+	}
 	if len(vals) == 0 {
-		out := make([]int, rank)
+		out := make([]int, want)
 		for i := range out {
 			out[i] = fill
 		}
 		return out, nil
-	}
-	want := rank
-	if name == "pads" {
-		want = 2 * rank
 	}
 	if len(vals) != want {
 		return nil, fmt.Errorf("attribute %s has %d values, want %d", name, len(vals), want)
