@@ -52,9 +52,9 @@ func init() {
 		&OpDef{Name: "IsNaN", Since: 9, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Infer: inferMapTo(Bool), Doc: "Y = whether X is NaN", NotDifferentiable: true},
 		&OpDef{Name: "IsInf", Since: 10, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
-			Attrs:  []AttrDef{OptInt("detect_negative", 1), OptInt("detect_positive", 1)},
-			Infer:  inferMapTo(Bool),
-			Doc:    "Y = whether X is an infinity of a detected sign",
+			Attrs:             []AttrDef{OptInt("detect_negative", 1), OptInt("detect_positive", 1)},
+			Infer:             inferMapTo(Bool),
+			Doc:               "Y = whether X is an infinity of a detected sign",
 			NotDifferentiable: true},
 
 		// Binary arithmetic. The output has the dtype of input 0.
