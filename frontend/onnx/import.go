@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/dlc-go/dlc/frontend/onnx/onnxpb"
 	"github.com/dlc-go/dlc/ir"
@@ -57,8 +58,21 @@ func Decode(b []byte, dir string) (*ir.Model, error) {
 	return FromProto(mp, dir)
 }
 
-// FromProto imports a decoded ModelProto.
+// errInternal marks an import that hit a bug in dlc (a panic) rather than
+// a fault of the model; tests and the fuzzer look for it.
+var errInternal = errors.New("internal error")
+
+// FromProto imports a decoded ModelProto. It never panics: a bug reached
+// by a malformed model comes back as an error wrapping errInternal.
 func FromProto(mp *onnxpb.ModelProto, dir string) (m *ir.Model, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, fmt.Errorf("%w while importing: %v", errInternal, r)
+		}
+	}()
+	if mp.GetGraph() == nil {
+		return nil, errors.New("not a valid ONNX model: no graph")
+	}
 	im := &importer{dir: dir, funcs: map[string]*onnxpb.FunctionProto{}, used: map[string]bool{}}
 	opsets, err := im.readOpsets(mp.OpsetImport, true)
 	if err != nil {
@@ -66,6 +80,9 @@ func FromProto(mp *onnxpb.ModelProto, dir string) (m *ir.Model, err error) {
 	}
 	for _, f := range mp.Functions {
 		im.funcs[funcKey(f.GetDomain(), f.GetName())] = f
+	}
+	if err := im.checkFunctions(mp.Graph); err != nil {
+		return nil, err
 	}
 	m = &ir.Model{
 		IRVersion: mp.GetIrVersion(), Opsets: opsets,
@@ -193,6 +210,9 @@ func (im *importer) importGraph(gp *onnxpb.GraphProto, g *ir.Graph, sc *scope, o
 		}
 	}
 	for _, sp := range gp.SparseInitializer {
+		if err := checkSparse(sp); err != nil {
+			return fmt.Errorf("sparse initializer: %w", err)
+		}
 		t, err := sparseToDense(sp, im.dir)
 		if err != nil {
 			return fmt.Errorf("sparse initializer: %w", err)
@@ -398,4 +418,68 @@ func freeNames(g *onnxpb.GraphProto) []string {
 		}
 	}
 	return out
+}
+
+// maxInlinedNodes bounds the nodes that inlining model-local functions may
+// produce: functions calling functions grow exponentially.
+const maxInlinedNodes = 1 << 22
+
+// checkFunctions runs before import and refuses model-local functions that
+// call themselves, directly or through others (inlining would never end),
+// and call trees that would expand past maxInlinedNodes nodes.
+func (im *importer) checkFunctions(g *onnxpb.GraphProto) error {
+	const onPath = -1 // size mark of a function being expanded
+	size := map[*onnxpb.FunctionProto]int64{}
+	var path []string
+	var nodesSize func(nodes []*onnxpb.NodeProto) (int64, error)
+	funcSize := func(f *onnxpb.FunctionProto) (int64, error) {
+		key := funcKey(f.GetDomain(), f.GetName())
+		if n, seen := size[f]; seen && n == onPath {
+			return 0, fmt.Errorf("function %s calls itself (%s -> %s): recursive functions cannot be inlined",
+				key, strings.Join(path, " -> "), key)
+		} else if seen {
+			return n, nil
+		}
+		size[f] = onPath
+		path = append(path, key)
+		n, err := nodesSize(f.Node)
+		path = path[:len(path)-1]
+		if err != nil {
+			return 0, err
+		}
+		size[f] = n
+		return n, nil
+	}
+	nodesSize = func(nodes []*onnxpb.NodeProto) (int64, error) {
+		var total int64
+		for _, np := range nodes {
+			k := int64(1)
+			if f := im.funcs[funcKey(np.GetDomain(), np.GetOpType())]; f != nil {
+				n, err := funcSize(f)
+				if err != nil {
+					return 0, err
+				}
+				k = n
+			}
+			for _, a := range np.Attribute {
+				sub := a.Graphs
+				if a.G != nil {
+					sub = append([]*onnxpb.GraphProto{a.G}, sub...)
+				}
+				for _, sg := range sub {
+					n, err := nodesSize(sg.Node)
+					if err != nil {
+						return 0, err
+					}
+					k += n
+				}
+			}
+			if total += k; total > maxInlinedNodes {
+				return 0, fmt.Errorf("inlining functions would make more than %d nodes", maxInlinedNodes)
+			}
+		}
+		return total, nil
+	}
+	_, err := nodesSize(g.Node)
+	return err
 }

@@ -215,7 +215,7 @@ func readExternal(tp *onnxpb.TensorProto, dir string) ([]byte, error) {
 	if length < 0 {
 		length = st.Size() - offset
 	}
-	if offset < 0 || length < 0 || offset+length > st.Size() {
+	if offset < 0 || length < 0 || offset > st.Size() || length > st.Size()-offset {
 		return nil, fmt.Errorf("tensor %q: external data %q: offset %d length %d outside its %d bytes", tp.GetName(), loc, offset, length, st.Size())
 	}
 	if length > ir.TensorLimit() {
@@ -303,3 +303,41 @@ func encodeRaw(t *ir.Tensor) []byte {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// checkSparse validates the layout of a sparse tensor before it is
+// expanded: values and indices present, integer indices, and one flat
+// index or one coordinate row per value. Shapes that do not add up would
+// otherwise index past the end of the indices.
+func checkSparse(sp *onnxpb.SparseTensorProto) error {
+	if sp == nil || sp.Values == nil || sp.Indices == nil {
+		return fmt.Errorf("sparse tensor: values or indices missing")
+	}
+	name := sp.Values.GetName()
+	if dt := ir.DType(sp.Indices.GetDataType()); !dt.IsInt() {
+		return fmt.Errorf("sparse tensor %q: indices are %s, want int64", name, onnxpb.TensorProto_DataType(dt))
+	}
+	nnz, ok1 := dimsProduct(sp.Values.Dims)
+	idx := sp.Indices.Dims
+	if _, ok2 := dimsProduct(idx); !ok1 || !ok2 {
+		return nil // TensorFromProto reports bad dims
+	}
+	switch {
+	case len(idx) == 1 && idx[0] == nnz:
+	case len(idx) == 2 && idx[0] == nnz && idx[1] == int64(len(sp.Dims)):
+	default:
+		return fmt.Errorf("sparse tensor %q: indices of shape %v do not fit %d values of dims %v", name, idx, nnz, sp.Dims)
+	}
+	return nil
+}
+
+// dimsProduct multiplies dims, failing on a negative dim or overflow.
+func dimsProduct(dims []int64) (int64, bool) {
+	n := int64(1)
+	for _, d := range dims {
+		if d < 0 || (d > 0 && n > math.MaxInt64/d) {
+			return 0, false
+		}
+		n *= d
+	}
+	return n, true
+}

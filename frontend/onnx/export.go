@@ -1,0 +1,329 @@
+package onnx
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/dlc-go/dlc/frontend/onnx/onnxpb"
+	"github.com/dlc-go/dlc/ir"
+	"google.golang.org/protobuf/proto"
+)
+
+// minExportIRVersion is the ONNX IR version that goes with opset 22 (ONNX
+// 1.17). An exported model always declares at least this IR version: it
+// carries opset 22 semantics, and initializers that are not graph inputs,
+// which IR versions before 4 do not allow.
+const minExportIRVersion = 10
+
+// ToProto exports a model in dlc's canonical form as an ONNX ModelProto.
+//
+// The default-domain opset of the export is always MaxOpset (22), whatever
+// opset the model was imported at. The canonical IR holds every op in its
+// newest ONNX form (axes as inputs, newest attribute sets), so only the
+// newest opset describes it faithfully: declaring the imported opset (say
+// 7) would make a reader, dlc's importer included, apply the old semantics
+// to new-form nodes (Squeeze with an axes input read as opset-7 Squeeze).
+// Raising the opset to the highest OpDef.Since in the graph is not enough
+// either, for the same reason: an op's newest form may postdate its Since.
+// Ops whose newest version is at most 22 mean the same at opset 22. The
+// one caveat is an op ONNX removed before opset 22: dlc still reads it
+// back, other tools may not. Other domains keep their imported versions;
+// ops of ir.TrainingDomain add that domain's opset import when missing.
+//
+// The IR version, producer, model domain and version, doc string and
+// metadata are kept (the IR version raised to at least 10, which opset 22
+// needs). Initializers are written as raw_data; a graph input with a
+// default initializer is listed both as input and initializer; value_info
+// holds every intermediate value whose type is known; subgraphs (If, Loop,
+// Scan bodies) are exported recursively and name the outer values they
+// capture, which works because value names are unique across a model.
+func ToProto(m *ir.Model) (*onnxpb.ModelProto, error) {
+	if m == nil || m.Graph == nil {
+		return nil, errors.New("export: model has no graph")
+	}
+	if err := ir.Verify(m.Graph); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	gp, err := graphToProto(m.Graph)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	mp := &onnxpb.ModelProto{
+		IrVersion:   ptr(max(m.IRVersion, minExportIRVersion)),
+		OpsetImport: exportOpsets(m),
+		Graph:       gp,
+	}
+	if m.ProducerName != "" {
+		mp.ProducerName = ptr(m.ProducerName)
+	}
+	if m.ProducerVersion != "" {
+		mp.ProducerVersion = ptr(m.ProducerVersion)
+	}
+	if m.Domain != "" {
+		mp.Domain = ptr(m.Domain)
+	}
+	if m.ModelVersion != 0 {
+		mp.ModelVersion = ptr(m.ModelVersion)
+	}
+	if m.Doc != "" {
+		mp.DocString = ptr(m.Doc)
+	}
+	keys := make([]string, 0, len(m.Metadata))
+	for k := range m.Metadata {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		mp.MetadataProps = append(mp.MetadataProps, &onnxpb.StringStringEntryProto{Key: ptr(k), Value: ptr(m.Metadata[k])})
+	}
+	return mp, nil
+}
+
+// exportOpsets builds the opset imports: default domain at MaxOpset, other
+// imported domains as they were, and every domain a node uses.
+func exportOpsets(m *ir.Model) []*onnxpb.OperatorSetIdProto {
+	vers := map[string]int64{}
+	for d, v := range m.Opsets {
+		if d != "" {
+			vers[d] = v
+		}
+	}
+	vers[""] = MaxOpset
+	m.Graph.Walk(func(n *ir.Node) {
+		if _, ok := vers[n.Domain]; !ok {
+			vers[n.Domain] = max(supportedDomains[n.Domain], 1)
+		}
+	})
+	domains := make([]string, 0, len(vers))
+	for d := range vers {
+		domains = append(domains, d)
+	}
+	sort.Strings(domains)
+	out := make([]*onnxpb.OperatorSetIdProto, 0, len(domains))
+	for _, d := range domains {
+		out = append(out, &onnxpb.OperatorSetIdProto{Domain: ptr(d), Version: ptr(vers[d])})
+	}
+	return out
+}
+
+// graphToProto exports g and, through graph attributes, its subgraphs.
+func graphToProto(g *ir.Graph) (*onnxpb.GraphProto, error) {
+	gp := &onnxpb.GraphProto{Name: ptr(g.Name)}
+	listed := map[*ir.Value]bool{}
+	for _, v := range g.Inputs {
+		gp.Input = append(gp.Input, valueInfo(v))
+		listed[v] = true
+	}
+	for _, v := range g.Inits {
+		if v.Init == nil {
+			return nil, fmt.Errorf("graph %q: initializer %q has no data", g.Name, v.Name)
+		}
+		gp.Initializer = append(gp.Initializer, TensorToProto(v.Init, v.Name))
+	}
+	for _, v := range g.Outputs {
+		gp.Output = append(gp.Output, valueInfo(v))
+		listed[v] = true
+	}
+	for _, n := range g.Nodes {
+		np, err := nodeToProto(n)
+		if err != nil {
+			return nil, fmt.Errorf("graph %q: %w", g.Name, err)
+		}
+		gp.Node = append(gp.Node, np)
+		for _, v := range n.Outputs {
+			if v != nil && !listed[v] && typeKnown(v.Type) {
+				gp.ValueInfo = append(gp.ValueInfo, valueInfo(v))
+			}
+		}
+	}
+	return gp, nil
+}
+
+// valueInfo describes a value; an unknown type is left out, which readers
+// (dlc's importer too) take as an untyped tensor.
+func valueInfo(v *ir.Value) *onnxpb.ValueInfoProto {
+	vi := &onnxpb.ValueInfoProto{Name: ptr(v.Name)}
+	if typeKnown(v.Type) {
+		vi.Type = exportType(v.Type)
+	}
+	return vi
+}
+
+// typeKnown reports whether a type says anything beyond "some tensor".
+func typeKnown(t ir.Type) bool {
+	return t.Kind != ir.TensorKind || t.DType != ir.Undefined || t.Shape.Ranked
+}
+
+// exportType is typeToProto made safe for sequence and optional types whose
+// element type is not known (nil Elem): the element type is then omitted.
+func exportType(t ir.Type) *onnxpb.TypeProto {
+	if t.Kind == ir.TensorKind || t.Elem != nil {
+		return typeToProto(t)
+	}
+	if t.Kind == ir.SequenceKind {
+		return &onnxpb.TypeProto{Value: &onnxpb.TypeProto_SequenceType{SequenceType: &onnxpb.TypeProto_Sequence{}}}
+	}
+	return &onnxpb.TypeProto{Value: &onnxpb.TypeProto_OptionalType{OptionalType: &onnxpb.TypeProto_Optional{}}}
+}
+
+func nodeToProto(n *ir.Node) (*onnxpb.NodeProto, error) {
+	np := &onnxpb.NodeProto{OpType: ptr(n.Op)}
+	if n.Name != "" {
+		np.Name = ptr(n.Name)
+	}
+	if n.Domain != "" {
+		np.Domain = ptr(n.Domain)
+	}
+	for _, v := range n.Inputs {
+		np.Input = append(np.Input, nameOf(v))
+	}
+	for _, v := range n.Outputs {
+		np.Output = append(np.Output, nameOf(v))
+	}
+	for _, name := range n.AttrNames() {
+		ap, err := attrToProto(name, n.Attrs[name])
+		if err != nil {
+			return nil, fmt.Errorf("%s: attribute %q: %w", n, name, err)
+		}
+		np.Attribute = append(np.Attribute, ap)
+	}
+	return np, nil
+}
+
+// nameOf is a value's name, "" for an omitted slot.
+func nameOf(v *ir.Value) string {
+	if v == nil {
+		return ""
+	}
+	return v.Name
+}
+
+// attrToProto exports one attribute with its type set, whatever its kind.
+func attrToProto(name string, a *ir.Attr) (*onnxpb.AttributeProto, error) {
+	if a == nil {
+		return nil, errors.New("no value")
+	}
+	ap := &onnxpb.AttributeProto{Name: ptr(name)}
+	var kind onnxpb.AttributeProto_AttributeType
+	switch a.Kind {
+	case ir.AttrFloat:
+		kind, ap.F = onnxpb.AttributeProto_FLOAT, ptr(a.F)
+	case ir.AttrInt:
+		kind, ap.I = onnxpb.AttributeProto_INT, ptr(a.I)
+	case ir.AttrString:
+		kind, ap.S = onnxpb.AttributeProto_STRING, []byte(a.S)
+	case ir.AttrTensor:
+		if a.T == nil {
+			return nil, errors.New("tensor attribute without a tensor")
+		}
+		kind, ap.T = onnxpb.AttributeProto_TENSOR, TensorToProto(a.T, "")
+	case ir.AttrGraph:
+		if a.G == nil {
+			return nil, errors.New("graph attribute without a graph")
+		}
+		g, err := graphToProto(a.G)
+		if err != nil {
+			return nil, err
+		}
+		kind, ap.G = onnxpb.AttributeProto_GRAPH, g
+	case ir.AttrFloats:
+		kind, ap.Floats = onnxpb.AttributeProto_FLOATS, append([]float32{}, a.Floats...)
+	case ir.AttrInts:
+		kind, ap.Ints = onnxpb.AttributeProto_INTS, append([]int64{}, a.Ints...)
+	case ir.AttrStrings:
+		kind = onnxpb.AttributeProto_STRINGS
+		for _, s := range a.Strings {
+			ap.Strings = append(ap.Strings, []byte(s))
+		}
+	case ir.AttrTensors:
+		kind = onnxpb.AttributeProto_TENSORS
+		for i, t := range a.Tensors {
+			if t == nil {
+				return nil, fmt.Errorf("tensor %d is missing", i)
+			}
+			ap.Tensors = append(ap.Tensors, TensorToProto(t, ""))
+		}
+	case ir.AttrGraphs:
+		kind = onnxpb.AttributeProto_GRAPHS
+		for i, sg := range a.Graphs {
+			if sg == nil {
+				return nil, fmt.Errorf("graph %d is missing", i)
+			}
+			g, err := graphToProto(sg)
+			if err != nil {
+				return nil, err
+			}
+			ap.Graphs = append(ap.Graphs, g)
+		}
+	case ir.AttrType:
+		if a.Type == nil {
+			return nil, errors.New("type attribute without a type")
+		}
+		kind, ap.Tp = onnxpb.AttributeProto_TYPE_PROTO, exportType(*a.Type)
+	case ir.AttrTypes:
+		kind = onnxpb.AttributeProto_TYPE_PROTOS
+		for _, t := range a.Types {
+			ap.TypeProtos = append(ap.TypeProtos, exportType(t))
+		}
+	default:
+		return nil, fmt.Errorf("cannot export attribute kind %s", a.Kind)
+	}
+	ap.Type = &kind
+	return ap, nil
+}
+
+// Encode exports a model and serializes it. Serialization is deterministic,
+// so equal models encode to equal bytes. Protobuf messages cannot exceed
+// 2 GiB; a larger model is an error rather than a file no reader accepts.
+func Encode(m *ir.Model) ([]byte, error) {
+	mp, err := ToProto(m)
+	if err != nil {
+		return nil, err
+	}
+	if size := proto.Size(mp); size > math.MaxInt32 {
+		return nil, fmt.Errorf("export: model needs %d bytes, over protobuf's 2 GiB limit", size)
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(mp)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	return b, nil
+}
+
+// Save writes a model to path atomically: it writes a temporary file in the
+// same folder and renames it over path, so readers see either the old file
+// or the complete new one, never a partial write.
+func Save(m *ir.Model, path string) (err error) {
+	b, err := Encode(m)
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(b); err != nil {
+		return err
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
