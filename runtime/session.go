@@ -14,10 +14,10 @@ import (
 )
 
 // Options configures a session.
+// The bound on any single tensor is process-wide (ir.SetTensorLimit), since
+// kernels allocate through ir.Zeros; a per-session bound arrives with the
+// arena of the execution plan.
 type Options struct {
-	// MaxTensorBytes bounds any single tensor the model may allocate; 0
-	// keeps the current process-wide limit (ir.TensorLimit).
-	MaxTensorBytes int64
 	// CheckTypes compares every value a kernel produces with the type the
 	// op's inference gave it, and fails the run on a mismatch. Tests turn
 	// it on to hold type inference to what kernels really do.
@@ -42,9 +42,6 @@ type graphPlan struct {
 // New prepares a session: every op in the graph (and its subgraphs) must
 // have a kernel.
 func New(m *ir.Model, opt Options) (*Session, error) {
-	if opt.MaxTensorBytes > 0 {
-		ir.SetTensorLimit(opt.MaxTensorBytes)
-	}
 	if err := ir.Verify(m.Graph); err != nil {
 		return nil, err
 	}

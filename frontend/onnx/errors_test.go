@@ -299,14 +299,6 @@ func TestDecodeBadSparseAndFunctions(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			mp := c.model()
 			c.edit(mp)
-			if c.name == "sparse-attribute-empty" {
-				// node.go converts sparse attributes without checkSparse;
-				// until it does, FromProto's recover is what catches this.
-				_, err := Decode(tbMarshal(t, mp), "")
-				if errors.Is(err, errInternal) {
-					t.Skipf("needs checkSparse in sparseToDense: %v", err)
-				}
-			}
 			_, err := tbDecode(t, tbMarshal(t, mp), "")
 			tbWantErr(t, err, c.parts...)
 		})

@@ -6,6 +6,7 @@
 package onnx
 
 import (
+	"container/heap"
 	"errors"
 	"fmt"
 	"os"
@@ -210,9 +211,6 @@ func (im *importer) importGraph(gp *onnxpb.GraphProto, g *ir.Graph, sc *scope, o
 		}
 	}
 	for _, sp := range gp.SparseInitializer {
-		if err := checkSparse(sp); err != nil {
-			return fmt.Errorf("sparse initializer: %w", err)
-		}
 		t, err := sparseToDense(sp, im.dir)
 		if err != nil {
 			return fmt.Errorf("sparse initializer: %w", err)
@@ -348,21 +346,22 @@ func sortNodes(gp *onnxpb.GraphProto, sc *scope) ([]*onnxpb.NodeProto, error) {
 			}
 		}
 	}
+	// Always take the lowest-index ready node, so an order that is already
+	// valid comes out unchanged.
 	var order []*onnxpb.NodeProto
-	var ready []int
+	ready := &intHeap{}
 	for i := range gp.Node {
 		if indeg[i] == 0 {
-			ready = append(ready, i)
+			heap.Push(ready, i)
 		}
 	}
-	for len(ready) > 0 {
-		i := ready[0]
-		ready = ready[1:]
+	for ready.Len() > 0 {
+		i := heap.Pop(ready).(int)
 		order = append(order, gp.Node[i])
 		for _, u := range users[i] {
 			indeg[u]--
 			if indeg[u] == 0 {
-				ready = append(ready, u)
+				heap.Push(ready, u)
 			}
 		}
 	}
@@ -374,6 +373,20 @@ func sortNodes(gp *onnxpb.GraphProto, sc *scope) ([]*onnxpb.NodeProto, error) {
 		}
 	}
 	return order, nil
+}
+
+// intHeap is a min-heap of node indices.
+type intHeap []int
+
+func (h intHeap) Len() int           { return len(h) }
+func (h intHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h intHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *intHeap) Push(x any)        { *h = append(*h, x.(int)) }
+func (h *intHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // nodeReads lists the names a node reads: its inputs and the names its

@@ -79,8 +79,8 @@ func typeToProto(t ir.Type) *onnxpb.TypeProto {
 // sparseToDense expands a SparseTensorProto (values with flat or
 // coordinate indices) into a dense tensor.
 func sparseToDense(sp *onnxpb.SparseTensorProto, dir string) (*ir.Tensor, error) {
-	if sp.Values == nil || sp.Indices == nil {
-		return nil, fmt.Errorf("sparse tensor: values or indices missing")
+	if err := checkSparse(sp); err != nil {
+		return nil, err
 	}
 	vals, err := TensorFromProto(sp.Values, dir)
 	if err != nil {
