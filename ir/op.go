@@ -32,8 +32,9 @@ type OpDef struct {
 	Infer func(n *Node) error
 	// Doc is a one-line meaning of the op in terms of its inputs.
 	Doc string
-	// Grad is the gradient rule, filled in by the training issue.
-	Grad any
+	// Grad is the gradient rule (see GradFunc); nil where no rule is
+	// written yet. train/autodiff applies the rules.
+	Grad GradFunc
 	// NotDifferentiable marks ops that have no gradient by nature.
 	NotDifferentiable bool
 }

@@ -27,7 +27,7 @@ func init() {
 	Register(
 		// Unary math on floats (Abs, Neg and Sign also on integers).
 		unary("Abs", 1, "Y = |X|"),
-		unary("Neg", 1, "Y = -X"),
+		withGrad(unary("Neg", 1, "Y = -X"), gradNeg),
 		notDiff(unary("Sign", 9, "Y = -1, 0 or 1 by the sign of X (NaN stays NaN)")),
 		notDiff(unary("Ceil", 1, "Y = smallest integer >= X")),
 		notDiff(unary("Floor", 1, "Y = largest integer <= X")),
@@ -58,10 +58,10 @@ func init() {
 			NotDifferentiable: true},
 
 		// Binary arithmetic. The output has the dtype of input 0.
-		binary("Add", 1, "C = A + B"),
-		binary("Sub", 1, "C = A - B"),
-		binary("Mul", 1, "C = A * B"),
-		binary("Div", 1, "C = A / B (integers truncate toward zero)"),
+		withGrad(binary("Add", 1, "C = A + B"), gradAdd),
+		withGrad(binary("Sub", 1, "C = A - B"), gradSub),
+		withGrad(binary("Mul", 1, "C = A * B"), gradMul),
+		withGrad(binary("Div", 1, "C = A / B (integers truncate toward zero)"), gradDiv),
 		binary("Pow", 1, "Z = X ^ Y in X's dtype (Y may have another numeric dtype)"),
 		withAttrs(binary("Mod", 10, "C = A mod B: sign of B (fmod=0, integers) or of A (fmod=1, C fmod)"),
 			OptInt("fmod", 0)),

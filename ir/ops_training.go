@@ -6,8 +6,8 @@ import "fmt"
 // learning rate R and update count T (scalars), then n tensors to
 // optimize, their n gradients and the optimizer's per-tensor state, and
 // returns the n updated tensors followed by the updated state. Gradient
-// (symbolic differentiation of a graph) is not declared: it needs
-// autodiff, which the train package will provide.
+// (symbolic differentiation of a graph) is not declared: the importer
+// expands it with train/autodiff (frontend/onnx/expand_gradient.go).
 
 func init() {
 	Register(

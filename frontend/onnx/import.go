@@ -393,6 +393,13 @@ func (h *intHeap) Pop() any {
 // subgraphs take from outside themselves.
 func nodeReads(n *onnxpb.NodeProto) []string {
 	out := append([]string{}, n.Input...)
+	if normDomain(n.GetDomain()) == ir.TrainingDomain && n.GetOpType() == "Gradient" {
+		for _, a := range n.Attribute {
+			if a.GetName() == "y" {
+				out = append(out, string(a.GetS())) // differentiates the graph up to y
+			}
+		}
+	}
 	for _, a := range n.Attribute {
 		if a.G != nil {
 			out = append(out, freeNames(a.G)...)

@@ -34,14 +34,19 @@ func (im *importer) convertNode(np *onnxpb.NodeProto, sc *scope, opsets map[stri
 	if _, known := supportedDomains[domain]; !known {
 		return fmt.Errorf("%s: unsupported operator domain %q", where, np.GetDomain())
 	}
-	def := ir.LookupOp(domain, np.GetOpType())
-	if def == nil {
-		return fmt.Errorf("%s: unknown op %s in opset %d", where, np.GetOpType(), ver)
+	key := ir.OpKey(domain, np.GetOpType())
+	conv := expanders[key]
+	if conv == nil {
+		def := ir.LookupOp(domain, np.GetOpType())
+		if def == nil {
+			return fmt.Errorf("%s: unknown op %s in opset %d", where, np.GetOpType(), ver)
+		}
+		if ver < int64(def.Since) {
+			return fmt.Errorf("%s: op %s does not exist before opset %d (the model imports opset %d)", where, def.Name, def.Since, ver)
+		}
+		conv = findConverter(key, ver)
 	}
-	if ver < int64(def.Since) {
-		return fmt.Errorf("%s: op %s does not exist before opset %d (the model imports opset %d)", where, def.Name, def.Since, ver)
-	}
-	c := &convCtx{im: im, sc: sc, opsets: opsets, np: np, opset: ver, op: def.Name, domain: domain, where: where,
+	c := &convCtx{im: im, sc: sc, opsets: opsets, np: np, opset: ver, op: np.GetOpType(), domain: domain, where: where,
 		attrs: map[string]*ir.Attr{}}
 	for _, name := range np.Input {
 		if name == "" {
@@ -69,7 +74,6 @@ func (im *importer) convertNode(np *onnxpb.NodeProto, sc *scope, opsets map[stri
 		}
 		c.attrs[ap.GetName()] = a
 	}
-	conv := findConverter(def.Key(), ver)
 	var err error
 	if conv != nil {
 		err = conv(c)
