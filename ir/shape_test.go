@@ -2,6 +2,7 @@ package ir
 
 import (
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -22,7 +23,7 @@ func TestBroadcastDims(t *testing.T) {
 			t.Errorf("%v,%v: err %v", c.a, c.b, err)
 			continue
 		}
-		if !c.err && !equalInts(got, c.want) {
+		if !c.err && !slices.Equal(got, c.want) {
 			t.Errorf("%v,%v = %v, want %v", c.a, c.b, got, c.want)
 		}
 	}
@@ -71,16 +72,4 @@ func TestAllocLimits(t *testing.T) {
 	if _, err := NewTensor(Float32, []int{256}); err != nil {
 		t.Errorf("1 KiB tensor under a 1 KiB limit: %v", err)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

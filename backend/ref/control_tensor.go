@@ -2,6 +2,7 @@ package ref
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dlc-go/dlc/ir"
 )
@@ -113,7 +114,7 @@ func stackAxis(parts []*ir.Tensor, axis int) (*ir.Tensor, error) {
 	}
 	expanded := make([]*ir.Tensor, len(parts))
 	for i, p := range parts {
-		if p.DType != first.DType || !ShapeEq(p.Shape, first.Shape) {
+		if p.DType != first.DType || !slices.Equal(p.Shape, first.Shape) {
 			return nil, fmt.Errorf("item %d is %s, item 0 is %s: stacked items must match", i, p, first)
 		}
 		shape := append(append(append([]int{}, p.Shape[:axis]...), 1), p.Shape[axis:]...)

@@ -1,6 +1,7 @@
 package ref
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -82,7 +83,7 @@ func cfTensor(t *testing.T, what string, d ir.Data, shape []int, want ...float64
 	if !ok {
 		t.Fatalf("%s: got %T, want a tensor", what, d)
 	}
-	if !ShapeEq(x.Shape, shape) {
+	if !slices.Equal(x.Shape, shape) {
 		t.Fatalf("%s: shape %v, want %v", what, x.Shape, shape)
 	}
 	for i, w := range want {

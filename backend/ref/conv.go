@@ -2,6 +2,7 @@ package ref
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dlc-go/dlc/ir"
 )
@@ -34,7 +35,7 @@ func convLayout(n *ir.Node, x, w []int, transpose bool) (ir.Window, error) {
 		return ir.Window{}, fmt.Errorf("group %d must be positive", group)
 	}
 	k := kernelShape(n, w[2:])
-	if !ShapeEq(k, w[2:]) {
+	if !slices.Equal(k, w[2:]) {
 		return ir.Window{}, fmt.Errorf("kernel_shape %v does not match W's spatial dims %v", k, w[2:])
 	}
 	if transpose {

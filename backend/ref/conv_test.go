@@ -2,6 +2,7 @@ package ref
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -42,7 +43,7 @@ func cpRun(t *testing.T, op string, attrs map[string]*ir.Attr, nOut int, ins ...
 		if v.Type.DType != got.DType {
 			t.Errorf("%s output %d: inferred dtype %s, kernel gave %s", op, i, v.Type.DType, got.DType)
 		}
-		if s, ok := v.Type.Shape.Static(); ok && !ShapeEq(s, got.Shape) {
+		if s, ok := v.Type.Shape.Static(); ok && !slices.Equal(s, got.Shape) {
 			t.Errorf("%s output %d: inferred shape %v, kernel gave %v", op, i, s, got.Shape)
 		}
 	}
@@ -64,7 +65,7 @@ func cpMust(t *testing.T, op string, attrs map[string]*ir.Attr, nOut int, ins ..
 func cpCheck(t *testing.T, what string, d ir.Data, shape []int, want []float64) {
 	t.Helper()
 	got := d.(*ir.Tensor)
-	if !ShapeEq(got.Shape, shape) {
+	if !slices.Equal(got.Shape, shape) {
 		t.Fatalf("%s: shape %v, want %v", what, got.Shape, shape)
 	}
 	for i, w := range want {

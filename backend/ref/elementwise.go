@@ -2,6 +2,7 @@ package ref
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dlc-go/dlc/ir"
 )
@@ -202,7 +203,7 @@ func newBcast(shapes ...[]int) (*bcast, error) {
 	}
 	b := &bcast{shape: out, n: n, idx: make([][]int, len(shapes))}
 	for i, s := range shapes {
-		if !ShapeEq(s, out) {
+		if !slices.Equal(s, out) {
 			b.idx[i] = BroadcastIndex(s, out)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -53,7 +54,7 @@ func ewMust(t *testing.T, op string, attrs map[string]*ir.Attr, in ...*ir.Tensor
 // ewExact checks dtype, shape and exact data of got.
 func ewExact[T ir.Elem](t *testing.T, what string, got *ir.Tensor, shape []int, want ...T) {
 	t.Helper()
-	if got.DType != ir.DTypeOf[T]() || !ShapeEq(got.Shape, shape) {
+	if got.DType != ir.DTypeOf[T]() || !slices.Equal(got.Shape, shape) {
 		t.Fatalf("%s: got %s, want %s%v", what, got, ir.DTypeOf[T](), shape)
 	}
 	if g := ir.Values[T](got); !reflect.DeepEqual(g, want) {
@@ -65,7 +66,7 @@ func ewExact[T ir.Elem](t *testing.T, what string, got *ir.Tensor, shape []int, 
 // matches NaN).
 func ewClose(t *testing.T, what string, got *ir.Tensor, dt ir.DType, shape []int, want ...float64) {
 	t.Helper()
-	if got.DType != dt || !ShapeEq(got.Shape, shape) {
+	if got.DType != dt || !slices.Equal(got.Shape, shape) {
 		t.Fatalf("%s: got %s, want %s%v", what, got, dt, shape)
 	}
 	for i, w := range want {

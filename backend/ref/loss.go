@@ -2,6 +2,7 @@ package ref
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dlc-go/dlc/ir"
 )
@@ -61,7 +62,7 @@ func lossNLL(n *ir.Node, lp []float64, shape []int, dt ir.DType, target, weight 
 	}
 	c := shape[1]
 	want := append([]int{shape[0]}, shape[2:]...)
-	if !ShapeEq(target.Shape, want) {
+	if !slices.Equal(target.Shape, want) {
 		return nil, fmt.Errorf("target has shape %v, want %v for input shape %v", target.Shape, want, shape)
 	}
 	var w []float64

@@ -2,6 +2,7 @@ package ref
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dlc-go/dlc/ir"
 )
@@ -131,7 +132,7 @@ func gemm(_ Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 	var cIdx []int
 	if c != nil {
 		// Unidirectional: C must broadcast to [M, N] without growing it.
-		if out, err := ir.BroadcastDims(c.Shape, shape); err != nil || !ShapeEq(out, shape) {
+		if out, err := ir.BroadcastDims(c.Shape, shape); err != nil || !slices.Equal(out, shape) {
 			return nil, fmt.Errorf("C of shape %v does not broadcast to [%d,%d]", c.Shape, M, N)
 		}
 		cIdx = BroadcastIndex(c.Shape, shape)

@@ -3,6 +3,7 @@ package ref
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/dlc-go/dlc/ir"
 )
@@ -155,7 +156,7 @@ func instanceNormKernel(_ Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 // broadcast, as LayerNormalization's Scale and B are).
 func normBroadcastParam(name string, t *ir.Tensor, normShape []int) ([]float64, error) {
 	bs, err := ir.BroadcastDims(t.Shape, normShape)
-	if err != nil || !ShapeEq(bs, normShape) {
+	if err != nil || !slices.Equal(bs, normShape) {
 		return nil, fmt.Errorf("%s has shape %v, not broadcastable to the normalized shape %v", name, t.Shape, normShape)
 	}
 	vals := t.Float64s()

@@ -3,6 +3,7 @@ package ref
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/dlc-go/dlc/ir"
@@ -61,7 +62,7 @@ func nrmCheck(t *testing.T, what string, got *ir.Tensor, shape []int, want ...fl
 	if got == nil {
 		t.Fatalf("%s: missing output", what)
 	}
-	if !ShapeEq(got.Shape, shape) {
+	if !slices.Equal(got.Shape, shape) {
 		t.Fatalf("%s: shape %v, want %v", what, got.Shape, shape)
 	}
 	vals := got.Float64s()

@@ -3,6 +3,7 @@ package ref
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/dlc-go/dlc/ir"
 )
@@ -192,7 +193,7 @@ func maxUnpool(_ Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 	if err := spatialInput(x, "X"); err != nil {
 		return nil, err
 	}
-	if !ShapeEq(x.Shape, ind.Shape) {
+	if !slices.Equal(x.Shape, ind.Shape) {
 		return nil, fmt.Errorf("I has shape %v, want X's shape %v", ind.Shape, x.Shape)
 	}
 	sp, err := ir.MaxUnpoolShape(n, x.Shape[2:])

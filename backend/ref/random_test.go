@@ -2,6 +2,7 @@ package ref
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/dlc-go/dlc/ir"
@@ -11,7 +12,7 @@ func TestRandomUniformAndNormal(t *testing.T) {
 	attrs := map[string]*ir.Attr{"shape": ir.IntsAttr(10, 100), "low": ir.FloatAttr(-2), "high": ir.FloatAttr(-1), "seed": ir.FloatAttr(3)}
 	a := sqMust(t, "RandomUniform", attrs).(*ir.Tensor)
 	b := sqMust(t, "RandomUniform", attrs).(*ir.Tensor)
-	if a.DType != ir.Float32 || !ShapeEq(a.Shape, []int{10, 100}) {
+	if a.DType != ir.Float32 || !slices.Equal(a.Shape, []int{10, 100}) {
 		t.Fatalf("got %s", a)
 	}
 	for i, v := range a.Data.([]float32) {

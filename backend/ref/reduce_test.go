@@ -3,6 +3,7 @@ package ref
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/dlc-go/dlc/ir"
@@ -35,7 +36,7 @@ func famCheck(t *testing.T, what string, got ir.Data, shape []int, want []float6
 	if !ok || g == nil {
 		t.Fatalf("%s: no tensor output", what)
 	}
-	if !ShapeEq(g.Shape, shape) {
+	if !slices.Equal(g.Shape, shape) {
 		t.Fatalf("%s: shape %v, want %v", what, g.Shape, shape)
 	}
 	for i, w := range want {

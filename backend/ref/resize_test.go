@@ -1,6 +1,7 @@
 package ref
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/dlc-go/dlc/ir"
@@ -117,12 +118,12 @@ func TestResizeAxesAndAspectPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	// min(2/4, 6/6) = 0.5 for both axes: 2 x 3.
-	if s := out[0].(*ir.Tensor).Shape; !ShapeEq(s, []int{1, 2, 3}) {
+	if s := out[0].(*ir.Tensor).Shape; !slices.Equal(s, []int{1, 2, 3}) {
 		t.Fatalf("not_larger shape %v, want [1 2 3]", s)
 	}
 	a["keep_aspect_ratio_policy"] = ir.StringAttr("not_smaller")
 	out, _ = famRun(t, "Resize", a, []string{"y"}, x, nil, nil, famAxes(2, 6))
-	if s := out[0].(*ir.Tensor).Shape; !ShapeEq(s, []int{1, 4, 6}) {
+	if s := out[0].(*ir.Tensor).Shape; !slices.Equal(s, []int{1, 4, 6}) {
 		t.Fatalf("not_smaller shape %v, want [1 4 6]", s)
 	}
 }

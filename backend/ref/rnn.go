@@ -2,6 +2,7 @@ package ref
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dlc-go/dlc/ir"
 )
@@ -114,7 +115,7 @@ func rnnKernel(op string, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 		return nil, fmt.Errorf("direction %q does not match W's %d directions", direction, r.dirs)
 	}
 	gh := kind.gates * r.hidden
-	if !ShapeEq(w.Shape, []int{r.dirs, gh, r.input}) || !ShapeEq(rt.Shape, []int{r.dirs, gh, r.hidden}) {
+	if !slices.Equal(w.Shape, []int{r.dirs, gh, r.input}) || !slices.Equal(rt.Shape, []int{r.dirs, gh, r.hidden}) {
 		return nil, fmt.Errorf("W %v and R %v do not fit %d directions, %d gates of hidden size %d and input size %d",
 			w.Shape, rt.Shape, r.dirs, kind.gates, r.hidden, r.input)
 	}
@@ -124,7 +125,7 @@ func rnnKernel(op string, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 		return nil, err
 	}
 	b, lens := Tensor(in, 3), Tensor(in, 4)
-	if b != nil && !ShapeEq(b.Shape, []int{r.dirs, 2 * gh}) {
+	if b != nil && !slices.Equal(b.Shape, []int{r.dirs, 2 * gh}) {
 		return nil, fmt.Errorf("B has shape %v, want [%d %d]", b.Shape, r.dirs, 2*gh)
 	}
 	seqLens := make([]int, r.batch)
@@ -152,14 +153,14 @@ func rnnKernel(op string, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 			initState[s] = make([]float64, r.dirs*r.batch*r.hidden)
 			continue
 		}
-		if !ShapeEq(t.Shape, stateShape) {
+		if !slices.Equal(t.Shape, stateShape) {
 			return nil, fmt.Errorf("initial state %d has shape %v, want %v", s, t.Shape, stateShape)
 		}
 		initState[s] = t.Float64s()
 	}
 	var p *ir.Tensor
 	if kind.states == 2 {
-		if p = Tensor(in, 7); p != nil && !ShapeEq(p.Shape, []int{r.dirs, 3 * r.hidden}) {
+		if p = Tensor(in, 7); p != nil && !slices.Equal(p.Shape, []int{r.dirs, 3 * r.hidden}) {
 			return nil, fmt.Errorf("P has shape %v, want [%d %d]", p.Shape, r.dirs, 3*r.hidden)
 		}
 	}

@@ -2,6 +2,7 @@ package ref
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/dlc-go/dlc/ir"
@@ -138,7 +139,7 @@ func TestRecurrentLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	ya, yb := a[0].(*ir.Tensor), b[0].(*ir.Tensor) // [t,1,b,h] and [b,t,1,h]
-	if !ShapeEq(yb.Shape, []int{2, 3, 1, 2}) {
+	if !slices.Equal(yb.Shape, []int{2, 3, 1, 2}) {
 		t.Fatalf("layout=1 Y shape %v, want [2 3 1 2]", yb.Shape)
 	}
 	for tt := 0; tt < 3; tt++ {

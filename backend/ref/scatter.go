@@ -2,6 +2,7 @@ package ref
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dlc-go/dlc/ir"
 )
@@ -103,7 +104,7 @@ func scatterElementsKernel(_ Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !ShapeEq(ind.Shape, upd.Shape) {
+	if !slices.Equal(ind.Shape, upd.Shape) {
 		return nil, fmt.Errorf("indices shape %v and updates shape %v differ", ind.Shape, upd.Shape)
 	}
 	if upd.DType != x.DType {
@@ -148,7 +149,7 @@ func scatterNDKernel(_ Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 		return nil, err
 	}
 	want := append(append([]int{}, ind.Shape[:len(ind.Shape)-1]...), slice...)
-	if !ShapeEq(upd.Shape, want) {
+	if !slices.Equal(upd.Shape, want) {
 		return nil, fmt.Errorf("updates shape %v, want %v", upd.Shape, want)
 	}
 	sliceLen, _ := ir.NumElements(slice)

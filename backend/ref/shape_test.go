@@ -2,6 +2,7 @@ package ref
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,7 +65,7 @@ func wantShapeErr(t *testing.T, frag, op string, attrs map[string]*ir.Attr, nout
 // wantT checks a tensor's shape and data exactly.
 func wantT[T ir.Elem](t *testing.T, got *ir.Tensor, shape []int, vals ...T) {
 	t.Helper()
-	if !ShapeEq(got.Shape, shape) {
+	if !slices.Equal(got.Shape, shape) {
 		t.Fatalf("shape %v, want %v", got.Shape, shape)
 	}
 	if vals == nil {
@@ -154,7 +155,7 @@ func TestConcatTranspose(t *testing.T) {
 	wantT(t, mustShapeOp(t, "Transpose", nil, 1, x)[0], []int{3, 2}, "a", "d", "b", "e", "c", "f")
 	y := iota32(2, 3, 4)
 	out := mustShapeOp(t, "Transpose", attrs("perm", ir.IntsAttr(1, 2, 0)), 1, y)[0]
-	if !ShapeEq(out.Shape, []int{3, 4, 2}) || out.Data.([]float32)[1] != 12 || out.Data.([]float32)[2] != 1 {
+	if !slices.Equal(out.Shape, []int{3, 4, 2}) || out.Data.([]float32)[1] != 12 || out.Data.([]float32)[2] != 1 {
 		t.Fatalf("transpose(1,2,0) = %v %v", out.Shape, out.Data)
 	}
 	wantShapeErr(t, "perm", "Transpose", attrs("perm", ir.IntsAttr(0, 0, 1)), 1, y)
@@ -222,7 +223,7 @@ func TestSpaceDepth(t *testing.T) {
 	// SpaceToDepth inverts DepthToSpace in DCR mode.
 	y := iota32(2, 3, 4, 6)
 	d := mustShapeOp(t, "SpaceToDepth", attrs("blocksize", ir.IntAttr(2)), 1, y)[0]
-	if !ShapeEq(d.Shape, []int{2, 12, 2, 3}) {
+	if !slices.Equal(d.Shape, []int{2, 12, 2, 3}) {
 		t.Fatalf("SpaceToDepth shape %v", d.Shape)
 	}
 	back := mustShapeOp(t, "DepthToSpace", attrs("blocksize", ir.IntAttr(2)), 1, d)[0]

@@ -2,6 +2,7 @@ package ref
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/dlc-go/dlc/ir"
@@ -12,7 +13,7 @@ import (
 func sgClose(t *testing.T, what string, d ir.Data, shape []int, want ...float64) {
 	t.Helper()
 	x := d.(*ir.Tensor)
-	if !ShapeEq(x.Shape, shape) || x.Len() != len(want) {
+	if !slices.Equal(x.Shape, shape) || x.Len() != len(want) {
 		t.Fatalf("%s: shape %v (%d values), want %v (%d values)", what, x.Shape, x.Len(), shape, len(want))
 	}
 	for i, w := range want {

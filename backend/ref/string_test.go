@@ -1,6 +1,7 @@
 package ref
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/dlc-go/dlc/ir"
@@ -10,7 +11,7 @@ func stStrings(t *testing.T, what string, d ir.Data, shape []int, want ...string
 	t.Helper()
 	x := d.(*ir.Tensor)
 	got := x.Data.([]string)
-	if !ShapeEq(x.Shape, shape) || len(got) != len(want) {
+	if !slices.Equal(x.Shape, shape) || len(got) != len(want) {
 		t.Fatalf("%s: got %v %q, want %v %q", what, x.Shape, got, shape, want)
 	}
 	for i := range want {

@@ -3,6 +3,7 @@ package ref
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/dlc-go/dlc/ir"
 )
@@ -39,7 +40,7 @@ func optimizerArgs(in []ir.Data, groups int) (r float64, t int64, cols [][]*ir.T
 			if x == nil {
 				return 0, 0, nil, fmt.Errorf("input %d is missing", 2+g*n+i)
 			}
-			if g > 0 && (!ShapeEq(x.Shape, cols[i][0].Shape) || x.DType != cols[i][0].DType) {
+			if g > 0 && (!slices.Equal(x.Shape, cols[i][0].Shape) || x.DType != cols[i][0].DType) {
 				return 0, 0, nil, fmt.Errorf("input %d is %s, the tensor it goes with is %s", 2+g*n+i, x, cols[i][0])
 			}
 			if !x.DType.IsFloat() {

@@ -62,16 +62,3 @@ func FromFloat64s(dt ir.DType, shape []int, vals []float64) *ir.Tensor {
 	}
 	return t
 }
-
-// ShapeEq reports equal concrete shapes.
-func ShapeEq(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}

@@ -14,13 +14,6 @@ import (
 // every older form of its op.
 
 func init() {
-	// Before opset 6 many ops carried consumed_inputs, a memory-reuse hint
-	// with no meaning for the result.
-	for _, op := range []string{"Abs", "Ceil", "Elu", "Exp", "Floor", "HardSigmoid", "LeakyRelu",
-		"Log", "Max", "Mean", "Min", "Neg", "Reciprocal", "Relu", "Selu", "Sigmoid", "Sqrt",
-		"Sum", "Tanh"} {
-		legacy(op, 6, dropConsumedInputs)
-	}
 	// Before opset 7 binary ops broadcast only when asked, aligning B at
 	// `axis` of A.
 	for _, op := range []string{"Add", "Sub", "Mul", "Div", "Pow", "And", "Or", "Xor",
@@ -30,11 +23,6 @@ func init() {
 	legacy("PRelu", 7, legacyPRelu)
 	legacy("Clip", 11, legacyClip)
 	legacy("Cast", 6, legacyCast)
-}
-
-func dropConsumedInputs(c *convCtx) error {
-	c.takeAttr("consumed_inputs")
-	return c.emitDefault()
 }
 
 // valueRank returns the rank of v, or -1 when it is not known at import.
@@ -81,7 +69,6 @@ func (c *convCtx) appendOnes(v *ir.Value, r, k int) (*ir.Value, error) {
 // with A makes numpy broadcasting give the same result. Without
 // broadcast, the shapes are equal and numpy broadcasting is a no-op.
 func legacyBroadcast(c *convCtx) error {
-	c.takeAttr("consumed_inputs")
 	bcast, axis := c.takeAttr("broadcast"), c.takeAttr("axis")
 	if bcast == nil || bcast.I == 0 || axis == nil || len(c.in) < 2 {
 		return c.emitDefault()
@@ -113,7 +100,6 @@ func legacyBroadcast(c *convCtx) error {
 // value per channel (axis 1 of X); numpy broadcasting would align it with
 // the last axis instead, so it gets trailing size-1 dims.
 func legacyPRelu(c *convCtx) error {
-	c.takeAttr("consumed_inputs")
 	x, slope := c.input(0), c.input(1)
 	rx := valueRank(x)
 	if slope != nil && valueRank(slope) == 1 && rx > 2 {
@@ -130,7 +116,6 @@ func legacyPRelu(c *convCtx) error {
 // attributes, into scalar inputs of X's dtype. An absent bound stays
 // omitted (no clipping on that side).
 func legacyClip(c *convCtx) error {
-	c.takeAttr("consumed_inputs")
 	dt := ir.Float32 // the dtype of X when inference left it unknown; Clip-6 took floats
 	if x := c.input(0); x != nil && x.Type.DType != ir.Undefined {
 		dt = x.Type.DType

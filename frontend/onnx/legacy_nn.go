@@ -8,11 +8,9 @@ import "github.com/dlc-go/dlc/ir"
 
 func init() {
 	// Gemm before opset 7 had a `broadcast` flag (C broadcasts whenever
-	// its shape allows it now) and, in opset 1, `consumed_inputs`, an
-	// in-place hint with no meaning to dlc.
+	// its shape allows it now).
 	legacy("Gemm", 7, func(c *convCtx) error {
 		c.takeAttr("broadcast")
-		c.takeAttr("consumed_inputs")
 		return c.emitDefault()
 	})
 	// LpPool and GlobalLpPool opset 1 took p as a float; later opsets take

@@ -11,12 +11,6 @@ import (
 
 func init() {
 	legacy("BatchNormalization", 14, normConvBatchNorm)
-	// InstanceNormalization opset 1 had consumed_inputs, an in-place hint
-	// with no meaning to dlc.
-	legacy("InstanceNormalization", 6, func(c *convCtx) error {
-		c.takeAttr("consumed_inputs")
-		return c.emitDefault()
-	})
 	legacy("Dropout", 12, normConvDropout)
 	for _, op := range []string{"Softmax", "LogSoftmax", "Hardmax"} {
 		legacy(op, 13, normConvSoftmax)
@@ -43,13 +37,12 @@ func init() {
 }
 
 // normConvBatchNorm rewrites BatchNormalization before opset 14. Opsets 1-6
-// had is_test and consumed_inputs, opsets 1-8 spatial; all are dropped
+// had is_test, opsets 1-8 spatial; all are dropped
 // (spatial=0, per-activation statistics, is refused). Training was implied
 // by asking for more than Y; now training_mode says it, and only running
 // mean and var remain as outputs, so the old saved_mean and saved_var
 // outputs are refused.
 func normConvBatchNorm(c *convCtx) error {
-	c.takeAttr("consumed_inputs")
 	isTest := c.takeAttr("is_test")
 	if a := c.takeAttr("spatial"); a != nil && a.I == 0 {
 		return fmt.Errorf("BatchNormalization with spatial=0 (per-activation statistics) is not supported")
@@ -79,7 +72,6 @@ func normConvBatchNorm(c *convCtx) error {
 // follows when it is used.
 func normConvDropout(c *convCtx) error {
 	c.takeAttr("is_test")
-	c.takeAttr("consumed_inputs")
 	if a := c.takeAttr("ratio"); a != nil {
 		c.setInput(1, c.constant(ir.Scalar(a.F)))
 	}

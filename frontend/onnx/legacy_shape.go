@@ -19,7 +19,6 @@ func init() {
 		return err
 	})
 	legacy("Reshape", 5, func(c *convCtx) error {
-		c.takeAttr("consumed_inputs") // an opset-1 memory hint with no meaning
 		c.attrToInput("shape", 1)
 		return c.emitDefault()
 	})

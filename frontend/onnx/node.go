@@ -74,6 +74,11 @@ func (im *importer) convertNode(np *onnxpb.NodeProto, sc *scope, opsets map[stri
 		}
 		c.attrs[ap.GetName()] = a
 	}
+	if ver < 7 {
+		// Until opset 6 many ops carried consumed_inputs, an in-place
+		// memory hint with no bearing on the result; no canonical op has it.
+		delete(c.attrs, "consumed_inputs")
+	}
 	var err error
 	if conv != nil {
 		err = conv(c)

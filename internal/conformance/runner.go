@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -161,7 +162,7 @@ func compareTensor(g, w *ir.Tensor, rtol, atol float64) error {
 	if g.DType != w.DType {
 		return fmt.Errorf("dtype %s, want %s", g.DType, w.DType)
 	}
-	if !sameShape(g.Shape, w.Shape) {
+	if !slices.Equal(g.Shape, w.Shape) {
 		return fmt.Errorf("shape %v, want %v", g.Shape, w.Shape)
 	}
 	n := w.Len()
@@ -178,18 +179,6 @@ func compareTensor(g, w *ir.Tensor, rtol, atol float64) error {
 		return fmt.Errorf("%d of %d values differ; first at %d: got %s, want %s", bad, n, first, elemString(g, first), elemString(w, first))
 	}
 	return nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func elemClose(g, w *ir.Tensor, i int, rtol, atol float64) bool {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/dlc-go/dlc/ir"
@@ -84,7 +85,7 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 			for i, x := range xs {
 				vals := feeds[x.Name].(*ir.Tensor).Data.([]float64)
 				got := out[1+i].(*ir.Tensor)
-				if !sameInts(got.Shape, c.shapes[i]) {
+				if !slices.Equal(got.Shape, c.shapes[i]) {
 					t.Fatalf("d/d%s has shape %v, want %v", x.Name, got.Shape, c.shapes[i])
 				}
 				for j := range vals {
@@ -147,16 +148,4 @@ func shapeSize(s []int) int {
 		n *= d
 	}
 	return n
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
