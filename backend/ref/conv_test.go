@@ -15,39 +15,7 @@ import (
 // wherever inference produced a static shape.
 func cpRun(t *testing.T, op string, attrs map[string]*ir.Attr, nOut int, ins ...*ir.Tensor) ([]ir.Data, error) {
 	t.Helper()
-	g := ir.NewGraph("test")
-	var vals []*ir.Value
-	var data []ir.Data
-	for i, x := range ins {
-		if x == nil {
-			vals, data = append(vals, nil), append(data, nil)
-			continue
-		}
-		vals = append(vals, g.AddInput(string(rune('a'+i)), ir.TensorType(x.DType, ir.ShapeOf(x.Shape...))))
-		data = append(data, x)
-	}
-	outs := make([]string, nOut)
-	for i := range outs {
-		outs[i] = string(rune('y' - i))
-	}
-	n, err := g.AddNode(ir.NodeSpec{Op: op, Inputs: vals, Outputs: outs, Attrs: attrs})
-	if err != nil {
-		return nil, err
-	}
-	res, err := Lookup(op)(nil, n, data)
-	if err != nil {
-		return nil, err
-	}
-	for i, v := range n.Outputs {
-		got := res[i].(*ir.Tensor)
-		if v.Type.DType != got.DType {
-			t.Errorf("%s output %d: inferred dtype %s, kernel gave %s", op, i, v.Type.DType, got.DType)
-		}
-		if s, ok := v.Type.Shape.Static(); ok && !slices.Equal(s, got.Shape) {
-			t.Errorf("%s output %d: inferred shape %v, kernel gave %v", op, i, s, got.Shape)
-		}
-	}
-	return res, nil
+	return runOp(t, op, attrs, outNames(nOut), tensorsData(ins)...)
 }
 
 // cpMust is cpRun for calls that must succeed.

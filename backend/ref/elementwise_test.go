@@ -1,7 +1,6 @@
 package ref
 
 import (
-	"fmt"
 	"math"
 	"reflect"
 	"slices"
@@ -16,29 +15,11 @@ import (
 // elementwise, activation and cast tests.
 func ewRun(t *testing.T, op string, attrs map[string]*ir.Attr, in ...*ir.Tensor) (*ir.Tensor, error) {
 	t.Helper()
-	g := ir.NewGraph("test")
-	vals := make([]*ir.Value, len(in))
-	data := make([]ir.Data, len(in))
-	for i, x := range in {
-		if x != nil {
-			vals[i] = g.AddInput(fmt.Sprintf("x%d", i), ir.TensorType(x.DType, ir.ShapeOf(x.Shape...)))
-			data[i] = x
-		}
-	}
-	n, err := g.AddNode(ir.NodeSpec{Op: op, Inputs: vals, Outputs: []string{"y"}, Attrs: attrs})
+	out, err := runOp(t, op, attrs, outNames(1), tensorsData(in)...)
 	if err != nil {
 		return nil, err
 	}
-	out, err := Lookup(op)(nil, n, data)
-	if err != nil {
-		return nil, err
-	}
-	y := out[0].(*ir.Tensor)
-	// The inferred type must agree with what the kernel computed.
-	if want := n.Outputs[0].Type; want.DType != y.DType || !want.Shape.Accepts(y.Shape) {
-		t.Errorf("%s: kernel gave %s, inference said %s", op, y, want)
-	}
-	return y, nil
+	return out[0].(*ir.Tensor), nil
 }
 
 // ewMust is ewRun that fails the test on an error.

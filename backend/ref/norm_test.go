@@ -1,7 +1,6 @@
 package ref
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -16,28 +15,7 @@ import (
 // gridsample, roialign and nms kernels.
 func nrmRun(t *testing.T, op string, attrs map[string]*ir.Attr, nOut int, in ...*ir.Tensor) ([]ir.Data, error) {
 	t.Helper()
-	g := ir.NewGraph("test")
-	vals := make([]*ir.Value, len(in))
-	data := make([]ir.Data, len(in))
-	for i, x := range in {
-		if x != nil {
-			vals[i] = g.AddInput(fmt.Sprintf("x%d", i), ir.TensorType(x.DType, ir.ShapeOf(x.Shape...)))
-			data[i] = x
-		}
-	}
-	outs := make([]string, nOut)
-	for i := range outs {
-		outs[i] = fmt.Sprintf("y%d", i)
-	}
-	n, err := g.AddNode(ir.NodeSpec{Op: op, Inputs: vals, Outputs: outs, Attrs: attrs})
-	if err != nil {
-		return nil, err // declaration or inference rejected the node
-	}
-	k := Lookup(op)
-	if k == nil {
-		t.Fatalf("no kernel for %s", op)
-	}
-	return k(nil, n, data)
+	return runOp(t, op, attrs, outNames(nOut), tensorsData(in)...)
 }
 
 // nrmMust is nrmRun that fails the test on a kernel error.

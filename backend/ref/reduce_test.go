@@ -1,7 +1,6 @@
 package ref
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -13,20 +12,7 @@ import (
 // with the given output names ("" omitted) and runs its reference kernel.
 func famRun(t *testing.T, op string, attrs map[string]*ir.Attr, outs []string, ins ...*ir.Tensor) ([]ir.Data, error) {
 	t.Helper()
-	g := ir.NewGraph("test")
-	vals := make([]*ir.Value, len(ins))
-	data := make([]ir.Data, len(ins))
-	for i, x := range ins {
-		if x != nil {
-			vals[i] = g.AddInput(fmt.Sprint("in", i), ir.TensorType(x.DType, ir.ShapeOf(x.Shape...)))
-			data[i] = x
-		}
-	}
-	n, err := g.AddNode(ir.NodeSpec{Op: op, Inputs: vals, Outputs: outs, Attrs: attrs})
-	if err != nil {
-		t.Fatalf("%s: %v", op, err)
-	}
-	return Lookup(op)(nil, n, data)
+	return runOp(t, op, attrs, outs, tensorsData(ins)...)
 }
 
 // famCheck compares a tensor's shape and values within 1e-6.

@@ -13,29 +13,7 @@ import (
 // for an omitted input) and runs its reference kernel.
 func evalShapeOp(t *testing.T, op string, attrs map[string]*ir.Attr, nout int, in ...*ir.Tensor) ([]ir.Data, error) {
 	t.Helper()
-	g := ir.NewGraph("t")
-	vals := make([]*ir.Value, len(in))
-	data := make([]ir.Data, len(in))
-	for i, x := range in {
-		if x == nil {
-			continue
-		}
-		vals[i] = g.AddInput(string(rune('a'+i)), ir.TensorType(x.DType, ir.ShapeOf(x.Shape...)))
-		data[i] = x
-	}
-	outs := make([]string, nout)
-	for i := range outs {
-		outs[i] = string(rune('p' + i))
-	}
-	n, err := g.AddNode(ir.NodeSpec{Op: op, Inputs: vals, Outputs: outs, Attrs: attrs})
-	if err != nil {
-		t.Fatalf("%s: %v", op, err)
-	}
-	k := Lookup(op)
-	if k == nil {
-		t.Fatalf("no kernel for %s", op)
-	}
-	return k(nil, n, data)
+	return runOp(t, op, attrs, outNames(nout), tensorsData(in)...)
 }
 
 // mustShapeOp is evalShapeOp for cases that must succeed; it returns the
