@@ -67,27 +67,35 @@ func floorDiv(a, b int) int {
 
 func ceilDiv(a, b int) int { return -floorDiv(-a, b) }
 
+// newWindow starts a Window from the node's strides, dilations and pads
+// (explicit pads are returned as given, 2r values: begins then ends).
+func newWindow(n *Node, in, kernel []int) (Window, []int, error) {
+	r := len(in)
+	if len(kernel) != r {
+		return Window{}, nil, fmt.Errorf("kernel has %d spatial dims, input has %d", len(kernel), r)
+	}
+	w := Window{In: in, Kernel: kernel, PadBegin: make([]int, r), PadEnd: make([]int, r), Out: make([]int, r)}
+	var err error
+	if w.Strides, err = intsOr(n, "strides", r, 1); err != nil {
+		return w, nil, err
+	}
+	if w.Dilations, err = intsOr(n, "dilations", r, 1); err != nil {
+		return w, nil, err
+	}
+	pads, err := intsOr(n, "pads", r, 0)
+	return w, pads, err
+}
+
 // WindowGeometry computes the window of a Conv or pooling node n over
 // spatial input dims in with the given kernel sizes. It reads the node's
 // auto_pad, strides, dilations and pads attributes (those the op declares);
 // ceil selects ceil_mode rounding of the output size.
 func WindowGeometry(n *Node, in, kernel []int, ceil bool) (Window, error) {
-	r := len(in)
-	if len(kernel) != r {
-		return Window{}, fmt.Errorf("kernel has %d spatial dims, input has %d", len(kernel), r)
-	}
-	w := Window{In: in, Kernel: kernel, PadBegin: make([]int, r), PadEnd: make([]int, r), Out: make([]int, r)}
-	var err error
-	if w.Strides, err = intsOr(n, "strides", r, 1); err != nil {
-		return w, err
-	}
-	if w.Dilations, err = intsOr(n, "dilations", r, 1); err != nil {
-		return w, err
-	}
-	pads, err := intsOr(n, "pads", r, 0)
+	w, pads, err := newWindow(n, in, kernel)
 	if err != nil {
 		return w, err
 	}
+	r := len(in)
 	autoPad := "NOTSET"
 	if n.Def.Attr("auto_pad") != nil {
 		autoPad = n.Str("auto_pad")
@@ -145,22 +153,11 @@ func WindowGeometry(n *Node, in, kernel []int, ceil bool) (Window, error) {
 // output_shape asks for more than the full output). Output position of
 // input i and kernel tap k is i*stride + k*dilation - PadBegin.
 func ConvTransposeGeometry(n *Node, in, kernel []int) (Window, error) {
-	r := len(in)
-	if len(kernel) != r {
-		return Window{}, fmt.Errorf("kernel has %d spatial dims, input has %d", len(kernel), r)
-	}
-	w := Window{In: in, Kernel: kernel, PadBegin: make([]int, r), PadEnd: make([]int, r), Out: make([]int, r)}
-	var err error
-	if w.Strides, err = intsOr(n, "strides", r, 1); err != nil {
-		return w, err
-	}
-	if w.Dilations, err = intsOr(n, "dilations", r, 1); err != nil {
-		return w, err
-	}
-	pads, err := intsOr(n, "pads", r, 0)
+	w, pads, err := newWindow(n, in, kernel)
 	if err != nil {
 		return w, err
 	}
+	r := len(in)
 	outPad, err := intsOr(n, "output_padding", r, 0)
 	if err != nil {
 		return w, err
