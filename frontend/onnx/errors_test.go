@@ -147,6 +147,10 @@ func TestDecodeBadModels(t *testing.T) {
 	}{
 		{"unknown-op", func(mp *onnxpb.ModelProto) { mp.Graph.Node[0].OpType = ptr("NoSuchOp") },
 			[]string{`"cat"`, "NoSuchOp"}},
+		{"unknown-ops-listed", func(mp *onnxpb.ModelProto) {
+			mp.Graph.Node[0].OpType = ptr("NoSuchOp")
+			mp.Graph.Node = append(mp.Graph.Node, pbNode("AlsoMissing", "z", []string{"y"}, []string{"z"}))
+		}, []string{`"cat"`, "2 unsupported ops: AlsoMissing, NoSuchOp"}},
 		{"unknown-domain", func(mp *onnxpb.ModelProto) {
 			mp.Graph.Node[0].Domain = ptr("com.example")
 			mp.OpsetImport = append(mp.OpsetImport, &onnxpb.OperatorSetIdProto{Domain: ptr("com.example"), Version: ptr(int64(1))})

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/dlc-go/dlc/frontend/onnx/onnxpb"
@@ -85,6 +86,7 @@ func FromProto(mp *onnxpb.ModelProto, dir string) (m *ir.Model, err error) {
 	if err := im.checkFunctions(mp.Graph); err != nil {
 		return nil, err
 	}
+	im.unsupported = im.unsupportedOps(mp)
 	m = &ir.Model{
 		IRVersion: mp.GetIrVersion(), Opsets: opsets,
 		ProducerName: mp.GetProducerName(), ProducerVersion: mp.GetProducerVersion(),
@@ -113,6 +115,9 @@ type importer struct {
 	funcs map[string]*onnxpb.FunctionProto
 	used  map[string]bool // every value name seen, for fresh names
 	fresh int
+	// unsupported lists every op of the model dlc does not know, so the
+	// error for the first one can name them all.
+	unsupported []string
 }
 
 // readOpsets checks the opset imports. Unknown domains are accepted here
@@ -502,4 +507,39 @@ func (im *importer) checkFunctions(g *onnxpb.GraphProto) error {
 	}
 	_, err := nodesSize(g.Node)
 	return err
+}
+
+// unsupportedOps lists, sorted, the ops of the model (graph, subgraphs and
+// local functions) that are neither declared, expanded at import, nor
+// model-local functions.
+func (im *importer) unsupportedOps(mp *onnxpb.ModelProto) []string {
+	seen := map[string]bool{}
+	var walk func(nodes []*onnxpb.NodeProto)
+	walk = func(nodes []*onnxpb.NodeProto) {
+		for _, n := range nodes {
+			key := ir.OpKey(normDomain(n.GetDomain()), n.GetOpType())
+			if im.funcs[funcKey(n.GetDomain(), n.GetOpType())] == nil && expanders[key] == nil &&
+				ir.LookupOp(normDomain(n.GetDomain()), n.GetOpType()) == nil {
+				seen[key] = true
+			}
+			for _, a := range n.Attribute {
+				if a.G != nil {
+					walk(a.G.Node)
+				}
+				for _, g := range a.Graphs {
+					walk(g.Node)
+				}
+			}
+		}
+	}
+	walk(mp.Graph.Node)
+	for _, f := range mp.Functions {
+		walk(f.Node)
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

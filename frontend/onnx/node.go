@@ -3,6 +3,7 @@ package onnx
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/dlc-go/dlc/frontend/onnx/onnxpb"
 	"github.com/dlc-go/dlc/ir"
@@ -39,7 +40,11 @@ func (im *importer) convertNode(np *onnxpb.NodeProto, sc *scope, opsets map[stri
 	if conv == nil {
 		def := ir.LookupOp(domain, np.GetOpType())
 		if def == nil {
-			return fmt.Errorf("%s: unknown op %s in opset %d", where, np.GetOpType(), ver)
+			err := fmt.Errorf("%s: unknown op %s in opset %d", where, np.GetOpType(), ver)
+			if len(im.unsupported) > 1 {
+				err = fmt.Errorf("%w (the model uses %d unsupported ops: %s)", err, len(im.unsupported), strings.Join(im.unsupported, ", "))
+			}
+			return err
 		}
 		if ver < int64(def.Since) {
 			return fmt.Errorf("%s: op %s does not exist before opset %d (the model imports opset %d)", where, def.Name, def.Since, ver)
