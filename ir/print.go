@@ -151,7 +151,7 @@ func TensorSummary(t *Tensor, max int) string {
 	n := t.Len()
 	parts := make([]string, 0, min(n, max))
 	for i := 0; i < n && i < max; i++ {
-		parts = append(parts, formatElem(t, i))
+		parts = append(parts, t.ElemString(i))
 	}
 	s := fmt.Sprintf("%s%v[%s", t.DType, t.Shape, strings.Join(parts, " "))
 	if n > max {
@@ -160,7 +160,8 @@ func TensorSummary(t *Tensor, max int) string {
 	return s + "]"
 }
 
-func formatElem(t *Tensor, i int) string {
+// ElemString formats element i the way the text form prints it.
+func (t *Tensor) ElemString(i int) string {
 	switch d := t.Data.(type) {
 	case []string:
 		return strconv.Quote(d[i])

@@ -7,6 +7,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/dlc-go/dlc/backend/ref"
@@ -197,34 +198,14 @@ func checkInput(v *ir.Value, d ir.Data) error {
 	return nil
 }
 
+// dataLen is the length of a tensor's element slice, whatever its type,
+// or -1 if Data holds no slice.
 func dataLen(t *ir.Tensor) int {
-	switch d := t.Data.(type) {
-	case []float32:
-		return len(d)
-	case []float64:
-		return len(d)
-	case []uint16:
-		return len(d)
-	case []int8:
-		return len(d)
-	case []uint8:
-		return len(d)
-	case []int16:
-		return len(d)
-	case []int32:
-		return len(d)
-	case []int64:
-		return len(d)
-	case []uint32:
-		return len(d)
-	case []uint64:
-		return len(d)
-	case []bool:
-		return len(d)
-	case []string:
-		return len(d)
+	v := reflect.ValueOf(t.Data)
+	if v.Kind() != reflect.Slice {
+		return -1
 	}
-	return -1
+	return v.Len()
 }
 
 // checkType reports where data contradicts the inferred type of v.

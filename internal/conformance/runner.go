@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/dlc-go/dlc/frontend/onnx"
 	"github.com/dlc-go/dlc/ir"
@@ -201,24 +200,4 @@ func elemClose(g, w *ir.Tensor, i int, rtol, atol float64) bool {
 	return math.Abs(a-b) <= atol+rtol*math.Abs(b)
 }
 
-func elemString(t *ir.Tensor, i int) string {
-	s := ir.TensorSummary(&ir.Tensor{DType: t.DType, Shape: []int{1}, Data: sliceAt(t, i)}, 1)
-	return strings.TrimPrefix(s, t.DType.String()+"[1]")
-}
-
-func sliceAt(t *ir.Tensor, i int) any {
-	c := ir.Zeros(t.DType, []int{1})
-	switch d := c.Data.(type) {
-	case []string:
-		d[0] = t.Data.([]string)[i]
-	case []uint16:
-		d[0] = t.Data.([]uint16)[i]
-	default:
-		if t.DType.IsFloat() {
-			c.SetFloat64At(0, t.Float64At(i))
-		} else {
-			c.SetInt64At(0, t.Int64At(i))
-		}
-	}
-	return c.Data
-}
+func elemString(t *ir.Tensor, i int) string { return "[" + t.ElemString(i) + "]" }
