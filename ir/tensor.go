@@ -2,6 +2,7 @@ package ir
 
 import (
 	"fmt"
+	"reflect"
 	"sync/atomic"
 )
 
@@ -413,3 +414,25 @@ func (t *Tensor) Float64s() []float64 {
 
 // String is a short description: dtype and shape.
 func (t *Tensor) String() string { return fmt.Sprintf("%s%v", t.DType, t.Shape) }
+
+// Check reports a tensor whose Data does not fit its DType and Shape: the
+// wrong Go slice type, or a length other than the shape's element count.
+// Tensors built by this package always pass; the runtime checks tensors
+// that callers build by hand.
+func (t *Tensor) Check() error {
+	want, err := makeSlice(t.DType, 0)
+	if err != nil {
+		return err
+	}
+	if reflect.TypeOf(t.Data) != reflect.TypeOf(want) {
+		return fmt.Errorf("dtype %s needs data of type %T, has %T", t.DType, want, t.Data)
+	}
+	n, ok := NumElements(t.Shape)
+	if !ok {
+		return fmt.Errorf("shape %v overflows or has a negative dimension", t.Shape)
+	}
+	if l := reflect.ValueOf(t.Data).Len(); l != n {
+		return fmt.Errorf("shape %v holds %d elements but data has %d", t.Shape, n, l)
+	}
+	return nil
+}

@@ -7,7 +7,6 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 
 	"github.com/dlc-go/dlc/backend/ref"
@@ -183,8 +182,8 @@ func checkInput(v *ir.Value, d ir.Data) error {
 		if !want.Shape.Accepts(x.Shape) {
 			return fmt.Errorf("input %q: shape %v, want %s", v.Name, x.Shape, want.Shape)
 		}
-		if x.Len() != dataLen(x) {
-			return fmt.Errorf("input %q: shape %v holds %d elements but data has %d", v.Name, x.Shape, x.Len(), dataLen(x))
+		if err := x.Check(); err != nil {
+			return fmt.Errorf("input %q: %w", v.Name, err)
 		}
 	case *ir.Sequence:
 		if want.Kind != ir.SequenceKind {
@@ -196,16 +195,6 @@ func checkInput(v *ir.Value, d ir.Data) error {
 		}
 	}
 	return nil
-}
-
-// dataLen is the length of a tensor's element slice, whatever its type,
-// or -1 if Data holds no slice.
-func dataLen(t *ir.Tensor) int {
-	v := reflect.ValueOf(t.Data)
-	if v.Kind() != reflect.Slice {
-		return -1
-	}
-	return v.Len()
 }
 
 // checkType reports where data contradicts the inferred type of v.

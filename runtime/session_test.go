@@ -109,11 +109,12 @@ func TestRunInputErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := map[string]map[string]ir.Data{
-		`missing input "x"`:         {},
-		`unknown input "q"`:         {"x": f32([]int{2}, 1, 2), "q": f32([]int{2}, 1, 2)},
-		`input "x": dtype i64`:      {"x": ir.FromSlice([]int{2}, []int64{1, 2})},
-		`input "x": shape [3]`:      {"x": f32([]int{3}, 1, 2, 3)},
-		`holds 2 elements but data`: {"x": f32([]int{2}, 1)},
+		`missing input "x"`:            {},
+		`unknown input "q"`:            {"x": f32([]int{2}, 1, 2), "q": f32([]int{2}, 1, 2)},
+		`input "x": dtype i64`:         {"x": ir.FromSlice([]int{2}, []int64{1, 2})},
+		`input "x": shape [3]`:         {"x": f32([]int{3}, 1, 2, 3)},
+		`holds 2 elements but data`:    {"x": f32([]int{2}, 1)},
+		`needs data of type []float32`: {"x": &ir.Tensor{DType: ir.Float32, Shape: []int{2}, Data: []int64{1, 2}}},
 	}
 	for want, feeds := range cases {
 		_, err := s.Run(feeds)
