@@ -181,6 +181,11 @@ func nodeToProto(n *ir.Node) (*onnxpb.NodeProto, error) {
 	for _, v := range n.Inputs {
 		np.Input = append(np.Input, nameOf(v))
 	}
+	if n.Domain == "" {
+		for len(np.Input) < onnxMinInputs[n.Op] {
+			np.Input = append(np.Input, "")
+		}
+	}
 	for _, v := range n.Outputs {
 		np.Output = append(np.Output, nameOf(v))
 	}
@@ -193,6 +198,13 @@ func nodeToProto(n *ir.Node) (*onnxpb.NodeProto, error) {
 	}
 	return np, nil
 }
+
+// onnxMinInputs holds the default-domain ops whose ONNX schema wants more
+// input slots than their required inputs. The IR drops trailing omitted
+// inputs, but Loop's optional M and cond precede its variadic loop-carried
+// values, so ONNX (checker and ONNX Runtime) needs both slots written even
+// when omitted: Loop(M) must be exported as Loop(M, "").
+var onnxMinInputs = map[string]int{"Loop": 2}
 
 // nameOf is a value's name, "" for an omitted slot.
 func nameOf(v *ir.Value) string {
