@@ -39,11 +39,12 @@ func init() {
 		// only where the input is absent.
 		if c.input(1) != nil {
 			c.takeAttr("split")
-			return c.emitDefault()
+		} else {
+			c.attrToInput("split", 1)
 		}
-		c.attrToInput("split", 1)
-		return c.emitDefault()
+		return splitEqualParts(c)
 	})
+	legacy("Split", 18, splitEqualParts)
 	legacy("Slice", 10, func(c *convCtx) error {
 		c.attrToInput("starts", 1)
 		c.attrToInput("ends", 2)
@@ -142,5 +143,14 @@ func convertTileAxis(c *convCtx) error {
 	}
 	rep[a] = tiles.Int64At(0)
 	c.in = []*ir.Value{x, c.constant(ir.FromSlice([]int{r}, rep))}
+	return c.emitDefault()
+}
+
+// splitEqualParts handles Split before opset 18: without a split input it
+// meant equal parts, one per output, which opset 18 spells num_outputs.
+func splitEqualParts(c *convCtx) error {
+	if c.input(1) == nil && c.attrs["num_outputs"] == nil {
+		c.attrs["num_outputs"] = ir.IntAttr(int64(len(c.out)))
+	}
 	return c.emitDefault()
 }

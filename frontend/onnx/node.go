@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -301,6 +302,7 @@ type convCtx struct {
 	in     []*ir.Value
 	out    []string
 	attrs  map[string]*ir.Attr
+	named  bool // a node already carries the ONNX node's name
 }
 
 // emit adds a canonical node to the graph and binds its output names.
@@ -318,7 +320,7 @@ func (c *convCtx) emit(op string, in []*ir.Value, out []string, attrs map[string
 	for len(out) > 1 && out[len(out)-1] == "" {
 		out = out[:len(out)-1]
 	}
-	n, err := c.sc.g.AddNode(ir.NodeSpec{Op: op, Domain: c.domain, Name: c.np.GetName(), Inputs: in, Outputs: out, Attrs: attrs})
+	n, err := c.sc.g.AddNode(ir.NodeSpec{Op: op, Domain: c.domain, Name: c.nodeName(out), Inputs: in, Outputs: out, Attrs: attrs})
 	if err != nil {
 		return nil, err
 	}
@@ -328,6 +330,26 @@ func (c *convCtx) emit(op string, in []*ir.Value, out []string, attrs map[string
 		}
 	}
 	return n, nil
+}
+
+// nodeName names a node emitted for the ONNX node: the first one that
+// produces one of its outputs keeps its name, every other one gets a fresh
+// name derived from it, since node names must stay unique (ONNX Runtime
+// rejects a model that repeats one).
+func (c *convCtx) nodeName(out []string) string {
+	name := c.np.GetName()
+	if name == "" {
+		return ""
+	}
+	if !c.named {
+		for _, o := range out {
+			if o != "" && slices.Contains(c.np.Output, o) {
+				c.named = true
+				return name
+			}
+		}
+	}
+	return c.im.freshName(name)
 }
 
 // emitTemp adds a helper node with one fresh-named output and returns it.
