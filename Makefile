@@ -26,7 +26,7 @@ fmt-check:
 # The whole test suite: unit tests, ONNX conformance (with the
 # expected-failures list), round trips, real PyTorch models, and a short
 # fuzz run of the ONNX loader.
-test: fmt-check vet
+test: fmt-check vet models
 	CGO_ENABLED=0 $(GO) build ./...
 	$(GO) test -count=1 -timeout 40m $$($(GO) list ./... | grep -v /internal/conformance)
 	$(MAKE) conformance
@@ -48,7 +48,8 @@ generate:
 check-generated: generate
 	@git diff --exit-code -- frontend/onnx/onnxpb testdata/onnx || (echo "generated files are stale: run make generate"; exit 1)
 
-# Export the real PyTorch models (ResNet-18, MobileNetV2, BERT-like, LSTM).
+# Export the real PyTorch models (ResNet-18, MobileNetV2, BERT-like, LSTM)
+# into the cache once, before the tests that read them run in parallel.
 models:
 	/usr/bin/python3 scripts/export_torch_models.py .cache/models
 
