@@ -22,6 +22,11 @@ type OpDef struct {
 	Domain string
 	// Since is the first opset of Domain in which the op exists.
 	Since int
+	// Version is the ONNX version of the op whose form the IR uses: its
+	// newest version up to the newest opset dlc imports (0: not recorded).
+	// Export declares the smallest opset at which every op of the graph
+	// has this form.
+	Version int
 	// Inputs and outputs: counts in [Min, Max]; Max < 0 means variadic.
 	MinInputs, MaxInputs   int
 	MinOutputs, MaxOutputs int
