@@ -22,10 +22,12 @@ type OpDef struct {
 	Domain string
 	// Since is the first opset of Domain in which the op exists.
 	Since int
-	// Version is the ONNX version of the op whose form the IR uses: its
-	// newest version up to the newest opset dlc imports (0: not recorded).
-	// Export declares the smallest opset at which every op of the graph
-	// has this form.
+	// Version is the ONNX version whose form (inputs, outputs,
+	// attributes, meaning) the IR uses: the op's newest version up to the
+	// newest opset dlc imports that changed its form. Later versions that
+	// only widened it (new types, optional features whose absence keeps
+	// the old behaviour) are handled by the exporter (frontend/onnx
+	// opExtensions), which declares the smallest opset every node needs.
 	Version int
 	// Inputs and outputs: counts in [Min, Max]; Max < 0 means variadic.
 	MinInputs, MaxInputs   int

@@ -6,12 +6,12 @@ import "fmt"
 
 func init() {
 	Register(
-		&OpDef{Name: "Cast", Since: 1, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "Cast", Since: 1, Version: 6, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			// saturate only affects float8 targets, which dlc does not hold.
 			Attrs: []AttrDef{ReqAttr("to", AttrInt), OptInt("saturate", 1)},
 			Infer: inferCast,
 			Doc:   "Y = X converted to dtype `to` (C casts between numbers, text for strings)"},
-		&OpDef{Name: "CastLike", Since: 15, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "CastLike", Since: 15, Version: 15, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("saturate", 1)},
 			Infer: inferCastLike,
 			Doc:   "Y = X converted to the dtype of target_type (input 1)"},

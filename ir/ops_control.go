@@ -11,18 +11,18 @@ package ir
 
 func init() {
 	Register(
-		&OpDef{Name: "If", Since: 1, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: -1,
+		&OpDef{Name: "If", Since: 1, Version: 11, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: -1,
 			Attrs: []AttrDef{ReqAttr("then_branch", AttrGraph), ReqAttr("else_branch", AttrGraph)},
 			Infer: inferIf,
 			Doc:   "runs then_branch if the boolean scalar cond is true, else else_branch, and returns that branch's outputs"},
 		// Loop inputs: M (optional max trip count), cond (optional), then
 		// the loop-carried initial values. Both M and cond may be omitted,
 		// so no input slot is required.
-		&OpDef{Name: "Loop", Since: 1, MinInputs: 0, MaxInputs: -1, MinOutputs: 1, MaxOutputs: -1,
+		&OpDef{Name: "Loop", Since: 1, Version: 11, MinInputs: 0, MaxInputs: -1, MinOutputs: 1, MaxOutputs: -1,
 			Attrs: []AttrDef{ReqAttr("body", AttrGraph)},
 			Infer: inferLoop,
 			Doc:   "runs body while i < M and cond hold; outputs the final loop-carried values then the per-iteration scan outputs stacked on a new axis 0"},
-		&OpDef{Name: "Scan", Since: 8, MinInputs: 1, MaxInputs: -1, MinOutputs: 1, MaxOutputs: -1,
+		&OpDef{Name: "Scan", Since: 8, Version: 11, MinInputs: 1, MaxInputs: -1, MinOutputs: 1, MaxOutputs: -1,
 			Attrs: []AttrDef{ReqAttr("body", AttrGraph), ReqAttr("num_scan_inputs", AttrInt),
 				OptAttr("scan_input_axes", AttrInts), OptAttr("scan_input_directions", AttrInts),
 				OptAttr("scan_output_axes", AttrInts), OptAttr("scan_output_directions", AttrInts)},

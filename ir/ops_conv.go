@@ -266,17 +266,17 @@ func inferConv(x, w int, dt DType, transpose bool) func(*Node) error {
 
 func init() {
 	Register(
-		&OpDef{Name: "Conv", Since: 1, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "Conv", Since: 1, Version: 11, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: convAttrs(), Infer: inferConv(0, 1, Undefined, false),
 			Doc: "N-D grouped convolution of X [N,C,D...] with W [M,C/group,k...] plus optional bias B [M]"},
-		&OpDef{Name: "ConvTranspose", Since: 1, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "ConvTranspose", Since: 1, Version: 11, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: append(convAttrs(), OptAttr("output_padding", AttrInts), OptAttr("output_shape", AttrInts)),
 			Infer: inferConv(0, 1, Undefined, true),
 			Doc:   "N-D transposed (fractionally strided) convolution of X with W [C,M/group,k...] plus optional bias B [M]"},
-		&OpDef{Name: "ConvInteger", Since: 10, MinInputs: 2, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "ConvInteger", Since: 10, Version: 10, MinInputs: 2, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: convAttrs(), Infer: inferConv(0, 1, Int32, false), NotDifferentiable: true,
 			Doc: "int32 convolution of (x - x_zero_point) with (w - w_zero_point), zero point of w per tensor or per output channel"},
-		&OpDef{Name: "QLinearConv", Since: 10, MinInputs: 8, MaxInputs: 9, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "QLinearConv", Since: 10, Version: 10, MinInputs: 8, MaxInputs: 9, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: convAttrs(), NotDifferentiable: true,
 			Infer: func(n *Node) error {
 				return inferConv(0, 3, n.InType(7).DType, false)(n)

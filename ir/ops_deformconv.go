@@ -6,7 +6,7 @@ package ir
 // inference reuses inferConv and WindowGeometry from ops_conv.go.
 
 func init() {
-	Register(&OpDef{Name: "DeformConv", Since: 19, MinInputs: 3, MaxInputs: 5, MinOutputs: 1, MaxOutputs: 1,
+	Register(&OpDef{Name: "DeformConv", Since: 19, Version: 19, MinInputs: 3, MaxInputs: 5, MinOutputs: 1, MaxOutputs: 1,
 		Attrs: []AttrDef{
 			OptAttr("dilations", AttrInts),
 			OptInt("group", 1),

@@ -5,11 +5,11 @@ package ir
 
 func init() {
 	Register(
-		&OpDef{Name: "LpNormalization", Since: 1, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "LpNormalization", Since: 1, Version: 1, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("axis", -1), OptInt("p", 2)},
 			Infer: InferSameAs(0),
 			Doc:   "divides each slice of the input along axis by its L1 (p=1) or L2 (p=2) norm"},
-		&OpDef{Name: "Multinomial", Since: 7, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "Multinomial", Since: 7, Version: 7, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("dtype", int64(Int32)), OptInt("sample_size", 1),
 				OptAttr("seed", AttrFloat)},
 			Infer: extraInferMultinomial, NotDifferentiable: true,

@@ -6,27 +6,27 @@ package ir
 
 func init() {
 	Register(
-		&OpDef{Name: "MaxRoiPool", Since: 1, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "MaxRoiPool", Since: 1, Version: 1, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{ReqAttr("pooled_shape", AttrInts), OptFloat("spatial_scale", 1)},
 			Infer: imageInferMaxRoiPool,
 			Doc: "max-pools each roi [batch, x1, y1, x2, y2] (scaled by spatial_scale, rounded to pixels) of " +
 				"X [N,C,H,W] into a pooled_shape grid of bins"},
-		&OpDef{Name: "CenterCropPad", Since: 18, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "CenterCropPad", Since: 18, Version: 18, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptAttr("axes", AttrInts)},
 			Infer: imageInferCenterCropPad,
 			Doc: "crops or zero-pads the input along axes (default all) to the sizes in shape, keeping it " +
 				"centered; an odd difference leaves the extra element at the end"},
-		&OpDef{Name: "Col2Im", Since: 18, MinInputs: 3, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "Col2Im", Since: 18, Version: 18, MinInputs: 3, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptAttr("dilations", AttrInts), OptAttr("pads", AttrInts), OptAttr("strides", AttrInts)},
 			Infer: imageInferCol2Im,
 			Doc: "sums the sliding blocks in input [N, C*prod(block_shape), L] back into an image " +
 				"[N, C, image_shape...] (the inverse layout of im2col; overlaps add)"},
-		&OpDef{Name: "AffineGrid", Since: 20, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "AffineGrid", Since: 20, Version: 20, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("align_corners", 0)},
 			Infer: imageInferAffineGrid,
 			Doc: "applies the affine matrices theta [N,2,3] or [N,3,4] to the normalized base grid of size " +
 				"[N,C,H,W] or [N,C,D,H,W], giving a GridSample grid [N,H,W,2] or [N,D,H,W,3]"},
-		&OpDef{Name: "ImageDecoder", Since: 20, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "ImageDecoder", Since: 20, Version: 20, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptString("pixel_format", "RGB")},
 			Infer: imageInferImageDecoder, NotDifferentiable: true,
 			Doc: "decodes an encoded image (uint8 bytes) into uint8 [H,W,3] (RGB or BGR) or [H,W,1] (Grayscale)"},

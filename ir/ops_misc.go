@@ -6,27 +6,27 @@ package ir
 
 func init() {
 	Register(
-		&OpDef{Name: "Einsum", Since: 12, MinInputs: 1, MaxInputs: -1, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "Einsum", Since: 12, Version: 12, MinInputs: 1, MaxInputs: -1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{ReqAttr("equation", AttrString)},
 			Infer: miscInferEinsum,
 			Doc:   "Einstein summation of the inputs as the equation says (numpy.einsum)"},
-		&OpDef{Name: "Det", Since: 11, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "Det", Since: 11, Version: 11, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Infer: miscInferDet,
 			Doc:   "determinant of each square matrix in the last two dims"},
-		&OpDef{Name: "GridSample", Since: 16, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "GridSample", Since: 16, Version: 20, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("align_corners", 0), OptString("mode", "linear"),
 				OptString("padding_mode", "zeros")},
 			Infer: miscInferGridSample,
 			Doc: "samples X [N,C,D1..Dr] at the normalized coordinates of grid [N,O1..Or,r] (x first), " +
 				"interpolating linear, nearest or cubic; out-of-range samples follow padding_mode"},
-		&OpDef{Name: "RoiAlign", Since: 10, MinInputs: 3, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "RoiAlign", Since: 10, Version: 16, MinInputs: 3, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptString("coordinate_transformation_mode", "half_pixel"), OptString("mode", "avg"),
 				OptInt("output_height", 1), OptInt("output_width", 1), OptInt("sampling_ratio", 0),
 				OptFloat("spatial_scale", 1)},
 			Infer: miscInferRoiAlign,
 			Doc: "pools each roi [x1,y1,x2,y2] of image batch_indices[i] of X into output_height x " +
 				"output_width bins by averaging (or max of) bilinear samples"},
-		&OpDef{Name: "NonMaxSuppression", Since: 10, MinInputs: 2, MaxInputs: 5, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "NonMaxSuppression", Since: 10, Version: 11, MinInputs: 2, MaxInputs: 5, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("center_point_box", 0)},
 			Infer: InferFixed(Int64), NotDifferentiable: true,
 			Doc: "per batch and class, greedily selects boxes by descending score, dropping those whose IoU " +

@@ -6,7 +6,7 @@ package ir
 
 func init() {
 	Register(
-		&OpDef{Name: "QuantizeLinear", Since: 10, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "QuantizeLinear", Since: 10, Version: 13, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("axis", 1), OptInt("block_size", 0), OptInt("output_dtype", 0), OptInt("saturate", 1)},
 			Infer: func(n *Node) error {
 				dt := Uint8
@@ -21,7 +21,7 @@ func init() {
 			},
 			NotDifferentiable: true,
 			Doc:               "saturate(round_half_even(x / y_scale) + y_zero_point) in the zero point's integer type (uint8 by default)"},
-		&OpDef{Name: "DequantizeLinear", Since: 10, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "DequantizeLinear", Since: 10, Version: 13, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("axis", 1), OptInt("block_size", 0), OptInt("output_dtype", 0)},
 			Infer: func(n *Node) error {
 				dt := n.InType(1).DType
@@ -32,7 +32,7 @@ func init() {
 				return nil
 			},
 			Doc: "(x - x_zero_point) * x_scale in the scale's float type"},
-		&OpDef{Name: "DynamicQuantizeLinear", Since: 11, MinInputs: 1, MaxInputs: 1, MinOutputs: 3, MaxOutputs: 3,
+		&OpDef{Name: "DynamicQuantizeLinear", Since: 11, Version: 11, MinInputs: 1, MaxInputs: 1, MinOutputs: 3, MaxOutputs: 3,
 			Infer: func(n *Node) error {
 				n.SetOut(0, TensorType(Uint8, n.InType(0).Shape))
 				n.SetOut(1, TensorType(Float32, ShapeOf()))

@@ -6,22 +6,22 @@ package ir
 // each element is reduced on its own (a reduction over a one-element set).
 
 func init() {
-	red := func(name, doc string) *OpDef {
-		return &OpDef{Name: name, Since: 1, MinInputs: 1, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
+	red := func(name string, version int, doc string) *OpDef {
+		return &OpDef{Name: name, Since: 1, Version: version, MinInputs: 1, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("keepdims", 1), OptInt("noop_with_empty_axes", 0)},
 			Infer: inferReduce, Doc: doc}
 	}
 	Register(
-		red("ReduceL1", "Y = sum(|X|) over axes"),
-		red("ReduceL2", "Y = sqrt(sum(X^2)) over axes"),
-		red("ReduceLogSum", "Y = ln(sum(X)) over axes"),
-		red("ReduceLogSumExp", "Y = ln(sum(e^X)) over axes"),
-		red("ReduceMax", "Y = max(X) over axes (the lowest value of the dtype over an empty set)"),
-		red("ReduceMean", "Y = sum(X)/count over axes"),
-		red("ReduceMin", "Y = min(X) over axes (the highest value of the dtype over an empty set)"),
-		red("ReduceProd", "Y = product(X) over axes"),
-		red("ReduceSum", "Y = sum(X) over axes"),
-		red("ReduceSumSquare", "Y = sum(X^2) over axes"),
+		red("ReduceL1", 18, "Y = sum(|X|) over axes"),
+		red("ReduceL2", 18, "Y = sqrt(sum(X^2)) over axes"),
+		red("ReduceLogSum", 18, "Y = ln(sum(X)) over axes"),
+		red("ReduceLogSumExp", 18, "Y = ln(sum(e^X)) over axes"),
+		red("ReduceMax", 18, "Y = max(X) over axes (the lowest value of the dtype over an empty set)"),
+		red("ReduceMean", 18, "Y = sum(X)/count over axes"),
+		red("ReduceMin", 18, "Y = min(X) over axes (the highest value of the dtype over an empty set)"),
+		red("ReduceProd", 18, "Y = product(X) over axes"),
+		red("ReduceSum", 13, "Y = sum(X) over axes"),
+		red("ReduceSumSquare", 18, "Y = sum(X^2) over axes"),
 	)
 }
 

@@ -16,7 +16,7 @@ import "math"
 
 func init() {
 	Register(
-		&OpDef{Name: "Resize", Since: 10, MinInputs: 1, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "Resize", Since: 10, Version: 13, MinInputs: 1, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{
 				OptInt("antialias", 0),
 				OptAttr("axes", AttrInts),
@@ -30,7 +30,7 @@ func init() {
 			},
 			Infer: inferResize,
 			Doc:   "Y = X resampled (nearest, linear or cubic) to the size given by scales or sizes"},
-		&OpDef{Name: "Upsample", Since: 1, MinInputs: 1, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "Upsample", Since: 1, Version: 10, MinInputs: 1, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptString("mode", "nearest"), OptAttr("scales", AttrFloats)},
 			Infer: InferDTypeOf(0),
 			Doc:   "deprecated: Y = X upsampled by scales (imported as Resize, asymmetric coordinates)"},

@@ -28,13 +28,13 @@ func init() {
 		}, extra...)
 	}
 	Register(
-		&OpDef{Name: "RNN", Since: 1, MinInputs: 3, MaxInputs: 6, MinOutputs: 0, MaxOutputs: 2,
+		&OpDef{Name: "RNN", Since: 1, Version: 14, MinInputs: 3, MaxInputs: 6, MinOutputs: 0, MaxOutputs: 2,
 			Attrs: rnnAttrs(), Infer: inferRecurrent,
 			Doc: "simple recurrence H_t = f(X_t W^T + H_{t-1} R^T + Wb + Rb); Y stacks H_t, Y_h is the last"},
-		&OpDef{Name: "GRU", Since: 1, MinInputs: 3, MaxInputs: 6, MinOutputs: 0, MaxOutputs: 2,
+		&OpDef{Name: "GRU", Since: 1, Version: 14, MinInputs: 3, MaxInputs: 6, MinOutputs: 0, MaxOutputs: 2,
 			Attrs: rnnAttrs(OptInt("linear_before_reset", 0)), Infer: inferRecurrent,
 			Doc: "gated recurrent unit (gates z, r, h); Y stacks H_t, Y_h is the last"},
-		&OpDef{Name: "LSTM", Since: 1, MinInputs: 3, MaxInputs: 8, MinOutputs: 0, MaxOutputs: 3,
+		&OpDef{Name: "LSTM", Since: 1, Version: 14, MinInputs: 3, MaxInputs: 8, MinOutputs: 0, MaxOutputs: 3,
 			Attrs: rnnAttrs(OptInt("input_forget", 0)), Infer: inferRecurrent,
 			Doc: "long short-term memory (gates i, o, f, c; peepholes P); Y stacks H_t, Y_h and Y_c are the last states"},
 	)

@@ -6,13 +6,13 @@ package ir
 
 func init() {
 	Register(
-		&OpDef{Name: "Softmax", Since: 1, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "Softmax", Since: 1, Version: 13, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("axis", -1)}, Infer: InferSameAs(0),
 			Doc: "Y = exp(X)/sum(exp(X)) along axis"},
-		&OpDef{Name: "LogSoftmax", Since: 1, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "LogSoftmax", Since: 1, Version: 13, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("axis", -1)}, Infer: InferSameAs(0),
 			Doc: "Y = X - log(sum(exp(X))) along axis"},
-		&OpDef{Name: "Hardmax", Since: 1, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "Hardmax", Since: 1, Version: 13, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("axis", -1)}, Infer: InferSameAs(0), NotDifferentiable: true,
 			Doc: "Y = 1 at the first maximum of X along axis, 0 elsewhere"},
 	)

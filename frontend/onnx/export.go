@@ -13,34 +13,28 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// minExportIRVersion is the ONNX IR version that goes with opset 22 (ONNX
-// 1.17). An exported model always declares at least this IR version: it
-// carries opset 22 semantics, and initializers that are not graph inputs,
-// which IR versions before 4 do not allow.
-const minExportIRVersion = 10
-
 // ToProto exports a model in dlc's canonical form as an ONNX ModelProto.
 //
-// The default-domain opset of the export is always MaxOpset (22), whatever
-// opset the model was imported at. The canonical IR holds every op in its
-// newest ONNX form (axes as inputs, newest attribute sets), so only the
-// newest opset describes it faithfully: declaring the imported opset (say
-// 7) would make a reader, dlc's importer included, apply the old semantics
-// to new-form nodes (Squeeze with an axes input read as opset-7 Squeeze).
-// Raising the opset to the highest OpDef.Since in the graph is not enough
-// either, for the same reason: an op's newest form may postdate its Since.
-// Ops whose newest version is at most 22 mean the same at opset 22. The
-// one caveat is an op ONNX removed before opset 22: dlc still reads it
-// back, other tools may not. Other domains keep their imported versions;
-// ops of ir.TrainingDomain add that domain's opset import when missing.
+// The default-domain opset of the export is the smallest at which every
+// node has the form dlc's IR holds (see exportOpset), whatever opset the
+// model was imported at. The canonical IR holds every op in its newest
+// ONNX form (axes as inputs, newest attribute sets), so the imported opset
+// (say 7) would be wrong: a reader, dlc's importer included, would apply
+// the old semantics to new-form nodes (Squeeze with an axes input read as
+// opset-7 Squeeze). Always declaring the newest opset (22) would be right
+// but needlessly new: older runtimes reject it, and some lack kernels for
+// opset-22 versions that only added bfloat16 (ONNX Runtime 1.30 has no
+// RoiAlign(22)). Other domains keep their imported versions; ops of
+// ir.TrainingDomain add that domain's opset import when missing.
 //
-// The IR version, producer, model domain and version, doc string and
-// metadata are kept (the IR version raised to at least 10, which opset 22
-// needs). Initializers are written as raw_data; a graph input with a
-// default initializer is listed both as input and initializer; value_info
-// holds every intermediate value whose type is known; subgraphs (If, Loop,
-// Scan bodies) are exported recursively and name the outer values they
-// capture, which works because value names are unique across a model.
+// The IR version is the one that goes with the exported opset (see
+// exportIRVersion); producer, model domain and version, doc string and
+// metadata are kept. Initializers are written as raw_data; a graph input
+// with a default initializer is listed both as input and initializer;
+// value_info holds every intermediate value whose type is known; subgraphs
+// (If, Loop, Scan bodies) are exported recursively and name the outer
+// values they capture, which works because value names are unique across
+// a model.
 func ToProto(m *ir.Model) (*onnxpb.ModelProto, error) {
 	if m == nil || m.Graph == nil {
 		return nil, errors.New("export: model has no graph")
@@ -52,9 +46,10 @@ func ToProto(m *ir.Model) (*onnxpb.ModelProto, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
+	opsets := exportOpsets(m)
 	mp := &onnxpb.ModelProto{
-		IrVersion:   ptr(max(m.IRVersion, minExportIRVersion)),
-		OpsetImport: exportOpsets(m),
+		IrVersion:   ptr(exportIRVersion(m, opsets)),
+		OpsetImport: opsets,
 		Graph:       gp,
 	}
 	if m.ProducerName != "" {
@@ -81,33 +76,6 @@ func ToProto(m *ir.Model) (*onnxpb.ModelProto, error) {
 		mp.MetadataProps = append(mp.MetadataProps, &onnxpb.StringStringEntryProto{Key: ptr(k), Value: ptr(m.Metadata[k])})
 	}
 	return mp, nil
-}
-
-// exportOpsets builds the opset imports: default domain at MaxOpset, other
-// imported domains as they were, and every domain a node uses.
-func exportOpsets(m *ir.Model) []*onnxpb.OperatorSetIdProto {
-	vers := map[string]int64{}
-	for d, v := range m.Opsets {
-		if d != "" {
-			vers[d] = v
-		}
-	}
-	vers[""] = MaxOpset
-	m.Graph.Walk(func(n *ir.Node) {
-		if _, ok := vers[n.Domain]; !ok {
-			vers[n.Domain] = max(supportedDomains[n.Domain], 1)
-		}
-	})
-	domains := make([]string, 0, len(vers))
-	for d := range vers {
-		domains = append(domains, d)
-	}
-	sort.Strings(domains)
-	out := make([]*onnxpb.OperatorSetIdProto, 0, len(domains))
-	for _, d := range domains {
-		out = append(out, &onnxpb.OperatorSetIdProto{Domain: ptr(d), Version: ptr(vers[d])})
-	}
-	return out
 }
 
 // graphToProto exports g and, through graph attributes, its subgraphs.
