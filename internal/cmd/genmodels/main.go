@@ -61,7 +61,7 @@ func (b builder) node(op string, out string, attrs map[string]*ir.Attr, in ...*i
 
 // write saves a model and its test data set under dir/name.
 func write(dir, name string, g *ir.Graph, inputs, outputs []*ir.Tensor) error {
-	m := &ir.Model{Graph: g, IRVersion: 10, Opsets: map[string]int64{"": onnx.MaxOpset},
+	m := &ir.Model{Graph: g, Opsets: map[string]int64{"": onnx.MaxOpset},
 		ProducerName: "dlc-genmodels", Doc: "Built by internal/cmd/genmodels; do not edit."}
 	base := filepath.Join(dir, name)
 	set := filepath.Join(base, "test_data_set_0")
