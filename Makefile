@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin/dlc
 DEMO := testdata/onnx/mlp
 
-.PHONY: all build demo test vet fmt-check conformance fuzz generate check-generated models bench clean
+.PHONY: all build demo test vet fmt-check conformance ortcheck fuzz generate check-generated models bench clean
 
 all: build
 
@@ -28,14 +28,20 @@ fmt-check:
 # fuzz run of the ONNX loader.
 test: fmt-check vet models
 	CGO_ENABLED=0 $(GO) build ./...
-	$(GO) test -count=1 -timeout 40m $$($(GO) list ./... | grep -v /internal/conformance)
+	$(GO) test -count=1 -timeout 40m $$($(GO) list ./... | grep -vE '/internal/(conformance|ortcheck)$$')
 	$(MAKE) conformance
+	$(MAKE) ortcheck
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzDecode -fuzztime 20s ./frontend/onnx
 
 # One summary line per ONNX backend-test suite.
 conformance:
 	@set -o pipefail; $(GO) test -count=1 -timeout 30m -run TestONNXBackend -v ./internal/conformance | grep -vE '^(=== RUN|--- PASS)'
 
+
+# Every model dlc imports, exported again and run in ONNX Runtime 1.30; one
+# summary line per suite.
+ortcheck:
+	@set -o pipefail; $(GO) test -count=1 -timeout 20m -run TestExportRunsInORT -v ./internal/ortcheck | grep -vE '^(=== RUN|--- PASS|    ortcheck_test.go:[0-9]+: skipped)'
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 5m ./frontend/onnx
