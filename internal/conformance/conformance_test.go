@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -76,28 +75,14 @@ func TestONNXBackend(t *testing.T) {
 
 	passed := map[string]int{}
 	total := map[string]int{}
-	failures := Expected{}
-	var unexpected, fixed []string
+	tally := NewTally(expected)
 	for _, r := range results {
 		suite := strings.SplitN(r.name, "/", 2)[0]
 		total[suite]++
-		reason, listed := expected[r.name]
 		if r.err == nil {
 			passed[suite]++
-			if listed && !expected.Random(r.name) {
-				fixed = append(fixed, r.name)
-			}
-			if listed && expected.Random(r.name) {
-				failures[r.name] = reason // keep it listed for -update
-			}
-			continue
 		}
-		if listed {
-			failures[r.name] = reason
-		} else {
-			failures[r.name] = firstLine(r.err.Error())
-			unexpected = append(unexpected, fmt.Sprintf("%s: %v", r.name, r.err))
-		}
+		tally.Record(r.name, r.err)
 	}
 	for _, s := range append(suites, ownSuite) {
 		if total[s] > 0 {
@@ -108,32 +93,26 @@ func TestONNXBackend(t *testing.T) {
 		if filter != nil {
 			for name, reason := range expected {
 				if !filter.MatchString(name) {
-					failures[name] = reason
+					tally.Next[name] = reason
 				}
 			}
 		}
-		if err := failures.Write(expectedFile); err != nil {
+		if err := tally.Next.Write(expectedFile, expectedHeader); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	sort.Strings(unexpected)
-	sort.Strings(fixed)
-	for _, u := range unexpected {
-		t.Errorf("unexpected failure: %s", u)
-	}
-	for _, f := range fixed {
-		t.Errorf("%s passes now: remove it from %s", f, filepath.Base(expectedFile))
-	}
+	tally.Report(t, expectedFile)
 }
 
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	if len(s) > 300 {
-		s = s[:300] + "..."
-	}
-	return s
-}
+// expectedHeader explains the expected-failures file at its top.
+const expectedHeader = `# ONNX backend tests that dlc is known to fail, with the reason.
+# The conformance test fails when a test outside this list fails, and when a
+# listed test passes: fix a test, then delete its line. Regenerate with
+# ` + "`go test ./internal/conformance -update`" + ` (keeps existing reasons).
+# A reason starting with ` + RandomTag + ` marks a test of random draws that
+# passes only by chance: its pass is counted but not reported as a fix.
+`
 
 // runAll runs cases on GOMAXPROCS workers; a case that runs past the
 // timeout is reported as failed and left behind.

@@ -4,21 +4,77 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+	"testing"
 )
 
 // Expected maps "suite/test" to the reason it is known to fail.
 type Expected map[string]string
 
-// RandomTag starts the reason of a test whose outcome depends on random
-// draws that cannot reproduce the test data's generator: it fails almost
-// always but may pass by chance, so a pass is not reported as a fix.
-const RandomTag = "[random]"
+// Tags that start the reason of a listed test whose pass is not a fix:
+// RandomTag for random draws that cannot reproduce the test data's
+// generator (it passes only by chance), EnvTag for an outcome that depends
+// on the machine.
+const (
+	RandomTag = "[random]"
+	EnvTag    = "[env]"
+)
 
-// Random reports whether the listed test is tagged RandomTag.
-func (e Expected) Random(name string) bool {
-	return strings.HasPrefix(e[name], RandomTag)
+// MayPass reports whether the listed test is tagged RandomTag or EnvTag.
+func (e Expected) MayPass(name string) bool {
+	return strings.HasPrefix(e[name], RandomTag) || strings.HasPrefix(e[name], EnvTag)
+}
+
+// Tally holds the outcomes of a run held against an expected-failures list.
+type Tally struct {
+	Expected   Expected
+	Next       Expected // the list as -update writes it: known reasons kept
+	Unexpected []string // "name: error" for failures outside the list
+	Fixed      []string // listed tests that pass and are not tagged
+}
+
+// NewTally starts a tally against the list e.
+func NewTally(e Expected) *Tally { return &Tally{Expected: e, Next: Expected{}} }
+
+// Record adds the outcome of one test.
+func (t *Tally) Record(name string, err error) {
+	reason, listed := t.Expected[name]
+	switch {
+	case err == nil && listed && t.Expected.MayPass(name):
+		t.Next[name] = reason
+	case err == nil && listed:
+		t.Fixed = append(t.Fixed, name)
+	case err == nil:
+	case listed:
+		t.Next[name] = reason
+	default:
+		t.Next[name] = firstLine(err.Error())
+		t.Unexpected = append(t.Unexpected, fmt.Sprintf("%s: %v", name, err))
+	}
+}
+
+// Report fails tb once per unexpected failure and per listed test that
+// passes now; file names the list for the message.
+func (t *Tally) Report(tb testing.TB, file string) {
+	tb.Helper()
+	sort.Strings(t.Unexpected)
+	sort.Strings(t.Fixed)
+	for _, u := range t.Unexpected {
+		tb.Errorf("unexpected failure: %s", u)
+	}
+	for _, f := range t.Fixed {
+		tb.Errorf("%s passes now: remove it from %s", f, filepath.Base(file))
+	}
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
 }
 
 // ReadExpected parses an expected-failures file: one "suite/test: reason"
@@ -48,20 +104,16 @@ func ReadExpected(path string) (Expected, error) {
 	return out, sc.Err()
 }
 
-// Write stores the list sorted, with a header explaining it.
-func (e Expected) Write(path string) error {
+// Write stores the list sorted under header (comment lines explaining it),
+// atomically.
+func (e Expected) Write(path, header string) error {
 	names := make([]string, 0, len(e))
 	for k := range e {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	b.WriteString("# ONNX backend tests that dlc is known to fail, with the reason.\n")
-	b.WriteString("# The conformance test fails when a test outside this list fails, and when a\n")
-	b.WriteString("# listed test passes: fix a test, then delete its line. Regenerate with\n")
-	b.WriteString("# `go test ./internal/conformance -update` (keeps existing reasons).\n")
-	b.WriteString("# A reason starting with " + RandomTag + " marks a test of random draws that\n")
-	b.WriteString("# passes only by chance: its pass is counted but not reported as a fix.\n")
+	b.WriteString(header)
 	for _, n := range names {
 		fmt.Fprintf(&b, "%s: %s\n", n, e[n])
 	}

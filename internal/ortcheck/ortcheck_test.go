@@ -16,7 +16,6 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -41,11 +40,6 @@ const ownSuite, modelSuite = "dlc", "realmodels"
 // scriptTimeout bounds the single node run; the whole test takes well
 // under a minute.
 const scriptTimeout = 5 * time.Minute
-
-// envTag starts the reason of a listed case whose outcome depends on the
-// machine (an ORT kernel that needs a locale that may be missing): like
-// conformance.RandomTag, its pass is counted but not reported as a fix.
-const envTag = "[env]"
 
 // ortCase is one model: its source folder and what became of it.
 type ortCase struct {
@@ -347,8 +341,7 @@ func compareModel(got, want *ir.Tensor) error {
 // expected list: an unlisted failure or a listed pass fails the test.
 func report(t *testing.T, cases []*ortCase, expected conformance.Expected) {
 	passed, total, skipped := map[string]int{}, map[string]int{}, map[string]int{}
-	failures := conformance.Expected{}
-	var unexpected, fixed []string
+	tally := conformance.NewTally(expected)
 	skips := map[string][]string{} // reason -> cases
 	for _, c := range cases {
 		if c.skip != "" {
@@ -357,21 +350,10 @@ func report(t *testing.T, cases []*ortCase, expected conformance.Expected) {
 			continue
 		}
 		total[c.suite]++
-		reason, listed := expected[c.name]
-		switch {
-		case c.err == nil:
+		if c.err == nil {
 			passed[c.suite]++
-			if listed && (expected.Random(c.name) || strings.HasPrefix(reason, envTag)) {
-				failures[c.name] = reason
-			} else if listed {
-				fixed = append(fixed, c.name)
-			}
-		case listed:
-			failures[c.name] = reason
-		default:
-			failures[c.name] = firstLine(c.err.Error())
-			unexpected = append(unexpected, fmt.Sprintf("%s: %v", c.name, c.err))
 		}
+		tally.Record(c.name, c.err)
 	}
 	for _, s := range append(dataSuites, ownSuite, modelSuite) {
 		if total[s]+skipped[s] > 0 {
@@ -384,55 +366,25 @@ func report(t *testing.T, cases []*ortCase, expected conformance.Expected) {
 	if *update {
 		for name, reason := range expected {
 			if !slices.ContainsFunc(cases, func(c *ortCase) bool { return c.name == name }) {
-				failures[name] = reason // not run this time: keep it
+				tally.Next[name] = reason // not run this time: keep it
 			}
 		}
-		if err := writeExpected(expectedFile, failures); err != nil {
+		if err := tally.Next.Write(expectedFile, expectedHeader); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	sort.Strings(unexpected)
-	sort.Strings(fixed)
-	for _, u := range unexpected {
-		t.Errorf("unexpected failure: %s", u)
-	}
-	for _, f := range fixed {
-		t.Errorf("%s passes now: remove it from %s", f, filepath.Base(expectedFile))
-	}
+	tally.Report(t, expectedFile)
 }
 
-// writeExpected stores the list sorted under a header explaining it.
-func writeExpected(path string, e conformance.Expected) error {
-	names := make([]string, 0, len(e))
-	for k := range e {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	b.WriteString("# Models that, imported and re-exported by dlc, do not run in ONNX Runtime\n")
-	b.WriteString("# 1.30 (CPU) with the test data's expected outputs, with the reason.\n")
-	b.WriteString("# internal/ortcheck fails when a model outside this list fails, and when a\n")
-	b.WriteString("# listed model passes: delete its line. `go test ./internal/ortcheck -update`\n")
-	b.WriteString("# rewrites the list (keeping existing reasons). A reason starting with\n")
-	b.WriteString("# " + conformance.RandomTag + " marks random draws that pass only by chance, " + envTag + "\n")
-	b.WriteString("# a case whose outcome depends on the machine; neither pass is a fix.\n")
-	b.WriteString("# DLC_ORT_ORIGINAL=1 runs the source models instead of dlc's exports, which\n")
-	b.WriteString("# tells ORT's own gaps from export bugs.\n")
-	for _, n := range names {
-		fmt.Fprintf(&b, "%s: %s\n", n, e[n])
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	if len(s) > 300 {
-		s = s[:300] + "..."
-	}
-	return s
-}
+// expectedHeader explains the ORT expected-failures file at its top.
+const expectedHeader = `# Models that, imported and re-exported by dlc, do not run in ONNX Runtime
+# 1.30 (CPU) with the test data's expected outputs, with the reason.
+# internal/ortcheck fails when a model outside this list fails, and when a
+# listed model passes: delete its line. ` + "`go test ./internal/ortcheck -update`" + `
+# rewrites the list (keeping existing reasons). A reason starting with
+# ` + conformance.RandomTag + ` marks random draws that pass only by chance, ` + conformance.EnvTag + `
+# a case whose outcome depends on the machine; neither pass is a fix.
+# DLC_ORT_ORIGINAL=1 runs the source models instead of dlc's exports, which
+# tells ORT's own gaps from export bugs.
+`
