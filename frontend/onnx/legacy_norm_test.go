@@ -7,7 +7,6 @@ import (
 
 	"github.com/dlc-go/dlc/frontend/onnx/onnxpb"
 	"github.com/dlc-go/dlc/ir"
-	"github.com/dlc-go/dlc/runtime"
 )
 
 // Tests of the converters in legacy_norm.go: an old-opset model imports to
@@ -38,27 +37,11 @@ func lnRun(t *testing.T, opset int64, node *onnxpb.NodeProto, nout int, xs ...*i
 	if err != nil {
 		t.Fatalf("import: %v", err)
 	}
-	var ops []string
-	for _, n := range m.Graph.Nodes {
-		ops = append(ops, n.Op)
-	}
-	s, err := runtime.New(m, runtime.Options{})
-	if err != nil {
-		t.Fatalf("prepare: %v", err)
-	}
 	in := map[string]ir.Data{}
 	for i, x := range xs {
 		in[node.Input[i]] = x
 	}
-	out, err := s.Run(in)
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	res := make([]*ir.Tensor, len(out))
-	for i, d := range out {
-		res[i] = d.(*ir.Tensor)
-	}
-	return res, ops
+	return runImported(t, m, in)
 }
 
 func lnNear(t *testing.T, what string, got *ir.Tensor, want ...float64) {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/dlc-go/dlc/frontend/onnx/onnxpb"
 	"github.com/dlc-go/dlc/ir"
-	"github.com/dlc-go/dlc/runtime"
 )
 
 // Tests of the converters in legacy_shape.go: an old-opset model must
@@ -33,27 +32,11 @@ func runLegacyShape(t *testing.T, opset int64, node *onnxpb.NodeProto, x *ir.Ten
 	if err != nil {
 		t.Fatalf("import: %v", err)
 	}
-	var ops []string
-	for _, n := range m.Graph.Nodes {
-		ops = append(ops, n.Op)
-	}
-	s, err := runtime.New(m, runtime.Options{})
-	if err != nil {
-		t.Fatalf("prepare: %v", err)
-	}
 	in := map[string]ir.Data{}
 	if g.Input != nil {
 		in["x"] = x
 	}
-	out, err := s.Run(in)
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	res := make([]*ir.Tensor, len(out))
-	for i, d := range out {
-		res[i] = d.(*ir.Tensor)
-	}
-	return res, ops
+	return runImported(t, m, in)
 }
 
 func legacyWant(t *testing.T, got *ir.Tensor, shape []int, data any) {
