@@ -56,7 +56,7 @@ type AllocError struct {
 }
 
 func (e *AllocError) Error() string {
-	return fmt.Sprintf("tensor %s%v: %s", e.DType, e.Shape, e.Why)
+	return fmt.Sprintf("%s%v: %s", e.DType, e.Shape, e.Why)
 }
 
 // CheckAlloc returns the element count of a tensor of this dtype and shape,

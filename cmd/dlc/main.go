@@ -11,16 +11,31 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/dlc-go/dlc/ir"
 	"github.com/spf13/cobra"
 )
 
 func main() {
+	var maxMem string
 	root := &cobra.Command{
 		Use:           "dlc",
 		Short:         "dlc: a deep-learning model compiler and runtime",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if maxMem == "" {
+				return nil
+			}
+			n, err := parseBytes(maxMem)
+			if err != nil {
+				return fmt.Errorf("--max-memory: %w", err)
+			}
+			ir.SetTensorLimit(n)
+			return nil
+		},
 	}
+	root.PersistentFlags().StringVar(&maxMem, "max-memory", "",
+		"largest single tensor a model may hold or allocate, e.g. 2GiB (default 16GiB)")
 	root.AddCommand(runCmd(), inspectCmd(), versionCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintf(os.Stderr, "dlc: %v\n", err)

@@ -158,6 +158,8 @@ func TestRunBadInputs(t *testing.T) {
 		{[]string{"run", model, "-i", wrongShape, "-o", dir}, `input "x": shape [2 2]`},
 		{[]string{"run", model, "-i", filepath.Join(dir, "nope.pb"), "-o", dir}, "nope.pb"},
 		{[]string{"run", model, "-i", good, "-o", dir, "--max-memory", "lots"}, "--max-memory"},
+		{[]string{"run", model, "-i", good, "-o", dir, "--max-memory", "64B"}, "64-byte tensor limit"},
+		{[]string{"inspect", model, "--max-memory", "lots"}, "--max-memory"},
 	}
 	for _, c := range cases {
 		_, stderr, code := dlc(t, c.args...)

@@ -16,7 +16,7 @@ import (
 
 func runCmd() *cobra.Command {
 	var inputs []string
-	var outDir, maxMem string
+	var outDir string
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "run MODEL.onnx -i INPUT [-i INPUT ...] -o OUTDIR",
@@ -27,13 +27,6 @@ given in graph-input order (-i input_0.pb -i input_1.pb) or by name
 (TensorProto, graph-output order, each carrying its output's name).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if maxMem != "" {
-				n, err := parseBytes(maxMem)
-				if err != nil {
-					return fmt.Errorf("--max-memory: %w", err)
-				}
-				ir.SetTensorLimit(n)
-			}
 			m, err := onnx.Load(args[0])
 			if err != nil {
 				return err
@@ -55,7 +48,6 @@ given in graph-input order (-i input_0.pb -i input_1.pb) or by name
 	}
 	cmd.Flags().StringArrayVarP(&inputs, "input", "i", nil, "input file (.pb or .npy), positional or name=path; repeatable")
 	cmd.Flags().StringVarP(&outDir, "out", "o", ".", "folder for output_N.pb files")
-	cmd.Flags().StringVar(&maxMem, "max-memory", "", "largest single tensor the model may allocate (e.g. 2GiB)")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "do not print an output summary")
 	return cmd
 }
