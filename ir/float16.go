@@ -78,3 +78,26 @@ func F32ToBF16(f float32) uint16 {
 	b += 0x7fff + (b>>16)&1
 	return uint16(b >> 16)
 }
+
+// F64ToF16 rounds a float64 to IEEE binary16 bits once, to nearest even.
+func F64ToF16(v float64) uint16 { return F32ToF16(roundToOdd32(v)) }
+
+// F64ToBF16 rounds a float64 to bfloat16 bits once, to nearest even.
+func F64ToBF16(v float64) uint16 { return F32ToBF16(roundToOdd32(v)) }
+
+// roundToOdd32 rounds v to float32 "to odd": truncate, then set the last
+// mantissa bit if anything was dropped. Rounding that result to a format
+// with at least two fewer mantissa bits (float16, bfloat16) rounds as if
+// from v directly; ordinary rounding to float32 first could round twice
+// (a value just above a tie would land on the tie, then round to even).
+func roundToOdd32(v float64) float32 {
+	f := float32(v)
+	if math.IsInf(float64(f), 0) || math.IsNaN(v) || float64(f) == v {
+		return f
+	}
+	b := math.Float32bits(f)
+	if math.Abs(float64(f)) > math.Abs(v) {
+		b-- // rounded away from zero: step back to the truncation
+	}
+	return math.Float32frombits(b | 1)
+}

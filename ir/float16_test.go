@@ -58,3 +58,24 @@ func TestBFloat16(t *testing.T) {
 		t.Error("NaN did not survive bf16")
 	}
 }
+
+// A float64 just above a float16 tie must round up: rounding to float32
+// first would land exactly on the tie and round to even (down).
+func TestFloat64ToHalfRoundsOnce(t *testing.T) {
+	v := 1 + math.Pow(2, -11) + math.Pow(2, -24) // 1 + half an f16 ulp + a bit
+	if got := F64ToF16(v); got != 0x3c01 {
+		t.Errorf("F64ToF16(%v) = %#04x, want 0x3c01", v, got)
+	}
+	if got := F32ToF16(float32(v)); got != 0x3c00 {
+		t.Errorf("the float32 path no longer double-rounds (%#04x): the test lost its point", got)
+	}
+	b := 1 + math.Pow(2, -8) + math.Pow(2, -30) // the same for bfloat16
+	if got := F64ToBF16(b); got != 0x3f81 {
+		t.Errorf("F64ToBF16(%v) = %#04x, want 0x3f81", b, got)
+	}
+	tt := Zeros(Float16, []int{1})
+	tt.SetFloat64At(0, v)
+	if tt.Data.([]uint16)[0] != 0x3c01 {
+		t.Errorf("SetFloat64At rounds twice: %#04x", tt.Data.([]uint16)[0])
+	}
+}

@@ -299,7 +299,8 @@ func (t *Tensor) Float64At(i int) float64 {
 }
 
 // SetFloat64At writes element i of a numeric or bool tensor, converting v
-// as a C cast would (truncation toward zero for integers).
+// as a C cast would (truncation toward zero for integers); float targets
+// are rounded once, to nearest even.
 func (t *Tensor) SetFloat64At(i int, v float64) {
 	switch d := t.Data.(type) {
 	case []float32:
@@ -309,9 +310,9 @@ func (t *Tensor) SetFloat64At(i int, v float64) {
 	case []uint16:
 		switch t.DType {
 		case Float16:
-			d[i] = F32ToF16(float32(v))
+			d[i] = F64ToF16(v)
 		case BFloat16:
-			d[i] = F32ToBF16(float32(v))
+			d[i] = F64ToBF16(v)
 		default:
 			d[i] = uint16(v)
 		}

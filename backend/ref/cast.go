@@ -3,6 +3,7 @@ package ref
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -40,11 +41,12 @@ func CastTensor(t *ir.Tensor, dt ir.DType) (*ir.Tensor, error) {
 	case src == signedClass && dst != floatClass, src == boolClass && dst != floatClass:
 		return intsToDType(dt, t.Shape, asInt64s(t)), nil
 	case src == unsignedClass:
-		// uint64 above 2^53 converts exactly to its nearest float64.
-		return fromFloat64s(dt, t.Shape, mapSlice(asUint64s(t), func(v uint64) float64 { return float64(v) })), nil
+		return intsToFloat(dt, t.Shape, t.Len(), func(i int, f *big.Float) { f.SetUint64(asUint64s(t)[i]) }), nil
+	case src == signedClass:
+		return intsToFloat(dt, t.Shape, t.Len(), func(i int, f *big.Float) { f.SetInt64(t.Int64At(i)) }), nil
 	}
 	// Floats to floats or integers; integers to floats.
-	return fromFloat64s(dt, t.Shape, asFloat64s(t)), nil
+	return FromFloat64s(dt, t.Shape, asFloat64s(t)), nil
 }
 
 // intsToDType stores int64 values into any integer dtype, wrapping.
@@ -63,23 +65,29 @@ func uintsToDType(dt ir.DType, shape []int, v []uint64) *ir.Tensor {
 	return fromInt64s(dt, shape, mapSlice(v, func(x uint64) int64 { return int64(x) }))
 }
 
-// float64ToHalf rounds v to float16 or bfloat16 bits, to nearest even in
-// one step. Going through float32 with ordinary rounding could round
-// twice; rounding to float32 "to odd" first keeps the sticky information,
-// which is exact because float32 has more than two extra mantissa bits.
+// floatPrec is the significand precision, in bits, of each float dtype.
+var floatPrec = map[ir.DType]uint{ir.Float64: 53, ir.Float32: 24, ir.Float16: 11, ir.BFloat16: 8}
+
+// intsToFloat converts n integers (set into a big.Float by set) to a float
+// dtype rounding once, to nearest even: going through float64 would round
+// twice for integers wider than 53 bits.
+func intsToFloat(dt ir.DType, shape []int, n int, set func(int, *big.Float)) *ir.Tensor {
+	out := ir.Zeros(dt, shape)
+	f := new(big.Float).SetPrec(floatPrec[dt]).SetMode(big.ToNearestEven)
+	for i := 0; i < n; i++ {
+		set(i, f)
+		v, _ := f.Float64() // exact: f has at most 53 bits
+		out.SetFloat64At(i, v)
+	}
+	return out
+}
+
+// float64ToHalf rounds v to float16 or bfloat16 bits, once.
 func float64ToHalf(dt ir.DType, v float64) uint16 {
-	f := float32(v)
-	if !math.IsInf(float64(f), 0) && float64(f) != v && !math.IsNaN(v) {
-		b := math.Float32bits(f)
-		if math.Abs(float64(f)) > math.Abs(v) {
-			b-- // step toward zero: f is now v truncated
-		}
-		f = math.Float32frombits(b | 1)
-	}
 	if dt == ir.BFloat16 {
-		return ir.F32ToBF16(f)
+		return ir.F64ToBF16(v)
 	}
-	return ir.F32ToF16(f)
+	return ir.F64ToF16(v)
 }
 
 // formatStrings prints every element as numpy's str() does: shortest

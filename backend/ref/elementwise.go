@@ -114,33 +114,6 @@ func asUint64s(t *ir.Tensor) []uint64 {
 	return out
 }
 
-// fromFloat64s builds a float tensor of dtype dt, rounding each value to
-// nearest even once. Integer dtypes truncate like a C cast.
-func fromFloat64s(dt ir.DType, shape []int, v []float64) *ir.Tensor {
-	t := ir.Zeros(dt, shape)
-	switch d := t.Data.(type) {
-	case []float64:
-		copy(d, v)
-	case []float32:
-		convertSlice(d, v)
-	case []uint16:
-		if dt == ir.Float16 || dt == ir.BFloat16 {
-			for i, x := range v {
-				d[i] = float64ToHalf(dt, x)
-			}
-			return t
-		}
-		for i, x := range v {
-			t.SetFloat64At(i, x)
-		}
-	default:
-		for i, x := range v {
-			t.SetFloat64At(i, x)
-		}
-	}
-	return t
-}
-
 // fromInt64s builds an integer tensor of dtype dt, wrapping each value to
 // its width.
 func fromInt64s(dt ir.DType, shape []int, v []int64) *ir.Tensor {

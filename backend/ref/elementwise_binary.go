@@ -32,7 +32,7 @@ func applyBinary(a, b *ir.Tensor, fn binFn) (*ir.Tensor, error) {
 	dt := a.DType
 	switch c := classOf(dt); {
 	case c == floatClass && fn.F != nil:
-		return fromFloat64s(dt, bc.shape, zipWith(asFloat64s(a), asFloat64s(b), bc, fn.F)), nil
+		return FromFloat64s(dt, bc.shape, zipWith(asFloat64s(a), asFloat64s(b), bc, fn.F)), nil
 	case c == signedClass && fn.I != nil:
 		return fromInt64s(dt, bc.shape, zipWith(asInt64s(a), asInt64s(b), bc, fn.I)), nil
 	case c == unsignedClass && fn.U != nil:
@@ -202,7 +202,7 @@ func powKernel(_ Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 	}
 	if x.DType.IsFloat() || y.DType.IsFloat() {
 		out := zipWith(asFloat64s(x), asFloat64s(y), bc, math.Pow)
-		return Outs(fromFloat64s(x.DType, bc.shape, out)), nil
+		return Outs(FromFloat64s(x.DType, bc.shape, out)), nil
 	}
 	// Integers: exponents as int64 (a uint64 exponent past 2^63 only
 	// matters modulo the wrap, where it behaves like any huge exponent).

@@ -22,7 +22,7 @@ func applyUnary(x *ir.Tensor, fn unFn) (*ir.Tensor, error) {
 	dt := x.DType
 	switch c := classOf(dt); {
 	case c == floatClass && fn.F != nil:
-		return fromFloat64s(dt, x.Shape, mapSlice(asFloat64s(x), fn.F)), nil
+		return FromFloat64s(dt, x.Shape, mapSlice(asFloat64s(x), fn.F)), nil
 	case c == signedClass && fn.I != nil:
 		return fromInt64s(dt, x.Shape, mapSlice(asInt64s(x), fn.I)), nil
 	case c == unsignedClass && fn.U != nil:

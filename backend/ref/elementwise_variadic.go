@@ -34,7 +34,7 @@ func applyFold(ts []*ir.Tensor, fn binFn) (*ir.Tensor, error) {
 	dt := ts[0].DType
 	switch c := classOf(dt); {
 	case c == floatClass && fn.F != nil:
-		return fromFloat64s(dt, bc.shape, foldBroadcast(mapSlice(ts, asFloat64s), bc, fn.F)), nil
+		return FromFloat64s(dt, bc.shape, foldBroadcast(mapSlice(ts, asFloat64s), bc, fn.F)), nil
 	case c == signedClass && fn.I != nil:
 		return fromInt64s(dt, bc.shape, foldBroadcast(mapSlice(ts, asInt64s), bc, fn.I)), nil
 	case c == unsignedClass && fn.U != nil:
@@ -89,7 +89,7 @@ func meanKernel(_ Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 	// Sum in float64, then divide once: rounding to the dtype happens once.
 	sum := foldBroadcast(mapSlice(ts, asFloat64s), bc, func(a, b float64) float64 { return a + b })
 	cnt := float64(len(ts))
-	return Outs(fromFloat64s(ts[0].DType, bc.shape, mapSlice(sum, func(v float64) float64 { return v / cnt }))), nil
+	return Outs(FromFloat64s(ts[0].DType, bc.shape, mapSlice(sum, func(v float64) float64 { return v / cnt }))), nil
 }
 
 // whereKernel is Where: X where the condition holds, else Y.
