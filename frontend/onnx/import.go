@@ -118,6 +118,24 @@ type importer struct {
 	// unsupported lists every op of the model dlc does not know, so the
 	// error for the first one can name them all.
 	unsupported []string
+	// sparseBytes is the dense size of the sparse tensors expanded so far.
+	sparseBytes int64
+}
+
+// sparseToDense expands a sparse tensor, keeping the total dense size of
+// a model's sparse tensors within the tensor limit: a few bytes of sparse
+// data must not buy unbounded memory.
+func (im *importer) sparseToDense(sp *onnxpb.SparseTensorProto) (*ir.Tensor, error) {
+	if sp.GetValues() == nil {
+		return nil, fmt.Errorf("sparse tensor: values missing")
+	}
+	n, _ := dimsProduct(sp.Dims) // bad dims: sparseToDense reports them
+	size := int64(max(ir.DType(sp.Values.GetDataType()).Size(), 1))
+	if n > ir.TensorLimit()/size || im.sparseBytes+n*size > ir.TensorLimit() {
+		return nil, fmt.Errorf("sparse tensor %q: the model's sparse tensors expand to more than the %d-byte tensor limit", sp.GetValues().GetName(), ir.TensorLimit())
+	}
+	im.sparseBytes += n * size
+	return sparseToDense(sp, im.dir)
 }
 
 // readOpsets checks the opset imports. Unknown domains are accepted here
@@ -216,7 +234,7 @@ func (im *importer) importGraph(gp *onnxpb.GraphProto, g *ir.Graph, sc *scope, o
 		}
 	}
 	for _, sp := range gp.SparseInitializer {
-		t, err := sparseToDense(sp, im.dir)
+		t, err := im.sparseToDense(sp)
 		if err != nil {
 			return fmt.Errorf("sparse initializer: %w", err)
 		}

@@ -137,7 +137,7 @@ func (im *importer) attrFromProto(ap *onnxpb.AttributeProto, sc *scope, opsets m
 		}
 		return ir.TensorAttr(t), nil
 	case onnxpb.AttributeProto_SPARSE_TENSOR:
-		t, err := sparseToDense(ap.SparseTensor, im.dir)
+		t, err := im.sparseToDense(ap.SparseTensor)
 		if err != nil {
 			return nil, err
 		}

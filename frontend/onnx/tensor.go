@@ -30,33 +30,35 @@ func TensorFromProto(tp *onnxpb.TensorProto, dir string) (*ir.Tensor, error) {
 		}
 		shape[i] = int(d)
 	}
-	if _, err := ir.CheckAlloc(dt, shape); err != nil {
-		return nil, fmt.Errorf("tensor %q: %w", tp.GetName(), err)
-	}
-	t, err := ir.NewTensor(dt, shape)
+	n, err := ir.CheckAlloc(dt, shape)
 	if err != nil {
 		return nil, fmt.Errorf("tensor %q: %w", tp.GetName(), err)
 	}
-	n := t.Len()
+	// The data must be there before the tensor is allocated: a few bytes
+	// of dims must not buy gigabytes of zeros.
 	raw := tp.RawData
-	if tp.GetDataLocation() == onnxpb.TensorProto_EXTERNAL {
+	external := tp.GetDataLocation() == onnxpb.TensorProto_EXTERNAL
+	if external {
 		if raw, err = readExternal(tp, dir); err != nil {
 			return nil, err
 		}
 	}
-	if raw != nil || tp.GetDataLocation() == onnxpb.TensorProto_EXTERNAL {
+	if raw != nil || external {
 		if dt == ir.String {
 			return nil, fmt.Errorf("tensor %q: string tensors cannot use raw_data", tp.GetName())
 		}
 		if len(raw) != n*dt.Size() {
 			return nil, fmt.Errorf("tensor %q: raw data has %d bytes, shape %v of %s needs %d", tp.GetName(), len(raw), shape, dt, n*dt.Size())
 		}
+		t := ir.Zeros(dt, shape)
 		decodeRaw(t, raw)
 		return t, nil
 	}
-	if err := decodeTyped(t, tp); err != nil {
-		return nil, fmt.Errorf("tensor %q: %w", tp.GetName(), err)
+	if got, field := typedLen(tp, dt); got != n {
+		return nil, fmt.Errorf("tensor %q: %s has %d values, shape %v needs %d", tp.GetName(), field, got, shape, n)
 	}
+	t := ir.Zeros(dt, shape)
+	decodeTyped(t, tp)
 	return t, nil
 }
 
@@ -108,63 +110,53 @@ func decodeRaw(t *ir.Tensor, raw []byte) {
 	}
 }
 
-func decodeTyped(t *ir.Tensor, tp *onnxpb.TensorProto) error {
-	n := t.Len()
-	check := func(got int, field string) error {
-		if got != n {
-			return fmt.Errorf("%s has %d values, shape %v needs %d", field, got, t.Shape, n)
-		}
-		return nil
+// typedLen is the number of values in the typed field that holds dt, and
+// the field's name.
+func typedLen(tp *onnxpb.TensorProto, dt ir.DType) (int, string) {
+	switch dt {
+	case ir.Float32:
+		return len(tp.FloatData), "float_data"
+	case ir.Float64:
+		return len(tp.DoubleData), "double_data"
+	case ir.Int64:
+		return len(tp.Int64Data), "int64_data"
+	case ir.Uint32, ir.Uint64:
+		return len(tp.Uint64Data), "uint64_data"
+	case ir.String:
+		return len(tp.StringData), "string_data"
 	}
+	return len(tp.Int32Data), "int32_data" // every type of 32 bits or fewer
+}
+
+// decodeTyped copies the typed field that holds t's dtype into t; its
+// length was checked against t's shape by typedLen.
+func decodeTyped(t *ir.Tensor, tp *onnxpb.TensorProto) {
 	switch d := t.Data.(type) {
 	case []float32:
-		if err := check(len(tp.FloatData), "float_data"); err != nil {
-			return err
-		}
 		copy(d, tp.FloatData)
 	case []float64:
-		if err := check(len(tp.DoubleData), "double_data"); err != nil {
-			return err
-		}
 		copy(d, tp.DoubleData)
 	case []int64:
-		if err := check(len(tp.Int64Data), "int64_data"); err != nil {
-			return err
-		}
 		copy(d, tp.Int64Data)
 	case []uint32:
-		if err := check(len(tp.Uint64Data), "uint64_data"); err != nil {
-			return err
-		}
 		for i, v := range tp.Uint64Data {
 			d[i] = uint32(v)
 		}
 	case []uint64:
-		if err := check(len(tp.Uint64Data), "uint64_data"); err != nil {
-			return err
-		}
 		copy(d, tp.Uint64Data)
 	case []string:
-		if err := check(len(tp.StringData), "string_data"); err != nil {
-			return err
-		}
 		for i, s := range tp.StringData {
 			d[i] = string(s)
 		}
-	default: // int32_data carries every type of 32 bits or fewer
-		if err := check(len(tp.Int32Data), "int32_data"); err != nil {
-			return err
+	case []uint16:
+		for i, v := range tp.Int32Data {
+			d[i] = uint16(v) // uint16, or float16/bfloat16 bits
 		}
+	default: // int32_data carries every other type of 32 bits or fewer
 		for i, v := range tp.Int32Data {
 			t.SetInt64At(i, int64(v))
 		}
-		if bits, ok := t.Data.([]uint16); ok { // float16/bfloat16: int32 holds the bits
-			for i, v := range tp.Int32Data {
-				bits[i] = uint16(v)
-			}
-		}
 	}
-	return nil
 }
 
 // readExternal reads the bytes of a tensor stored outside the model file.
