@@ -120,6 +120,20 @@ type importer struct {
 	unsupported []string
 	// sparseBytes is the dense size of the sparse tensors expanded so far.
 	sparseBytes int64
+	nodeNames   map[string]bool // node names given so far
+}
+
+// uniqueNodeName returns base, or base__N if a node already has that name.
+func (im *importer) uniqueNodeName(base string) string {
+	if im.nodeNames == nil {
+		im.nodeNames = map[string]bool{}
+	}
+	name := base
+	for i := 2; im.nodeNames[name]; i++ {
+		name = fmt.Sprintf("%s__%d", base, i)
+	}
+	im.nodeNames[name] = true
+	return name
 }
 
 // sparseToDense expands a sparse tensor, keeping the total dense size of
@@ -270,7 +284,7 @@ func (im *importer) importGraph(gp *onnxpb.GraphProto, g *ir.Graph, sc *scope, o
 		return err
 	}
 	for _, np := range nodes {
-		if err := im.convertNode(np, sc, opsets, nil); err != nil {
+		if err := im.convertNode(np, sc, opsets); err != nil {
 			return err
 		}
 	}

@@ -11,9 +11,8 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// convertNode imports one node into sc's graph. callerAttrs is set while
-// inlining a function body: attributes there may refer to the caller's.
-func (im *importer) convertNode(np *onnxpb.NodeProto, sc *scope, opsets map[string]int64, callerAttrs map[string]*onnxpb.AttributeProto) error {
+// convertNode imports one node into sc's graph.
+func (im *importer) convertNode(np *onnxpb.NodeProto, sc *scope, opsets map[string]int64) error {
 	domain := normDomain(np.GetDomain())
 	first := ""
 	for _, o := range np.Output {
@@ -68,11 +67,7 @@ func (im *importer) convertNode(np *onnxpb.NodeProto, sc *scope, opsets map[stri
 	c.out = append(c.out, np.Output...)
 	for _, ap := range np.Attribute {
 		if ap.GetRefAttrName() != "" {
-			ref, ok := callerAttrs[ap.GetRefAttrName()]
-			if !ok {
-				continue // the caller left it unset: the op's default applies
-			}
-			ap = withName(ref, ap.GetName())
+			continue // a reference outside a function body refers to nothing
 		}
 		a, err := im.attrFromProto(ap, sc, opsets)
 		if err != nil {
@@ -261,19 +256,72 @@ func (im *importer) inline(call *onnxpb.NodeProto, f *onnxpb.FunctionProto, sc *
 		attrs[ap.GetName()] = ap
 	}
 	for _, n := range f.Node {
-		c := &onnxpb.NodeProto{Name: ptr(call.GetName() + "/" + n.GetName()), OpType: n.OpType,
-			Domain: n.Domain, Attribute: n.Attribute}
-		for _, in := range n.Input {
-			c.Input = append(c.Input, im.renamed(rename, in))
-		}
-		for _, out := range n.Output {
-			c.Output = append(c.Output, im.renamed(rename, out))
-		}
-		if err := im.convertNode(c, sc, fopsets, attrs); err != nil {
+		if err := im.convertNode(im.instantiate(n, rename, attrs, call.GetName()), sc, fopsets); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// instantiate copies a function body node for one call: value names are
+// renamed (formals to the caller's names, the rest to fresh ones),
+// attribute references take the caller's values (or are dropped, leaving
+// the op's default), and graph attributes are copied the same way, so
+// bodies of If, Loop and Scan inside a function are inlined correctly too.
+func (im *importer) instantiate(n *onnxpb.NodeProto, rename map[string]string, attrs map[string]*onnxpb.AttributeProto, caller string) *onnxpb.NodeProto {
+	c := &onnxpb.NodeProto{OpType: n.OpType, Domain: n.Domain}
+	if caller != "" || n.GetName() != "" {
+		c.Name = ptr(caller + "/" + n.GetName())
+	}
+	for _, in := range n.Input {
+		c.Input = append(c.Input, im.renamed(rename, in))
+	}
+	for _, out := range n.Output {
+		c.Output = append(c.Output, im.renamed(rename, out))
+	}
+	for _, ap := range n.Attribute {
+		if ref := ap.GetRefAttrName(); ref != "" {
+			v, ok := attrs[ref]
+			if !ok {
+				continue
+			}
+			ap = withName(v, ap.GetName())
+		}
+		if ap.G != nil || len(ap.Graphs) > 0 {
+			ap = proto.Clone(ap).(*onnxpb.AttributeProto)
+			if ap.G != nil {
+				ap.G = im.instantiateGraph(ap.G, rename, attrs, caller)
+			}
+			for i, g := range ap.Graphs {
+				ap.Graphs[i] = im.instantiateGraph(g, rename, attrs, caller)
+			}
+		}
+		c.Attribute = append(c.Attribute, ap)
+	}
+	return c
+}
+
+// instantiateGraph copies a subgraph of a function body for one call, the
+// way instantiate copies a node.
+func (im *importer) instantiateGraph(g *onnxpb.GraphProto, rename map[string]string, attrs map[string]*onnxpb.AttributeProto, caller string) *onnxpb.GraphProto {
+	out := proto.Clone(g).(*onnxpb.GraphProto)
+	for _, list := range [][]*onnxpb.ValueInfoProto{out.Input, out.Output, out.ValueInfo} {
+		for _, vi := range list {
+			vi.Name = ptr(im.renamed(rename, vi.GetName()))
+		}
+	}
+	for _, t := range out.Initializer {
+		t.Name = ptr(im.renamed(rename, t.GetName()))
+	}
+	for _, sp := range out.SparseInitializer {
+		if sp.Values != nil {
+			sp.Values.Name = ptr(im.renamed(rename, sp.Values.GetName()))
+		}
+	}
+	for i, n := range g.Node {
+		out.Node[i] = im.instantiate(n, rename, attrs, caller)
+	}
+	return out
 }
 
 func (im *importer) renamed(rename map[string]string, name string) string {
@@ -302,7 +350,6 @@ type convCtx struct {
 	in     []*ir.Value
 	out    []string
 	attrs  map[string]*ir.Attr
-	named  bool // a node already carries the ONNX node's name
 }
 
 // emit adds a canonical node to the graph and binds its output names.
@@ -320,7 +367,7 @@ func (c *convCtx) emit(op string, in []*ir.Value, out []string, attrs map[string
 	for len(out) > 1 && out[len(out)-1] == "" {
 		out = out[:len(out)-1]
 	}
-	n, err := c.sc.g.AddNode(ir.NodeSpec{Op: op, Domain: c.domain, Name: c.nodeName(out), Inputs: in, Outputs: out, Attrs: attrs})
+	n, err := c.sc.g.AddNode(ir.NodeSpec{Op: op, Domain: c.domain, Name: c.nodeName(op, out), Inputs: in, Outputs: out, Attrs: attrs})
 	if err != nil {
 		return nil, err
 	}
@@ -332,24 +379,21 @@ func (c *convCtx) emit(op string, in []*ir.Value, out []string, attrs map[string
 	return n, nil
 }
 
-// nodeName names a node emitted for the ONNX node: the first one that
-// produces one of its outputs keeps its name, every other one gets a fresh
-// name derived from it, since node names must stay unique (ONNX Runtime
+// nodeName names a node emitted for the ONNX node: a node producing one
+// of its outputs takes its name, a helper node the name with its op
+// appended; either is made unique, since node names must be (ONNX Runtime
 // rejects a model that repeats one).
-func (c *convCtx) nodeName(out []string) string {
+func (c *convCtx) nodeName(op string, out []string) string {
 	name := c.np.GetName()
 	if name == "" {
 		return ""
 	}
-	if !c.named {
-		for _, o := range out {
-			if o != "" && slices.Contains(c.np.Output, o) {
-				c.named = true
-				return name
-			}
+	for _, o := range out {
+		if o != "" && slices.Contains(c.np.Output, o) {
+			return c.im.uniqueNodeName(name)
 		}
 	}
-	return c.im.freshName(name)
+	return c.im.uniqueNodeName(name + "/" + op)
 }
 
 // emitTemp adds a helper node with one fresh-named output and returns it.
