@@ -276,3 +276,42 @@ func (n *Node) Subgraphs() []*Graph {
 	}
 	return out
 }
+
+// Captures lists the values that g (and its own subgraphs) read from
+// enclosing graphs, in order of use, possibly repeated.
+func (g *Graph) Captures() []*Value {
+	var out []*Value
+	g.Walk(func(n *Node) {
+		for _, v := range n.Inputs {
+			if v != nil && !v.definedWithin(g) {
+				out = append(out, v)
+			}
+		}
+	})
+	for _, v := range g.Outputs {
+		if !v.definedWithin(g) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// definedWithin reports whether v belongs to g or to a graph nested in g.
+func (v *Value) definedWithin(g *Graph) bool {
+	for o := v.Owner; o != nil; o = o.Parent {
+		if o == g {
+			return true
+		}
+	}
+	return false
+}
+
+// Reads lists what n needs to run: its inputs, then the values its
+// subgraphs capture from enclosing graphs.
+func (n *Node) Reads() []*Value {
+	out := append([]*Value{}, n.Inputs...)
+	for _, sg := range n.Subgraphs() {
+		out = append(out, sg.Captures()...)
+	}
+	return out
+}

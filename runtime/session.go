@@ -67,7 +67,7 @@ func (s *Session) plan(g *ir.Graph) error {
 			}
 		}
 		for _, sg := range n.Subgraphs() {
-			for _, v := range capturedValues(sg) {
+			for _, v := range sg.Captures() {
 				last[v] = i
 			}
 			if err := s.plan(sg); err != nil {
@@ -86,34 +86,6 @@ func (s *Session) plan(g *ir.Graph) error {
 	}
 	s.plans[g] = p
 	return nil
-}
-
-// capturedValues lists the values a subgraph (and its own subgraphs) read
-// from enclosing scopes.
-func capturedValues(g *ir.Graph) []*ir.Value {
-	var out []*ir.Value
-	g.Walk(func(n *ir.Node) {
-		for _, v := range n.Inputs {
-			if v != nil && !ownedWithin(v, g) {
-				out = append(out, v)
-			}
-		}
-	})
-	for _, v := range g.Outputs {
-		if !ownedWithin(v, g) {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-func ownedWithin(v *ir.Value, g *ir.Graph) bool {
-	for o := v.Owner; o != nil; o = o.Parent {
-		if o == g {
-			return true
-		}
-	}
-	return false
 }
 
 // Inputs returns the graph inputs the caller must provide (those without a

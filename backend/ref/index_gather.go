@@ -17,7 +17,16 @@ func init() {
 }
 
 // indexAt reads index i of idx and normalizes it for an axis of size dim.
+// Only signed indices count from the end: an unsigned index is read as
+// uint64, so 2^64-1 is out of range rather than wrapping to -1.
 func indexAt(idx *ir.Tensor, i, dim int) (int, error) {
+	if idx.DType.IsUnsigned() {
+		u := uint64(idx.Int64At(i)) // undoes Int64At's wrap of a uint64
+		if u >= uint64(dim) {
+			return 0, fmt.Errorf("index %d out of range for an axis of size %d", u, dim)
+		}
+		return int(u), nil
+	}
 	v := idx.Int64At(i)
 	if v < 0 {
 		v += int64(dim)

@@ -47,14 +47,25 @@ func rangeKernel(_ Ctx, _ *ir.Node, in []ir.Data) ([]ir.Data, error) {
 		if delta == 0 {
 			return nil, fmt.Errorf("delta is 0")
 		}
-		count := int64(0)
+		// The span limit-start and the step magnitude can reach 2^64-1 and
+		// 2^63, so count = ceil(span/|delta|) is worked out in uint64.
+		var span, mag uint64
 		if delta > 0 && limit > start {
-			count = (limit - start + delta - 1) / delta
+			span, mag = uint64(limit)-uint64(start), uint64(delta)
 		} else if delta < 0 && start > limit {
-			count = (start - limit - delta - 1) / -delta
+			span, mag = uint64(start)-uint64(limit), -uint64(delta)
+		}
+		count := uint64(0)
+		if span > 0 {
+			count = (span-1)/mag + 1
+		}
+		if count > math.MaxInt32*(1<<20) {
+			return nil, fmt.Errorf("range of %d elements is too large", count)
 		}
 		out := ir.Zeros(dt, []int{int(count)})
 		for i := 0; i < int(count); i++ {
+			// Wrapping int64 arithmetic is exact here: every element lies
+			// between start and limit, so the true value fits in int64.
 			out.SetInt64At(i, start+int64(i)*delta)
 		}
 		return Outs(out), nil

@@ -47,6 +47,11 @@ func axisSplit(shape []int, axis int) (outer, dim, inner int) {
 	return outer, shape[axis], inner
 }
 
+// topKKernel returns the K largest (largest=1) or smallest (largest=0)
+// elements along axis, always sorted, and their int64 indices. Equal
+// values keep the lower index first; NaN ranks above every number (numpy's
+// sort order, which the ONNX reference follows), so it comes first for
+// largest=1 and after all numbers for largest=0.
 func topKKernel(_ Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 	x := Tensor(in, 0)
 	kt, err := scalarInput(in, 1, "K")
@@ -70,6 +75,13 @@ func topKKernel(_ Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 	if n.Int("largest") != 0 {
 		sign = -1
 	}
+	// NaN ranks above every number, as in numpy's sort order that the ONNX
+	// reference's lexsort follows: largest=1 picks NaNs first, largest=0
+	// only once the numbers run out; NaNs tie among themselves.
+	isNaN := func(int) bool { return false }
+	if x.DType.IsFloat() {
+		isNaN = func(i int) bool { return math.IsNaN(x.Float64At(i)) }
+	}
 	shape := append([]int{}, x.Shape...)
 	shape[axis] = int(k)
 	src := make([]int, 0, outer*int(k)*inner)
@@ -84,7 +96,17 @@ func topKKernel(_ Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 			// Stable: equal values keep the lower index first. The output
 			// is always sorted, which also satisfies sorted=0.
 			sort.SliceStable(lane, func(a, b int) bool {
-				return sign*cmpf(base+lane[a]*inner, base+lane[b]*inner) < 0
+				i, j := base+lane[a]*inner, base+lane[b]*inner
+				c := cmpf(i, j)
+				switch ni, nj := isNaN(i), isNaN(j); {
+				case ni && nj:
+					c = 0
+				case ni:
+					c = 1
+				case nj:
+					c = -1
+				}
+				return sign*c < 0
 			})
 			for j := 0; j < int(k); j++ {
 				pos[(o*int(k)+j)*inner+i] = int64(lane[j])

@@ -147,3 +147,45 @@ func TestUnique(t *testing.T) {
 	wantT[int64](t, out[0], []int{2, 2}, 0, 1, 1, 0)
 	wantT[int64](t, out[3], []int{2}, 1, 2)
 }
+
+// Spans and deltas near int64's ends must not overflow the count.
+func TestRangeExtremes(t *testing.T) {
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	wantT[int64](t, mustShapeOp(t, "Range", nil, 1, ir.Scalar(lo), ir.Scalar(hi), ir.Scalar(hi))[0], []int{3}, lo, -1, hi-1)
+	wantT[int64](t, mustShapeOp(t, "Range", nil, 1, ir.Scalar(int64(0)), ir.Scalar(hi), ir.Scalar(hi))[0], []int{1}, 0)
+	wantT[int64](t, mustShapeOp(t, "Range", nil, 1, ir.Scalar(hi), ir.Scalar(lo), ir.Scalar(lo))[0], []int{2}, hi, -1)
+	wantShapeErr(t, "too large", "Range", nil, 1, ir.Scalar(lo), ir.Scalar(hi), ir.Scalar(int64(1)))
+}
+
+// Unsigned indices never count from the end: 2^64-1 is out of range, not -1.
+func TestGatherUnsignedIndices(t *testing.T) {
+	x := vec(10, 20, 30)
+	huge := ir.FromSlice([]int{1}, []uint64{math.MaxUint64})
+	for _, op := range []string{"Gather", "GatherElements"} {
+		wantShapeErr(t, "out of range", op, nil, 1, x, huge)
+		wantShapeErr(t, "out of range", op, nil, 1, x, ir.FromSlice([]int{1}, []uint8{3}))
+	}
+	wantShapeErr(t, "out of range", "GatherND", nil, 1, x, ir.FromSlice([]int{1, 1}, []uint64{math.MaxUint64}))
+	wantShapeErr(t, "18446744073709551615", "Gather", nil, 1, x, huge)
+	wantT[int64](t, mustShapeOp(t, "Gather", nil, 1, x, ir.FromSlice([]int{2}, []uint64{2, 0}))[0], []int{2}, 30, 10)
+	wantT[int64](t, mustShapeOp(t, "GatherND", nil, 1, x, ir.FromSlice([]int{1, 1}, []uint32{1}))[0], []int{1}, 20)
+}
+
+// NaN ranks above every number in TopK (numpy's sort order): last for
+// largest=0, first for largest=1, NaNs tied by index.
+func TestTopKNaN(t *testing.T) {
+	nan := float32(math.NaN())
+	x := f32s([]int{3}, 2, nan, 1)
+	out := mustShapeOp(t, "TopK", attrs("largest", ir.IntAttr(0)), 2, x, vec(1))
+	wantT[float32](t, out[0], []int{1}, 1)
+	wantT[int64](t, out[1], []int{1}, 2)
+	out = mustShapeOp(t, "TopK", attrs("largest", ir.IntAttr(0)), 2, x, vec(3))
+	wantT[int64](t, out[1], []int{3}, 2, 0, 1)
+	out = mustShapeOp(t, "TopK", nil, 2, x, vec(3))
+	wantT[int64](t, out[1], []int{3}, 1, 0, 2)
+	y := ir.FromSlice([]int{4}, []float64{math.NaN(), 0, math.NaN(), -1})
+	out = mustShapeOp(t, "TopK", attrs("largest", ir.IntAttr(0)), 2, y, vec(4))
+	wantT[int64](t, out[1], []int{4}, 3, 1, 0, 2)
+	out = mustShapeOp(t, "TopK", nil, 2, y, vec(4))
+	wantT[int64](t, out[1], []int{4}, 0, 2, 1, 3)
+}

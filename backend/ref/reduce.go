@@ -3,6 +3,7 @@ package ref
 import (
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/dlc-go/dlc/ir"
 )
@@ -12,8 +13,10 @@ import (
 //
 // Float tensors are reduced in float64 and rounded back. Integer tensors
 // are reduced exactly in their own type's arithmetic (wrapping as C and
-// numpy do) for Sum, Prod, Max, Min, L1, SumSquare and Mean (integer
-// division); L2, LogSum and LogSumExp go through float64 and truncate.
+// numpy do) for Sum, Prod, Max, Min, L1 and SumSquare; Mean is the exact
+// mean truncated toward zero (numpy's mean then astype), its sum held in
+// 128 bits so that it cannot wrap; L2, LogSum and LogSumExp go through
+// float64 and truncate.
 // Over an empty set each op yields its identity: 0 for sums, 1 for Prod,
 // the lowest (highest) value of the dtype for Max (Min), -inf for the
 // logarithms of an empty sum, NaN for the mean of floats and 0 for the
@@ -209,6 +212,8 @@ func reduceInts[T reduceInteger, A int64 | uint64](op string, src []T, p *reduce
 			out[i] = T(math.Trunc(math.Max(math.Min(v, float64(hi)), float64(lo))))
 		}
 		return out
+	case "ReduceMean":
+		return meanInts(src, p, lo < 0)
 	}
 	acc := make([]A, p.nOut)
 	for i := range acc {
@@ -224,7 +229,7 @@ func reduceInts[T reduceInteger, A int64 | uint64](op string, src []T, p *reduce
 	for i, t := range src {
 		v, o := A(t), p.outIdx[i]
 		switch op {
-		case "ReduceSum", "ReduceMean":
+		case "ReduceSum":
 			acc[o] += v
 		case "ReduceL1":
 			if v < 0 {
@@ -243,14 +248,58 @@ func reduceInts[T reduceInteger, A int64 | uint64](op string, src []T, p *reduce
 	}
 	out := make([]T, p.nOut)
 	for o, v := range acc {
-		if op == "ReduceMean" {
-			if p.count == 0 {
-				v = 0
-			} else {
-				v /= A(p.count)
-			}
-		}
 		out[o] = T(v)
+	}
+	return out
+}
+
+// wide is a 128-bit two's-complement integer: a sum of up to 2^64 values
+// of 64 bits cannot overflow it.
+type wide struct{ hi, lo uint64 }
+
+// add adds v, sign-extended when signed.
+func (w *wide) add(v uint64, signed bool) {
+	ext := uint64(0)
+	if signed && int64(v) < 0 {
+		ext = math.MaxUint64
+	}
+	var c uint64
+	w.lo, c = bits.Add64(w.lo, v, 0)
+	w.hi, _ = bits.Add64(w.hi, ext, c)
+}
+
+// neg negates w in place.
+func (w *wide) neg() {
+	var b uint64
+	w.lo, b = bits.Sub64(0, w.lo, 0)
+	w.hi, _ = bits.Sub64(0, w.hi, b)
+}
+
+// meanInts is ReduceMean over integers: the exact sum (in 128 bits)
+// divided by the count, truncated toward zero; 0 over an empty set. The
+// mean lies within T's range, so the quotient fits T.
+func meanInts[T reduceInteger](src []T, p *reducePlan, signed bool) []T {
+	acc := make([]wide, p.nOut)
+	for i, v := range src {
+		acc[p.outIdx[i]].add(uint64(v), signed) // sign-extends a signed T
+	}
+	out := make([]T, p.nOut)
+	if p.count == 0 {
+		return out
+	}
+	n := uint64(p.count)
+	for o, w := range acc {
+		negative := signed && int64(w.hi) < 0
+		if negative {
+			w.neg() // divide the magnitude: truncation toward zero
+		}
+		// |sum| <= n*(2^64-1), so the quotient |sum|/n fits 64 bits and
+		// hi < n; hi%n only guards Div64 against its overflow panic.
+		q, _ := bits.Div64(w.hi%n, w.lo, n)
+		if negative {
+			q = -q
+		}
+		out[o] = T(q)
 	}
 	return out
 }

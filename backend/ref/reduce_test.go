@@ -161,3 +161,27 @@ func TestReduceBool(t *testing.T) {
 		t.Fatal("ReduceSum of bools: want an error")
 	}
 }
+
+// Integer means sum in 128 bits: no wrap, truncation toward zero.
+func TestReduceMeanWideIntegers(t *testing.T) {
+	mean := func(x *ir.Tensor) *ir.Tensor {
+		t.Helper()
+		out, err := famRun(t, "ReduceMean", attrs("keepdims", ir.IntAttr(0)), []string{"y"}, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out[0].(*ir.Tensor)
+	}
+	wantT[uint64](t, mean(ir.FromSlice([]int{2}, []uint64{1 << 63, 1 << 63})), nil, 1<<63)
+	wantT[uint64](t, mean(ir.FromSlice([]int{3}, []uint64{math.MaxUint64, math.MaxUint64, math.MaxUint64 - 3})), nil, math.MaxUint64-1)
+	wantT[int64](t, mean(ir.FromSlice([]int{2}, []int64{math.MaxInt64, math.MaxInt64})), nil, math.MaxInt64)
+	wantT[int64](t, mean(ir.FromSlice([]int{2}, []int64{math.MinInt64, math.MinInt64})), nil, math.MinInt64)
+	wantT[int64](t, mean(ir.FromSlice([]int{2}, []int64{math.MinInt64, math.MinInt64 + 1})), nil, math.MinInt64+1) // -2^63+0.5 truncates up
+	wantT[int64](t, mean(ir.FromSlice([]int{3}, []int64{math.MaxInt64, math.MinInt64, 5})), nil, 1)                // 4/3
+	wantT[int8](t, mean(ir.FromSlice([]int{2, 2}, []int8{-1, -2, 3, 4})), nil, 1)
+	out, err := famRun(t, "ReduceMean", attrs("keepdims", ir.IntAttr(0)), []string{"y"}, ir.FromSlice([]int{2, 2}, []int32{-1, -2, 3, 4}), famAxes(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantT[int32](t, out[0].(*ir.Tensor), []int{2}, -1, 3) // -1.5 -> -1, 3.5 -> 3
+}

@@ -115,16 +115,28 @@ func SliceRange(start, end, step int64, dim int) (first, count int, err error) {
 		start = min(max(start, 0), d)
 		end = min(max(end, 0), d)
 		if end > start {
-			return int(start), int((end - start + step - 1) / step), nil
+			return int(start), stepCount(end-start, step), nil
 		}
 		return int(start), 0, nil
 	}
 	start = min(max(start, -1), d-1)
 	end = min(max(end, -1), d-1)
 	if start > end {
-		return int(start), int((start - end - step - 1) / -step), nil
+		return int(start), stepCount(start-end, step), nil
 	}
 	return int(start), 0, nil
+}
+
+// stepCount is ceil(span/|step|) for a positive span no larger than a dim,
+// computed as (span-1)/|step|+1 in uint64 so that a step near either end
+// of int64 (math.MinInt64 included, whose magnitude is 2^63) cannot
+// overflow the way span+|step|-1 would.
+func stepCount(span, step int64) int {
+	mag := uint64(step)
+	if step < 0 {
+		mag = -mag // two's complement: exact for math.MinInt64 too
+	}
+	return int((uint64(span)-1)/mag + 1)
 }
 
 func sliceKernel(_ Ctx, _ *ir.Node, in []ir.Data) ([]ir.Data, error) {

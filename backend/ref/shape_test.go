@@ -1,6 +1,7 @@
 package ref
 
 import (
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -224,4 +225,25 @@ func TestTooLargeOutputPanicsWithAllocError(t *testing.T) {
 		}
 	}()
 	_, _ = evalShapeOp(t, "Expand", nil, 1, f32s([]int{1}, 1), vec(1<<40, 1<<40))
+}
+
+// Steps near either end of int64 must not overflow the element count.
+func TestSliceExtremeSteps(t *testing.T) {
+	x := vec(0, 1, 2, 3, 4)
+	wantT[int64](t, mustShapeOp(t, "Slice", nil, 1, x, vec(0), vec(5), vec(0), vec(math.MaxInt64))[0], []int{1}, 0)
+	wantT[int64](t, mustShapeOp(t, "Slice", nil, 1, x, vec(4), vec(-10), vec(0), vec(math.MinInt64))[0], []int{1}, 4)
+	wantT[int64](t, mustShapeOp(t, "Slice", nil, 1, x, vec(-1), vec(math.MinInt64), vec(0), vec(-2))[0], []int{3}, 4, 2, 0)
+}
+
+// A uint64 shape, repeats or pads value above MaxInt64 is too large, not a
+// negative (wrapped) number.
+func TestUnsignedShapeInputsTooLarge(t *testing.T) {
+	huge := ir.FromSlice([]int{1}, []uint64{math.MaxUint64})
+	x := vec(1, 2)
+	wantShapeErr(t, "too large", "Tile", nil, 1, x, huge)
+	wantShapeErr(t, "too large", "Expand", nil, 1, x, huge)
+	wantShapeErr(t, "too large", "ConstantOfShape", nil, 1, huge)
+	wantShapeErr(t, "too large", "Pad", nil, 1, x, ir.FromSlice([]int{2}, []uint64{0, math.MaxUint64}))
+	// In-range unsigned values still work.
+	wantT[int64](t, mustShapeOp(t, "Tile", nil, 1, x, ir.FromSlice([]int{1}, []uint64{2}))[0], []int{4}, 1, 2, 1, 2)
 }

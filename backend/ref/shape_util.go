@@ -152,7 +152,9 @@ func toDims(what string, v []int64) ([]int, error) {
 }
 
 // intInput reads input i, which must be present and an integer tensor, as
-// int64s.
+// int64s. A uint64 value above math.MaxInt64 is an error ("too large"):
+// read as int64 it would wrap negative and pass for a from-the-end index
+// or be reported as a negative dimension.
 func intInput(in []ir.Data, i int, what string) ([]int64, error) {
 	t := Tensor(in, i)
 	if t == nil {
@@ -161,7 +163,15 @@ func intInput(in []ir.Data, i int, what string) ([]int64, error) {
 	if !t.DType.IsInt() {
 		return nil, fmt.Errorf("%s (input %d) is %s, want an integer tensor", what, i, t.DType)
 	}
-	return t.Int64s(), nil
+	vals := t.Int64s()
+	if t.DType.IsUnsigned() {
+		for _, v := range vals {
+			if v < 0 {
+				return nil, fmt.Errorf("%s (input %d): value %d is too large", what, i, uint64(v))
+			}
+		}
+	}
+	return vals, nil
 }
 
 // normAxes normalizes a list of axes for rank, rejecting out-of-range and

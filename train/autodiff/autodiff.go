@@ -99,7 +99,10 @@ func relevantNodes(g *ir.Graph, y *ir.Value, xs []*ir.Value) []*ir.Node {
 	}
 	forward := map[*ir.Node]bool{}
 	for _, n := range g.Nodes {
-		for _, v := range n.Inputs {
+		// Reads, not Inputs: an If or Loop depends on what its bodies
+		// capture, and must meet its (missing) gradient rule, not be
+		// skipped as if x did not reach it.
+		for _, v := range n.Reads() {
 			if v != nil && fromX[v] {
 				forward[n] = true
 			}
@@ -120,7 +123,7 @@ func relevantNodes(g *ir.Graph, y *ir.Value, xs []*ir.Value) []*ir.Node {
 			continue
 		}
 		out = append(out, n)
-		for _, v := range n.Inputs {
+		for _, v := range n.Reads() {
 			if v != nil {
 				toY[v] = true
 			}

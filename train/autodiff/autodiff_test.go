@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dlc-go/dlc/ir"
@@ -148,4 +149,30 @@ func shapeSize(s []int) int {
 		n *= d
 	}
 	return n
+}
+
+// An If whose branches read x only by capture still depends on x: the
+// gradient must meet If's missing rule, not silently come back zero.
+func TestCapturedDependencyIsNotSkipped(t *testing.T) {
+	g := ir.NewGraph("g")
+	x := g.AddInput("x", ir.TensorType(ir.Float32, ir.ShapeOf(1)))
+	c := g.AddInput("c", ir.TensorType(ir.Bool, ir.ShapeOf()))
+	branch := func(name string) *ir.Graph {
+		b := g.NewSubgraph(name)
+		n, err := b.AddNode(ir.NodeSpec{Op: "Mul", Inputs: []*ir.Value{x, x}, Outputs: []string{name + "_out"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Outputs = n.Outputs
+		return b
+	}
+	n, err := g.AddNode(ir.NodeSpec{Op: "If", Inputs: []*ir.Value{c}, Outputs: []string{"y"},
+		Attrs: map[string]*ir.Attr{"then_branch": ir.GraphAttr(branch("then")), "else_branch": ir.GraphAttr(branch("else"))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Gradients(g, n.Outputs[0], []*ir.Value{x}, func(s string) string { return s + "_g" })
+	if err == nil || !strings.Contains(err.Error(), "If") {
+		t.Errorf("err = %v, want If's missing gradient rule", err)
+	}
 }
