@@ -30,6 +30,10 @@ type Session struct {
 	Model *ir.Model
 	opt   Options
 	plans map[*ir.Graph]*graphPlan
+	// inits holds the model's constant tensors: Run copies any that would
+	// reach the caller (through Identity, say), so no caller can write to
+	// the model's weights.
+	inits map[*ir.Tensor]bool
 }
 
 // graphPlan is what the interpreter precomputes per graph: each node's
@@ -45,7 +49,7 @@ func New(m *ir.Model, opt Options) (*Session, error) {
 	if err := ir.Verify(m.Graph); err != nil {
 		return nil, err
 	}
-	s := &Session{Model: m, opt: opt, plans: map[*ir.Graph]*graphPlan{}}
+	s := &Session{Model: m, opt: opt, plans: map[*ir.Graph]*graphPlan{}, inits: map[*ir.Tensor]bool{}}
 	if err := s.plan(m.Graph); err != nil {
 		return nil, err
 	}
@@ -53,6 +57,9 @@ func New(m *ir.Model, opt Options) (*Session, error) {
 }
 
 func (s *Session) plan(g *ir.Graph) error {
+	for _, v := range g.Inits {
+		s.inits[v.Init] = true
+	}
 	p := &graphPlan{kernels: make([]ref.Kernel, len(g.Nodes)), dead: make([][]*ir.Value, len(g.Nodes))}
 	last := map[*ir.Value]int{}
 	for i, n := range g.Nodes {
@@ -129,7 +136,13 @@ func (s *Session) Run(inputs map[string]ir.Data) ([]ir.Data, error) {
 			return nil, fmt.Errorf("unknown input %q (the model's inputs are %s)", name, inputList(g))
 		}
 	}
-	return s.runGraph(g, f)
+	out, err := s.runGraph(g, f)
+	for i, d := range out {
+		if t, ok := d.(*ir.Tensor); ok && s.inits[t] {
+			out[i] = t.Clone()
+		}
+	}
+	return out, err
 }
 
 func inputList(g *ir.Graph) string {
@@ -145,6 +158,9 @@ func checkInput(v *ir.Value, d ir.Data) error {
 	want := v.Type
 	switch x := d.(type) {
 	case *ir.Tensor:
+		if x == nil {
+			return fmt.Errorf("input %q: nil tensor", v.Name)
+		}
 		if want.Kind != ir.TensorKind {
 			return fmt.Errorf("input %q: got a tensor, want %s", v.Name, want)
 		}
@@ -158,12 +174,20 @@ func checkInput(v *ir.Value, d ir.Data) error {
 			return fmt.Errorf("input %q: %w", v.Name, err)
 		}
 	case *ir.Sequence:
-		if want.Kind != ir.SequenceKind {
-			return fmt.Errorf("input %q: got a sequence, want %s", v.Name, want)
+		if x == nil || want.Kind != ir.SequenceKind {
+			return fmt.Errorf("input %q: got a sequence (%v), want %s", v.Name, x != nil, want)
+		}
+		for i, t := range x.Items {
+			if t == nil {
+				return fmt.Errorf("input %q: item %d is nil", v.Name, i)
+			}
+			if err := t.Check(); err != nil {
+				return fmt.Errorf("input %q: item %d: %w", v.Name, i, err)
+			}
 		}
 	case *ir.Optional:
-		if want.Kind != ir.OptionalKind {
-			return fmt.Errorf("input %q: got an optional, want %s", v.Name, want)
+		if x == nil || want.Kind != ir.OptionalKind {
+			return fmt.Errorf("input %q: got an optional (%v), want %s", v.Name, x != nil, want)
 		}
 	}
 	return nil
@@ -175,6 +199,9 @@ func checkType(v *ir.Value, d ir.Data) error {
 	want := v.Type
 	switch x := d.(type) {
 	case *ir.Tensor:
+		if x == nil {
+			return fmt.Errorf("input %q: nil tensor", v.Name)
+		}
 		if want.Kind != ir.TensorKind {
 			return fmt.Errorf("inferred %s, kernel produced a tensor %s", want, x)
 		}

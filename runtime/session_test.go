@@ -211,3 +211,38 @@ func TestCheckTypesCatchesWrongInference(t *testing.T) {
 		}
 	}
 }
+
+func TestOutputsNeverAliasWeights(t *testing.T) {
+	g := ir.NewGraph("g")
+	x := g.AddInput("x", ir.TensorType(ir.Float32, ir.ShapeOf(2)))
+	w := g.AddInit("w", f32([]int{2}, 1, 2))
+	g.Outputs = []*ir.Value{w, add(t, g, "AddF", "y", nil, x, w)}
+	s, err := New(&ir.Model{Graph: g}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feeds := map[string]ir.Data{"x": f32([]int{2}, 0, 0)}
+	out, err := s.Run(feeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out[0].(*ir.Tensor).Data.([]float32)[0] = 999 // the caller scribbles on it
+	again, err := s.Run(feeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := again[1].(*ir.Tensor).Data.([]float32)[0]; got != 1 {
+		t.Errorf("y[0] = %v after the caller wrote to an output: the output aliased the weight", got)
+	}
+}
+
+func TestNilInputsAreErrors(t *testing.T) {
+	s, err := New(captureModel(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Run(map[string]ir.Data{"x": (*ir.Tensor)(nil)})
+	if err == nil || !strings.Contains(err.Error(), `input "x": nil tensor`) {
+		t.Errorf("err = %v", err)
+	}
+}

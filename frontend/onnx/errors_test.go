@@ -440,3 +440,27 @@ func TestNewRejectsUnrunnable(t *testing.T) {
 	_, err = tbDecode(t, b, "")
 	tbWantErr(t, err, `"nk"`, "dlc.test")
 }
+
+// An initializer that is also a graph input may be declared more loosely
+// than its data (a symbolic dim), but not contradict it.
+func TestInitializerInputTypeMustFitData(t *testing.T) {
+	model := func(declared *onnxpb.ValueInfoProto) *onnxpb.ModelProto {
+		return pbModel(13, &onnxpb.GraphProto{Name: ptr("g"),
+			Initializer: []*onnxpb.TensorProto{pbFloats("w", []int{2}, 1, 2)},
+			Input:       []*onnxpb.ValueInfoProto{declared},
+			Output:      []*onnxpb.ValueInfoProto{pbInfo("y", ir.Float32, 2)},
+			Node:        []*onnxpb.NodeProto{pbNode("Add", "add", []string{"w", "w"}, []string{"y"})}})
+	}
+	for _, vi := range map[string]*onnxpb.ValueInfoProto{
+		"dtype": pbInfo("w", ir.Int64, 2),
+		"shape": pbInfo("w", ir.Float32, 5),
+	} {
+		_, err := tbDecode(t, tbMarshal(t, model(vi)), "")
+		tbWantErr(t, err, `input "w" is declared`, "initializer is f32[2]")
+	}
+	sym := &onnxpb.ValueInfoProto{Name: ptr("w"), Type: typeToProto(ir.TensorType(ir.Float32,
+		ir.Shape{Ranked: true, Dims: []ir.Dim{ir.Symbolic("n")}}))}
+	if _, err := tbDecode(t, tbMarshal(t, model(sym)), ""); err != nil {
+		t.Errorf("symbolic declaration of a 2-element initializer: %v", err)
+	}
+}

@@ -263,8 +263,15 @@ func (im *importer) importGraph(gp *onnxpb.GraphProto, g *ir.Graph, sc *scope, o
 		}
 		if v, ok := inits[vi.GetName()]; ok {
 			// An initializer listed as input: a default the caller may
-			// override. Keep the declared type if it says more.
-			if t.Kind == ir.TensorKind && t.Shape.Ranked {
+			// override. The declared type may be looser than the data
+			// (a symbolic batch dim, say), never contradict it.
+			if t.Kind != ir.TensorKind || (t.DType != ir.Undefined && t.DType != v.Init.DType) || !t.Shape.Accepts(v.Init.Shape) {
+				return fmt.Errorf("graph %q: input %q is declared %s but its initializer is %s", gp.GetName(), vi.GetName(), t, v.Init)
+			}
+			if t.DType == ir.Undefined {
+				t.DType = v.Init.DType
+			}
+			if t.Shape.Ranked {
 				v.Type = t
 			}
 			g.Inputs = append(g.Inputs, v)
