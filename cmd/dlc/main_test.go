@@ -154,6 +154,8 @@ func TestRunBadInputs(t *testing.T) {
 	}{
 		{[]string{"run", model, "-o", dir}, `missing input "x"`},
 		{[]string{"run", model, "-i", good, "-i", good, "-o", dir}, "takes only 1 input(s)"},
+		{[]string{"run", model, "-i", "x=" + good, "-i", good, "-o", dir}, "takes only 1 input(s)"},
+		{[]string{"run", model, "-i", "x=" + good, "-i", "x=" + good, "-o", dir}, `input "x" is given twice`},
 		{[]string{"run", model, "-i", wrongType, "-o", dir}, `input "x": dtype i64, want f32`},
 		{[]string{"run", model, "-i", wrongShape, "-o", dir}, `input "x": shape [2 2]`},
 		{[]string{"run", model, "-i", filepath.Join(dir, "nope.pb"), "-o", dir}, "nope.pb"},
@@ -184,5 +186,26 @@ func TestVersion(t *testing.T) {
 	stdout, _, code := dlc(t, "version")
 	if code != 0 || !strings.HasPrefix(stdout, "dlc ") {
 		t.Errorf("version: exit %d, %q", code, stdout)
+	}
+}
+
+// A named input may come before positional ones: these fill the inputs
+// that are left.
+func TestRunNamedThenPositional(t *testing.T) {
+	reluCase(t) // skips without the test data
+	c := "/usr/share/libonnx-testdata/data/node/test_add"
+	out := t.TempDir()
+	_, stderr, code := dlc(t, "run", filepath.Join(c, "model.onnx"), "-q",
+		"-i", "y="+filepath.Join(c, "test_data_set_0/input_1.pb"), "-i", filepath.Join(c, "test_data_set_0/input_0.pb"), "-o", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got, _, err := onnx.ReadTensorFile(filepath.Join(out, "output_0.pb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := onnx.ReadTensorFile(filepath.Join(c, "test_data_set_0/output_0.pb"))
+	if err := conformance.Compare(got, want, 0, 0); err != nil {
+		t.Error(err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dlc-go/dlc/frontend/npy"
 	"github.com/dlc-go/dlc/frontend/onnx"
+	"github.com/dlc-go/dlc/internal/atomicfile"
 	"github.com/dlc-go/dlc/ir"
 	"github.com/dlc-go/dlc/runtime"
 	"github.com/spf13/cobra"
@@ -59,25 +60,38 @@ func readInputs(s *runtime.Session, args []string) (map[string]ir.Data, error) {
 	for _, v := range s.Model.Graph.Inputs {
 		byName[v.Name] = v
 	}
-	free := s.Inputs()
-	feeds := map[string]ir.Data{}
-	pos := 0
-	for _, arg := range args {
-		var target *ir.Value
-		path := arg
+	// Named inputs first, so positional ones fill the inputs left over
+	// whatever the order of the flags.
+	targets := make([]*ir.Value, len(args))
+	paths := make([]string, len(args))
+	named := map[string]bool{}
+	for i, arg := range args {
+		paths[i] = arg
 		if name, p, ok := strings.Cut(arg, "="); ok && byName[name] != nil {
-			target, path = byName[name], p
-		} else {
-			if pos >= len(free) {
-				return nil, fmt.Errorf("input %q: the model takes only %d input(s)", arg, len(free))
+			if named[name] {
+				return nil, fmt.Errorf("input %q is given twice", name)
 			}
-			target = free[pos]
-			pos++
+			targets[i], paths[i], named[name] = byName[name], p, true
 		}
-		if _, dup := feeds[target.Name]; dup {
-			return nil, fmt.Errorf("input %q is given twice", target.Name)
+	}
+	var free []*ir.Value
+	for _, v := range s.Inputs() {
+		if !named[v.Name] {
+			free = append(free, v)
 		}
-		d, err := readData(path, target.Type)
+	}
+	for i := range args {
+		if targets[i] != nil {
+			continue
+		}
+		if len(free) == 0 {
+			return nil, fmt.Errorf("input %q: the model takes only %d input(s)", args[i], len(s.Inputs()))
+		}
+		targets[i], free = free[0], free[1:]
+	}
+	feeds := map[string]ir.Data{}
+	for i, target := range targets {
+		d, err := readData(paths[i], target.Type)
 		if err != nil {
 			return nil, fmt.Errorf("input %q: %w", target.Name, err)
 		}
@@ -109,7 +123,7 @@ func writeOutputs(cmd *cobra.Command, s *runtime.Session, outs []ir.Data, dir st
 			return fmt.Errorf("output %q: %w", name, err)
 		}
 		path := filepath.Join(dir, fmt.Sprintf("output_%d.pb", i))
-		if err := writeAtomic(path, b); err != nil {
+		if err := atomicfile.Write(path, b, 0o644); err != nil {
 			return fmt.Errorf("output %q: %w", name, err)
 		}
 		if !quiet {
@@ -132,23 +146,4 @@ func describe(d ir.Data) string {
 		return "optional " + describe(x.Value)
 	}
 	return fmt.Sprintf("%T", d)
-}
-
-// writeAtomic writes a file through a temporary name and a rename, so a
-// reader never sees half an output and an old file survives a failure.
-func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -25,8 +26,9 @@ func parseBytes(s string) (int64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v <= 0 {
-		return 0, fmt.Errorf("invalid size %q (want e.g. 4096, 512MiB, 2GB)", s)
+	bytes := v * mult
+	if err != nil || math.IsNaN(bytes) || bytes < 1 || bytes >= math.MaxInt64 {
+		return 0, fmt.Errorf("invalid size %q (want e.g. 4096, 512MiB, 2GB: at least 1 byte, below 8 EiB)", s)
 	}
-	return int64(v * mult), nil
+	return int64(bytes), nil
 }

@@ -4,11 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 
 	"github.com/dlc-go/dlc/frontend/onnx/onnxpb"
+	"github.com/dlc-go/dlc/internal/atomicfile"
 	"github.com/dlc-go/dlc/ir"
 	"google.golang.org/protobuf/proto"
 )
@@ -277,33 +276,10 @@ func Encode(m *ir.Model) ([]byte, error) {
 // Save writes a model to path atomically: it writes a temporary file in the
 // same folder and renames it over path, so readers see either the old file
 // or the complete new one, never a partial write.
-func Save(m *ir.Model, path string) (err error) {
+func Save(m *ir.Model, path string) error {
 	b, err := Encode(m)
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, b, 0o644)
 }

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/dlc-go/dlc/internal/atomicfile"
 )
 
 // Expected maps "suite/test" to the reason it is known to fail.
@@ -117,9 +119,5 @@ func (e Expected) Write(path, header string) error {
 	for _, n := range names {
 		fmt.Fprintf(&b, "%s: %s\n", n, e[n])
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, []byte(b.String()), 0o644)
 }
