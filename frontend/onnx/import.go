@@ -189,6 +189,18 @@ type scope struct {
 	parent *scope
 }
 
+// valueName is the IR name for a value the model names name in scope sc:
+// name itself, or a fresh one when an enclosing scope already defines name
+// (a subgraph shadowing an outer value). Lookups still go by the model's
+// name; the IR keeps names unique across the model, as ONNX requires and
+// export relies on.
+func (im *importer) valueName(sc *scope, name string) string {
+	if sc.parent != nil && sc.parent.lookup(name) != nil {
+		return im.freshName(name)
+	}
+	return name
+}
+
 func (s *scope) lookup(name string) *ir.Value {
 	for ; s != nil; s = s.parent {
 		if v, ok := s.names[name]; ok {
@@ -280,7 +292,7 @@ func (im *importer) importGraph(gp *onnxpb.GraphProto, g *ir.Graph, sc *scope, o
 		if sc.names[vi.GetName()] != nil {
 			return fmt.Errorf("graph %q: input %q is declared twice", gp.GetName(), vi.GetName())
 		}
-		sc.names[vi.GetName()] = g.AddInput(vi.GetName(), t)
+		sc.names[vi.GetName()] = g.AddInput(im.valueName(sc, vi.GetName()), t)
 	}
 	declared := map[string]*onnxpb.ValueInfoProto{}
 	for _, vi := range gp.ValueInfo {
@@ -325,7 +337,7 @@ func (im *importer) addInit(g *ir.Graph, sc *scope, inits map[string]*ir.Value, 
 	if _, dup := inits[name]; dup {
 		return fmt.Errorf("graph %q: initializer %q is defined twice", g.Name, name)
 	}
-	v := g.AddInit(name, t)
+	v := g.AddInit(im.valueName(sc, name), t)
 	inits[name] = v
 	sc.names[name] = v
 	return nil

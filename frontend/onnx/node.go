@@ -367,13 +367,19 @@ func (c *convCtx) emit(op string, in []*ir.Value, out []string, attrs map[string
 	for len(out) > 1 && out[len(out)-1] == "" {
 		out = out[:len(out)-1]
 	}
-	n, err := c.sc.g.AddNode(ir.NodeSpec{Op: op, Domain: c.domain, Name: c.nodeName(op, out), Inputs: in, Outputs: out, Attrs: attrs})
+	irNames := make([]string, len(out))
+	for i, name := range out {
+		if name != "" {
+			irNames[i] = c.im.valueName(c.sc, name)
+		}
+	}
+	n, err := c.sc.g.AddNode(ir.NodeSpec{Op: op, Domain: c.domain, Name: c.nodeName(op, out), Inputs: in, Outputs: irNames, Attrs: attrs})
 	if err != nil {
 		return nil, err
 	}
-	for _, v := range n.Outputs {
+	for i, v := range n.Outputs {
 		if v != nil {
-			c.sc.names[v.Name] = v
+			c.sc.names[out[i]] = v
 		}
 	}
 	return n, nil
