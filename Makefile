@@ -46,13 +46,15 @@ ortcheck:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 5m ./frontend/onnx
 
-# Regenerate the protobuf Go code and the testdata models.
+# Regenerate the protobuf Go code, the testdata models and the ONNX type
+# constraints table (from python3-onnx's schemas).
 generate:
 	$(GO) generate ./...
 	$(GO) run ./internal/cmd/genmodels testdata/onnx
+	/usr/bin/python3 scripts/gen_type_constraints.py
 
 check-generated: generate
-	@git diff --exit-code -- frontend/onnx/onnxpb testdata/onnx || (echo "generated files are stale: run make generate"; exit 1)
+	@git diff --exit-code -- frontend/onnx/onnxpb testdata/onnx ir/gen_type_constraints.go || (echo "generated files are stale: run make generate"; exit 1)
 
 # Export the real PyTorch models (ResNet-18, MobileNetV2, BERT-like, LSTM)
 # into the cache once, before the tests that read them run in parallel.

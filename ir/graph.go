@@ -131,6 +131,9 @@ func (g *Graph) AddNode(spec NodeSpec) (*Node, error) {
 	if err := CheckNode(n); err != nil {
 		return nil, &NodeError{n.String(), err}
 	}
+	if err := CheckTypes(n); err != nil {
+		return nil, &NodeError{n.String(), err}
+	}
 	if err := infer(n); err != nil {
 		return nil, &NodeError{n.String(), err}
 	}

@@ -16,7 +16,9 @@ const TrainingDomain = "ai.onnx.preview.training"
 // and shape inference and the opsets of its domain that the importer
 // accepts. The canonical IR form of every op is its newest ONNX form; the
 // importer rewrites older forms into it. Gradient rules (train) and kernel
-// selection (backends) key on the same OpDef.
+// selection (backends) key on the same OpDef. Input type constraints
+// (which dtypes each input admits) live apart, in a table generated from
+// the ONNX schemas: gen_type_constraints.go, checked by CheckTypes.
 type OpDef struct {
 	Name   string
 	Domain string

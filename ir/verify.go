@@ -50,6 +50,9 @@ func verifyScope(g *Graph, outer map[*Value]bool) error {
 		if err := CheckNode(n); err != nil {
 			return fmt.Errorf("graph %q: %s: %w", g.Name, n, err)
 		}
+		if err := CheckTypes(n); err != nil {
+			return fmt.Errorf("graph %q: %s: %w", g.Name, n, err)
+		}
 		for i, v := range n.Inputs {
 			if v != nil && !defined[v] {
 				return fmt.Errorf("graph %q: %s input %d (%q) is used before it is defined", g.Name, n, i, v.Name)

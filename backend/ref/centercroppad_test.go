@@ -87,5 +87,5 @@ func TestCenterCropPadErrors(t *testing.T) {
 	xoErr(t, "CenterCropPad", nil, "negative", x, shapeIn(1, -1))
 	xoErr(t, "CenterCropPad", ccpAxes(0, -2), "repeated", x, shapeIn(1, 1))
 	xoErr(t, "CenterCropPad", ccpAxes(2), "out of range", x, shapeIn(1))
-	xoErr(t, "CenterCropPad", nil, "integer", x, ir.FromSlice([]int{2}, []float32{1, 1}))
+	xoErr(t, "CenterCropPad", nil, "wants one of i32, i64", x, ir.FromSlice([]int{2}, []float32{1, 1}))
 }

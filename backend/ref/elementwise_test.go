@@ -92,7 +92,7 @@ func TestBinaryBroadcast(t *testing.T) {
 	_, err = ewRun(t, "Add", nil, ewF32([]int{1}, 1), ir.FromSlice([]int{1}, []int32{1}))
 	ewErr(t, "mixed dtypes", err, "differ")
 	_, err = ewRun(t, "Add", nil, ir.FromSlice([]int{1}, []bool{true}), ir.FromSlice([]int{1}, []bool{true}))
-	ewErr(t, "bool Add", err, "unsupported")
+	ewErr(t, "bool Add", err, "wants one of")
 }
 
 func TestIntegerArithmeticIsExact(t *testing.T) {
@@ -135,8 +135,9 @@ func TestPowMixedTypes(t *testing.T) {
 		[]int{2}, float32(8), -3.375)
 	ewExact(t, "int^negative", ewMust(t, "Pow", nil, ir.FromSlice([]int{3}, []int64{2, -1, 1}), ir.Scalar[int64](-3)),
 		[]int{3}, int64(0), -1, 1)
-	ewExact(t, "uint8 wraps", ewMust(t, "Pow", nil, ir.FromSlice([]int{1}, []uint8{3}), ir.FromSlice([]int{1}, []uint8{6})),
-		[]int{1}, uint8(729%256))
+	// ONNX's Pow base is int32, int64 or a float type.
+	_, err := ewRun(t, "Pow", nil, ir.FromSlice([]int{1}, []uint8{3}), ir.FromSlice([]int{1}, []uint8{6}))
+	ewErr(t, "uint8 base", err, "wants one of i32")
 }
 
 func TestBitOps(t *testing.T) {
@@ -149,7 +150,7 @@ func TestBitOps(t *testing.T) {
 	_, err := ewRun(t, "BitShift", map[string]*ir.Attr{"direction": ir.StringAttr("UP")}, x, y)
 	ewErr(t, "bad direction", err, "UP")
 	_, err = ewRun(t, "BitShift", left, ir.FromSlice([]int{1}, []int32{1}), ir.FromSlice([]int{1}, []int32{1}))
-	ewErr(t, "signed shift", err, "unsupported")
+	ewErr(t, "signed shift", err, "wants one of u8")
 
 	a := ir.FromSlice([]int{2}, []int16{-1, 0x0f0f})
 	b := ir.FromSlice([]int{2}, []int16{0x00ff, 0x00ff})
@@ -174,7 +175,7 @@ func TestComparisonsAndLogic(t *testing.T) {
 	ewExact(t, "string Equal broadcast", ewMust(t, "Equal", nil, s, ir.FromSlice([]int{2}, []string{"a", "b"})),
 		[]int{2, 2}, true, false, false, true)
 	_, err := ewRun(t, "Less", nil, s, s)
-	ewErr(t, "string Less", err, "unsupported")
+	ewErr(t, "string Less", err, "wants one of")
 
 	p := ir.FromSlice([]int{2, 2}, []bool{true, true, false, false})
 	q := ir.FromSlice([]int{2}, []bool{true, false})
@@ -183,5 +184,5 @@ func TestComparisonsAndLogic(t *testing.T) {
 	ewExact(t, "Xor", ewMust(t, "Xor", nil, p, q), []int{2, 2}, false, true, true, false)
 	ewExact(t, "Not", ewMust(t, "Not", nil, q), []int{2}, false, true)
 	_, err = ewRun(t, "And", nil, a, b)
-	ewErr(t, "float And", err, "unsupported")
+	ewErr(t, "float And", err, "wants one of bool")
 }
