@@ -2,6 +2,7 @@ package ir
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -93,7 +94,7 @@ func CheckTypes(n *Node) error {
 		}
 		tv := &ts.Vars[s.Var]
 		dt := v.Type.DType
-		if !hasDType(tv.DTypes, dt) {
+		if !slices.Contains(tv.DTypes, dt) {
 			return fmt.Errorf("input %d (%q) is %s, wants one of %s", i, s.Name, dt, dtypeList(tv.DTypes))
 		}
 		if ts.Heterogeneous && ts.Variadic && i >= len(ts.Inputs)-1 {
@@ -110,15 +111,6 @@ func CheckTypes(n *Node) error {
 		}
 	}
 	return nil
-}
-
-func hasDType(list []DType, dt DType) bool {
-	for _, d := range list {
-		if d == dt {
-			return true
-		}
-	}
-	return false
 }
 
 func dtypeList(list []DType) string {

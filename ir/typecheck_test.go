@@ -1,6 +1,7 @@
 package ir
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,7 +40,7 @@ func TestTypeConstraintTable(t *testing.T) {
 					t.Errorf("%s: variable %s admits %s", k, v.Name, dt)
 				}
 				// Leniency: wherever float16 is allowed, so is bfloat16.
-				if dt == Float16 && !hasDType(v.DTypes, BFloat16) {
+				if dt == Float16 && !slices.Contains(v.DTypes, BFloat16) {
 					t.Errorf("%s: variable %s admits f16 but not bf16", k, v.Name)
 				}
 			}
