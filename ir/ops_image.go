@@ -81,18 +81,24 @@ func imageInferCenterCropPad(n *Node) error {
 	return nil
 }
 
+// constIntsOrLen reads the 1-D int input i: its values when constant,
+// and its length when that is known either way (-1 otherwise).
+func constIntsOrLen(n *Node, i int) ([]int64, bool, int) {
+	if vals, ok := constInts(n, i); ok {
+		return vals, true, len(vals)
+	}
+	if t := n.InType(i); t.Shape.Rank() == 1 && t.Shape.Dims[0].Known() {
+		return nil, false, int(t.Shape.Dims[0].Size)
+	}
+	return nil, false, -1
+}
+
 // imageInferCol2Im gives [N, C, image_shape...]: C when block_shape is a
 // constant, the image dims when image_shape is.
 func imageInferCol2Im(n *Node) error {
 	xt := n.InType(0)
 	s := UnrankedShape
-	img, imgKnown := constInts(n, 1)
-	rank := -1
-	if imgKnown {
-		rank = len(img)
-	} else if it := n.InType(1); it.Shape.Rank() == 1 && it.Shape.Dims[0].Known() {
-		rank = int(it.Shape.Dims[0].Size)
-	}
+	img, imgKnown, rank := constIntsOrLen(n, 1)
 	if rank >= 0 {
 		s = Shape{Ranked: true, Dims: make([]Dim, 2+rank)}
 		for i := range s.Dims {
@@ -125,13 +131,7 @@ func imageInferCol2Im(n *Node) error {
 func imageInferAffineGrid(n *Node) error {
 	tt := n.InType(0)
 	s := UnrankedShape
-	size, known := constInts(n, 1)
-	r := -1
-	if known {
-		r = len(size)
-	} else if st := n.InType(1); st.Shape.Rank() == 1 && st.Shape.Dims[0].Known() {
-		r = int(st.Shape.Dims[0].Size)
-	}
+	size, known, r := constIntsOrLen(n, 1)
 	if r == 4 || r == 5 {
 		s = Shape{Ranked: true, Dims: make([]Dim, r)}
 		for i := range s.Dims {
