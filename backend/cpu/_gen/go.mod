@@ -1,0 +1,3 @@
+module github.com/dlc-go/dlc/backend/cpu/_gen
+
+go 1.26

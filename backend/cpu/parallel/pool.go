@@ -1,0 +1,137 @@
+// Package parallel is dlc's intra-op worker pool: a fixed set of goroutines
+// started once, which kernels hand index ranges to. No goroutine is spawned
+// per op call and, in steady state, For allocates nothing.
+package parallel
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Pool runs loop bodies on a fixed number of threads: the calling goroutine
+// plus Threads()-1 workers. It is safe for concurrent use by several
+// callers; their loops share the workers.
+type Pool struct {
+	threads int
+	jobs    chan *job
+	free    sync.Pool
+}
+
+// job is one For call: workers and the caller take indices from next until
+// n is reached; done counts finished indices. held counts workers that were
+// handed the job and have not let go of it: the job is recycled only when
+// that reaches zero, so a late worker never sees the next call's fields.
+type job struct {
+	fn   func(i int)
+	n    int64
+	next atomic.Int64
+	done atomic.Int64
+	held atomic.Int64
+	wake chan struct{}
+}
+
+// New starts a pool of threads threads (≤0: one per CPU). A pool of one
+// thread runs every loop on the caller and starts no goroutine.
+func New(threads int) *Pool {
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
+	p := &Pool{threads: threads, jobs: make(chan *job, 64)}
+	p.free.New = func() any { return &job{wake: make(chan struct{}, 1)} }
+	for i := 1; i < threads; i++ {
+		go p.worker()
+	}
+	return p
+}
+
+// Serial is a pool of one thread, for callers that want no parallelism.
+var Serial = New(1)
+
+// Threads is the number of threads a loop may run on.
+func (p *Pool) Threads() int {
+	if p == nil {
+		return 1
+	}
+	return p.threads
+}
+
+// For calls fn(i) for every i in [0, n), spread over the pool's threads,
+// and returns when all calls have returned. Calls may run concurrently and
+// in any order. fn should be created once (not per call) by callers that
+// must not allocate: a closure that escapes here is heap-allocated.
+func (p *Pool) For(n int, fn func(i int)) {
+	if n <= 0 {
+		return
+	}
+	if p == nil || p.threads == 1 || n == 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	j := p.free.Get().(*job)
+	j.fn, j.n = fn, int64(n)
+	j.next.Store(0)
+	j.done.Store(0)
+	helpers := min(p.threads-1, n-1)
+	for h := 0; h < helpers; h++ {
+		j.held.Add(1)
+		select {
+		case p.jobs <- j:
+		default: // workers busy with other callers: run more of it here
+			j.held.Add(-1)
+		}
+	}
+	j.work()
+	for j.done.Load() < j.n || j.held.Load() > 0 {
+		<-j.wake
+	}
+	j.fn = nil
+	select {
+	case <-j.wake:
+	default:
+	}
+	p.free.Put(j)
+}
+
+func (j *job) signal() {
+	select {
+	case j.wake <- struct{}{}:
+	default: // a wake-up is already pending; the caller re-checks
+	}
+}
+
+// work takes indices until none are left; the one that finishes the last
+// index wakes the caller.
+func (j *job) work() {
+	for {
+		i := j.next.Add(1) - 1
+		if i >= j.n {
+			return
+		}
+		j.fn(int(i))
+		if j.done.Add(1) == j.n {
+			j.signal()
+		}
+	}
+}
+
+func (p *Pool) worker() {
+	for j := range p.jobs {
+		j.work()
+		if j.held.Add(-1) == 0 {
+			j.signal()
+		}
+	}
+}
+
+// Chunks splits [0, n) into at most parts ranges of at least grain items
+// and returns how many; range c is [c*n/k, (c+1)*n/k) where k is that count.
+func Chunks(n, parts, grain int) int {
+	if grain < 1 {
+		grain = 1
+	}
+	k := min(parts, (n+grain-1)/grain)
+	return max(k, 1)
+}
