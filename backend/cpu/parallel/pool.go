@@ -29,7 +29,12 @@ type job struct {
 	done atomic.Int64
 	held atomic.Int64
 	wake chan struct{}
+	// panicked holds the first panic raised by fn on a worker, re-raised
+	// on the caller so that the runtime's recover sees it.
+	panicked atomic.Pointer[workerPanic]
 }
+
+type workerPanic struct{ v any }
 
 // New starts a pool of threads threads (≤0: one per CPU). A pool of one
 // thread runs every loop on the caller and starts no goroutine.
@@ -83,7 +88,7 @@ func (p *Pool) For(n int, fn func(i int)) {
 			j.held.Add(-1)
 		}
 	}
-	j.work()
+	p.workGuarded(j) // a panic here too waits for the workers to let go
 	for j.done.Load() < j.n || j.held.Load() > 0 {
 		<-j.wake
 	}
@@ -91,6 +96,10 @@ func (p *Pool) For(n int, fn func(i int)) {
 	select {
 	case <-j.wake:
 	default:
+	}
+	if wp := j.panicked.Swap(nil); wp != nil {
+		p.free.Put(j)
+		panic(wp.v)
 	}
 	p.free.Put(j)
 }
@@ -119,19 +128,31 @@ func (j *job) work() {
 
 func (p *Pool) worker() {
 	for j := range p.jobs {
-		j.work()
+		p.workGuarded(j)
 		if j.held.Add(-1) == 0 {
 			j.signal()
 		}
 	}
 }
 
-// Chunks splits [0, n) into at most parts ranges of at least grain items
-// and returns how many; range c is [c*n/k, (c+1)*n/k) where k is that count.
-func Chunks(n, parts, grain int) int {
-	if grain < 1 {
-		grain = 1
+// workGuarded runs j's indices on a thread until none are left. A panic
+// in fn is kept for the caller, the index it stopped on counts as done, and
+// the thread goes on with the remaining indices so that the loop finishes.
+func (p *Pool) workGuarded(j *job) {
+	for !j.workRecovering() {
 	}
-	k := min(parts, (n+grain-1)/grain)
-	return max(k, 1)
+}
+
+// workRecovering runs work and reports whether it returned normally.
+func (j *job) workRecovering() (finished bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			j.panicked.CompareAndSwap(nil, &workerPanic{r})
+			if j.done.Add(1) == j.n {
+				j.signal()
+			}
+		}
+	}()
+	j.work()
+	return true
 }

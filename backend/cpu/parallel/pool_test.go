@@ -50,3 +50,46 @@ func TestForDoesNotAllocate(t *testing.T) {
 		t.Errorf("For allocates %.1f times per call", a)
 	}
 }
+
+func TestWorkerPanicReachesCaller(t *testing.T) {
+	p := New(2)
+	for r := 0; r < 50; r++ {
+		func() {
+			defer func() {
+				if v := recover(); v != "boom" {
+					t.Fatalf("recovered %v, want boom", v)
+				}
+			}()
+			p.For(8, func(i int) {
+				if i%2 == 1 {
+					panic("boom")
+				}
+			})
+			t.Fatal("For returned without panicking")
+		}()
+	}
+	// The pool still works afterwards.
+	var n atomic.Int32
+	p.For(10, func(int) { n.Add(1) })
+	if n.Load() != 10 {
+		t.Fatalf("after panics: %d calls, want 10", n.Load())
+	}
+}
+
+func TestCallerPanicWaitsForWorkers(t *testing.T) {
+	p := New(2)
+	var running atomic.Int32
+	func() {
+		defer func() { recover() }()
+		p.For(64, func(i int) {
+			running.Add(1)
+			defer running.Add(-1)
+			if i == 0 {
+				panic("first")
+			}
+		})
+	}()
+	if r := running.Load(); r != 0 {
+		t.Fatalf("%d calls still running after For panicked", r)
+	}
+}
