@@ -1,46 +1,95 @@
-// Package runtime loads a model into a session and runs it. This first
-// runtime interprets the graph node by node with the reference kernels of
-// backend/ref; later work adds the execution plan, arena and fast kernels
-// behind the same API.
+// Package runtime loads a model into a session and runs it.
+//
+// # Execution
+//
+// A session optimizes a private copy of the model (package passes) and, when
+// every value has a static shape, compiles it into an execution plan: a flat
+// list of steps, each a fast kernel of backend/cpu or, where none covers the
+// node, the reference kernel of backend/ref, over one preplanned arena (see
+// memplan.go). Models with symbolic input dims get one plan per input-shape
+// signature, built on the first Run with those shapes. Graphs with
+// subgraphs (If, Loop, Scan), sequences or optionals, and shapes that stay
+// unknown run on the interpreter, which walks the graph node by node with
+// the reference kernels; Options.Reference forces it.
+//
+// # Concurrency
+//
+// Run and RunInto may be called from several goroutines at once: each run
+// takes an execution context (arena, tensor headers, kernels) from a small
+// free list, making a new one when all are busy.
 package runtime
 
 import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
-	"github.com/dlc-go/dlc/backend/ref"
+	"github.com/dlc-go/dlc/backend/cpu"
 	"github.com/dlc-go/dlc/ir"
+	"github.com/dlc-go/dlc/passes"
 )
 
-// Options configures a session.
+// Options configures a session. The zero value is what tests and library
+// callers had before the fast path: no graph passes, exact reference
+// semantics for every node the fast kernels do not cover, fast kernels and
+// the arena for the rest. DefaultOptions is what the CLI uses.
+//
 // The bound on any single tensor is process-wide (ir.SetTensorLimit), since
-// kernels allocate through ir.Zeros; a per-session bound arrives with the
-// arena of the execution plan.
+// reference kernels allocate through ir.Zeros.
 type Options struct {
-	// CheckTypes compares every value a kernel produces with the type the
-	// op's inference gave it, and fails the run on a mismatch. Tests turn
-	// it on to hold type inference to what kernels really do.
+	// CheckTypes compares every value a reference kernel produces with the
+	// type the op's inference gave it, and fails the run on a mismatch.
+	// Tests turn it on to hold type inference to what kernels really do.
+	// (Planned steps check this always: a mismatch sends the run to the
+	// interpreter, which reports it when CheckTypes is on.)
 	CheckTypes bool
+	// Threads is the number of threads kernels may use; 0 means one per
+	// CPU core.
+	Threads int
+	// OptLevel chooses the graph passes (passes.Options.Level): 0 none, 1
+	// the exact rewrites, 2 adds fusion.
+	OptLevel int
+	// DisablePasses names passes to skip.
+	DisablePasses []string
+	// Reference runs every node with its reference kernel on the
+	// interpreter, without passes or planning: the oracle.
+	Reference bool
+	// Profile accumulates time per node; see Session.Profile.
+	Profile bool
 }
 
-// Session is a model ready to run. Run may be called from several
-// goroutines at once: a session holds no per-run state.
+// DefaultOptions turns on every optimization.
+func DefaultOptions() Options { return Options{OptLevel: 2} }
+
+// maxSignatures bounds the plans a session keeps for models with symbolic
+// input dims; shapes beyond that run on the interpreter.
+const maxSignatures = 32
+
+// Session is a model ready to run.
 type Session struct {
+	// Model is the caller's model; the session never modifies it.
 	Model *ir.Model
 	opt   Options
-	plans map[*ir.Graph]*graphPlan
-	// inits holds the model's constant tensors: Run copies any that would
-	// reach the caller (through Identity, say), so no caller can write to
-	// the model's weights.
-	inits map[*ir.Tensor]bool
-}
+	// work is the model the interpreter and the static plan run: an
+	// optimized copy of Model, or Model itself when no pass runs.
+	work     *ir.Model
+	report   *passes.Report
+	interp   *interpreter
+	env      *cpu.Env
+	prof     *profiler
+	required []int // indices into Model.Graph.Inputs the caller must give
+	runs     atomic.Int64
 
-// graphPlan is what the interpreter precomputes per graph: each node's
-// kernel and which values die after which node.
-type graphPlan struct {
-	kernels []ref.Kernel
-	dead    [][]*ir.Value // dead[i]: values no longer needed after node i
+	// static is the plan when shapes are known at New; symbolic is set
+	// when plans are made per input-shape signature instead.
+	static   *plan
+	symbolic bool
+	noPlan   error // why neither applies (the interpreter runs everything)
+
+	mu      sync.RWMutex
+	byShape []*plan // specialized plans, including interpreter markers
 }
 
 // New prepares a session: every op in the graph (and its subgraphs) must
@@ -49,60 +98,66 @@ func New(m *ir.Model, opt Options) (*Session, error) {
 	if err := ir.Verify(m.Graph); err != nil {
 		return nil, err
 	}
-	s := &Session{Model: m, opt: opt, plans: map[*ir.Graph]*graphPlan{}, inits: map[*ir.Tensor]bool{}}
-	if err := s.plan(m.Graph); err != nil {
+	s := &Session{Model: m, opt: opt, work: m, prof: newProfiler()}
+	for i, v := range m.Graph.Inputs {
+		if v.Init == nil {
+			s.required = append(s.required, i)
+		}
+	}
+	if opt.Reference {
+		var err error
+		s.interp, err = newInterpreter(m, opt, s.profIfOn())
+		s.noPlan = errors.New("reference mode")
+		return s, err
+	}
+	if opt.OptLevel > 0 {
+		c, err := cloneModel(m)
+		if err == nil {
+			s.report, err = passes.Optimize(c, passOptions(opt))
+			if err != nil {
+				return nil, err
+			}
+			s.work = c
+		}
+	}
+	var err error
+	if s.interp, err = newInterpreter(s.work, opt, s.profIfOn()); err != nil {
 		return nil, err
 	}
+	s.env = &cpu.Env{Pool: poolFor(opt.Threads), Shared: cpu.NewShared()}
+	if reason := plannable(s.work.Graph, false); reason != nil {
+		if plannable(s.work.Graph, true) == nil {
+			s.symbolic = true
+		} else {
+			s.noPlan = reason
+		}
+		return s, nil
+	}
+	p, err := buildPlan(s, s.work, s.report)
+	if err != nil {
+		return nil, err
+	}
+	s.static = p
 	return s, nil
 }
 
-func (s *Session) plan(g *ir.Graph) error {
-	for _, v := range g.Inits {
-		s.inits[v.Init] = true
+func passOptions(opt Options) passes.Options {
+	return passes.Options{Level: opt.OptLevel, Disable: opt.DisablePasses}
+}
+
+func (s *Session) profIfOn() *profiler {
+	if s.opt.Profile {
+		return s.prof
 	}
-	p := &graphPlan{kernels: make([]ref.Kernel, len(g.Nodes)), dead: make([][]*ir.Value, len(g.Nodes))}
-	last := map[*ir.Value]int{}
-	for i, n := range g.Nodes {
-		k := ref.Lookup(ir.OpKey(n.Domain, n.Op))
-		if k == nil {
-			return fmt.Errorf("%s: no kernel for op %s", n, ir.OpKey(n.Domain, n.Op))
-		}
-		p.kernels[i] = k
-		for _, v := range n.Inputs {
-			if v != nil {
-				last[v] = i
-			}
-		}
-		for _, sg := range n.Subgraphs() {
-			for _, v := range sg.Captures() {
-				last[v] = i
-			}
-			if err := s.plan(sg); err != nil {
-				return err
-			}
-		}
-	}
-	keep := map[*ir.Value]bool{}
-	for _, v := range g.Outputs {
-		keep[v] = true
-	}
-	for v, i := range last {
-		if v.Owner == g && v.Init == nil && !keep[v] {
-			p.dead[i] = append(p.dead[i], v)
-		}
-	}
-	s.plans[g] = p
 	return nil
 }
 
 // Inputs returns the graph inputs the caller must provide (those without a
 // default initializer), in graph order.
 func (s *Session) Inputs() []*ir.Value {
-	var out []*ir.Value
-	for _, v := range s.Model.Graph.Inputs {
-		if v.Init == nil {
-			out = append(out, v)
-		}
+	out := make([]*ir.Value, len(s.required))
+	for i, k := range s.required {
+		out[i] = s.Model.Graph.Inputs[k]
 	}
 	return out
 }
@@ -112,12 +167,13 @@ func (s *Session) Outputs() []*ir.Value { return s.Model.Graph.Outputs }
 
 // Run executes the model. inputs maps graph input names to data; inputs
 // with a default initializer may be left out. It returns the graph outputs
-// in order.
+// in order, in fresh tensors the caller owns.
 func (s *Session) Run(inputs map[string]ir.Data) ([]ir.Data, error) {
 	g := s.Model.Graph
-	f := &frame{vals: map[*ir.Value]ir.Data{}}
 	known := map[string]bool{}
-	for _, v := range g.Inputs {
+	ins := make([]*ir.Tensor, len(g.Inputs))
+	tensors := true
+	for i, v := range g.Inputs {
 		known[v.Name] = true
 		d, ok := inputs[v.Name]
 		if !ok || d == nil {
@@ -129,20 +185,113 @@ func (s *Session) Run(inputs map[string]ir.Data) ([]ir.Data, error) {
 		if err := checkInput(v, d); err != nil {
 			return nil, err
 		}
-		f.vals[v] = d
+		t, ok := d.(*ir.Tensor)
+		tensors = tensors && ok
+		ins[i] = t
 	}
 	for name := range inputs {
 		if !known[name] {
 			return nil, fmt.Errorf("unknown input %q (the model's inputs are %s)", name, inputList(g))
 		}
 	}
-	out, err := s.runGraph(g, f)
-	for i, d := range out {
-		if t, ok := d.(*ir.Tensor); ok && s.inits[t] {
-			out[i] = t.Clone()
+	s.runs.Add(1)
+	if tensors {
+		if p := s.choose(ins); p != nil {
+			outs := make([]*ir.Tensor, len(p.outputs))
+			for k, sl := range p.outputs {
+				t, err := ir.NewTensor(p.slots[sl].dtype, p.slots[sl].shape)
+				if err != nil {
+					return nil, fmt.Errorf("output %q: %w", g.Outputs[k].Name, err)
+				}
+				outs[k] = t
+			}
+			err := p.exec(ins, outs)
+			if err == nil {
+				res := make([]ir.Data, len(outs))
+				for k, t := range outs {
+					res[k] = t
+				}
+				return res, nil
+			}
+			if !errors.Is(err, errMismatch) {
+				return nil, err
+			}
 		}
 	}
-	return out, err
+	return s.interp.run(inputs)
+}
+
+// RunInto executes the model on inputs given in the order of Inputs() and
+// writes the graph outputs into outputs, which the caller allocates with
+// the dtypes and shapes the model produces for these inputs (those of a
+// previous Run's results, say). On the planned path with fast kernels for
+// every node, and for models without defaulted inputs, it does not
+// allocate.
+func (s *Session) RunInto(inputs, outputs []*ir.Tensor) error {
+	g := s.Model.Graph
+	if len(inputs) != len(s.required) {
+		return fmt.Errorf("RunInto: got %d inputs, the model takes %d", len(inputs), len(s.required))
+	}
+	if len(outputs) != len(g.Outputs) {
+		return fmt.Errorf("RunInto: got %d outputs, the model has %d", len(outputs), len(g.Outputs))
+	}
+	ins := inputs
+	if len(s.required) != len(g.Inputs) {
+		ins = make([]*ir.Tensor, len(g.Inputs))
+		for k, i := range s.required {
+			ins[i] = inputs[k]
+		}
+	}
+	for k, i := range s.required {
+		v, t := g.Inputs[i], inputs[k]
+		if !checkTensorFast(t) || v.Type.Kind != ir.TensorKind || (v.Type.DType != ir.Undefined && t.DType != v.Type.DType) || !v.Type.Shape.Accepts(t.Shape) {
+			if err := checkInput(v, t); err != nil {
+				return err
+			}
+			return fmt.Errorf("input %q: invalid tensor", v.Name)
+		}
+	}
+	for k, t := range outputs {
+		if !checkTensorFast(t) {
+			return fmt.Errorf("output %d: nil tensor or data that does not match its dtype and shape", k)
+		}
+	}
+	s.runs.Add(1)
+	p := s.choose(ins)
+	if p != nil {
+		for k, sl := range p.outputs {
+			if outputs[k].DType != p.slots[sl].dtype || !sameShape(outputs[k].Shape, p.slots[sl].shape) {
+				return fmt.Errorf("output %d (%q): got %s, the model produces %s%v", k, g.Outputs[k].Name, outputs[k], p.slots[sl].dtype, p.slots[sl].shape)
+			}
+		}
+		err := p.exec(ins, outputs)
+		if err == nil || !errors.Is(err, errMismatch) {
+			return err
+		}
+	}
+	feeds := map[string]ir.Data{}
+	for k, i := range s.required {
+		feeds[g.Inputs[i].Name] = inputs[k]
+	}
+	res, err := s.interp.run(feeds)
+	if err != nil {
+		return err
+	}
+	for k, d := range res {
+		t, ok := d.(*ir.Tensor)
+		if !ok || t.DType != outputs[k].DType || !sameShape(t.Shape, outputs[k].Shape) {
+			return fmt.Errorf("output %d (%q): the model produced %v, got %s", k, g.Outputs[k].Name, describeData(d), outputs[k])
+		}
+		copyTensorData(outputs[k], t)
+	}
+	return nil
+}
+
+func describeData(d ir.Data) string {
+	if t, ok := d.(*ir.Tensor); ok {
+		return t.String()
+	}
+	return fmt.Sprintf("%T", d)
 }
 
 func inputList(g *ir.Graph) string {
@@ -151,184 +300,4 @@ func inputList(g *ir.Graph) string {
 		names[i] = v.Name
 	}
 	return strings.Join(names, ", ")
-}
-
-// checkInput compares run-time data with the declared type of an input.
-func checkInput(v *ir.Value, d ir.Data) error {
-	want := v.Type
-	switch x := d.(type) {
-	case *ir.Tensor:
-		if x == nil {
-			return fmt.Errorf("input %q: nil tensor", v.Name)
-		}
-		if want.Kind != ir.TensorKind {
-			return fmt.Errorf("input %q: got a tensor, want %s", v.Name, want)
-		}
-		if want.DType != ir.Undefined && x.DType != want.DType {
-			return fmt.Errorf("input %q: dtype %s, want %s", v.Name, x.DType, want.DType)
-		}
-		if !want.Shape.Accepts(x.Shape) {
-			return fmt.Errorf("input %q: shape %v, want %s", v.Name, x.Shape, want.Shape)
-		}
-		if err := x.Check(); err != nil {
-			return fmt.Errorf("input %q: %w", v.Name, err)
-		}
-	case *ir.Sequence:
-		if x == nil || want.Kind != ir.SequenceKind {
-			return fmt.Errorf("input %q: got a sequence (%v), want %s", v.Name, x != nil, want)
-		}
-		for i, t := range x.Items {
-			if t == nil {
-				return fmt.Errorf("input %q: item %d is nil", v.Name, i)
-			}
-			if err := t.Check(); err != nil {
-				return fmt.Errorf("input %q: item %d: %w", v.Name, i, err)
-			}
-		}
-	case *ir.Optional:
-		if x == nil || want.Kind != ir.OptionalKind {
-			return fmt.Errorf("input %q: got an optional (%v), want %s", v.Name, x != nil, want)
-		}
-	}
-	return nil
-}
-
-// checkType reports where data contradicts the inferred type of v.
-// Unknown parts of the type (dtype, rank, dims) accept anything.
-func checkType(v *ir.Value, d ir.Data) error {
-	want := v.Type
-	switch x := d.(type) {
-	case *ir.Tensor:
-		if x == nil {
-			return fmt.Errorf("input %q: nil tensor", v.Name)
-		}
-		if want.Kind != ir.TensorKind {
-			return fmt.Errorf("inferred %s, kernel produced a tensor %s", want, x)
-		}
-		if want.DType != ir.Undefined && want.DType != x.DType {
-			return fmt.Errorf("inferred %s, kernel produced %s", want, x)
-		}
-		if !want.Shape.Accepts(x.Shape) {
-			return fmt.Errorf("inferred %s, kernel produced %s", want, x)
-		}
-	case *ir.Sequence:
-		if want.Kind != ir.SequenceKind && !(want.Kind == ir.TensorKind && want.DType == ir.Undefined) {
-			return fmt.Errorf("inferred %s, kernel produced a sequence", want)
-		}
-	case *ir.Optional:
-		if want.Kind != ir.OptionalKind && !(want.Kind == ir.TensorKind && want.DType == ir.Undefined) {
-			return fmt.Errorf("inferred %s, kernel produced an optional", want)
-		}
-	}
-	return nil
-}
-
-// frame holds the run-time values of one graph execution; parent is the
-// frame of the enclosing graph, for values a subgraph captures.
-type frame struct {
-	vals   map[*ir.Value]ir.Data
-	parent *frame
-}
-
-func (f *frame) get(v *ir.Value) (ir.Data, bool) {
-	for ; f != nil; f = f.parent {
-		if d, ok := f.vals[v]; ok {
-			return d, true
-		}
-	}
-	if v.Init != nil {
-		return v.Init, true
-	}
-	return nil, false
-}
-
-// call adapts a frame to ref.Ctx for one kernel call.
-type call struct {
-	s *Session
-	f *frame
-}
-
-func (c call) RunGraph(g *ir.Graph, inputs []ir.Data) ([]ir.Data, error) {
-	if len(inputs) != len(g.Inputs) {
-		return nil, fmt.Errorf("subgraph %q takes %d inputs, got %d", g.Name, len(g.Inputs), len(inputs))
-	}
-	f := &frame{vals: make(map[*ir.Value]ir.Data, len(g.Nodes)+len(inputs)), parent: c.f}
-	for i, v := range g.Inputs {
-		f.vals[v] = inputs[i]
-	}
-	return c.s.runGraph(g, f)
-}
-
-func (s *Session) runGraph(g *ir.Graph, f *frame) ([]ir.Data, error) {
-	p := s.plans[g]
-	in := make([]ir.Data, 0, 8)
-	for i, n := range g.Nodes {
-		in = in[:0]
-		for j, v := range n.Inputs {
-			if v == nil {
-				in = append(in, nil)
-				continue
-			}
-			d, ok := f.get(v)
-			if !ok {
-				return nil, fmt.Errorf("%s: input %d (%q) has no value", n, j, v.Name)
-			}
-			in = append(in, d)
-		}
-		out, err := runKernel(p.kernels[i], call{s, f}, n, in)
-		if err != nil {
-			return nil, err
-		}
-		for j, v := range n.Outputs {
-			if v == nil {
-				continue
-			}
-			if s.opt.CheckTypes {
-				if err := checkType(v, out[j]); err != nil {
-					return nil, fmt.Errorf("%s: output %d (%q): %w", n, j, v.Name, err)
-				}
-			}
-			f.vals[v] = out[j]
-		}
-		for _, v := range p.dead[i] {
-			delete(f.vals, v)
-		}
-	}
-	res := make([]ir.Data, len(g.Outputs))
-	for i, v := range g.Outputs {
-		d, ok := f.get(v)
-		if !ok {
-			return nil, fmt.Errorf("graph %q: output %q was not computed", g.Name, v.Name)
-		}
-		res[i] = d
-	}
-	return res, nil
-}
-
-// runKernel calls k and turns a panic into an error naming the node, so a
-// kernel bug or an oversized tensor never crashes the caller.
-func runKernel(k ref.Kernel, c ref.Ctx, n *ir.Node, in []ir.Data) (out []ir.Data, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			var ae *ir.AllocError
-			if e, ok := r.(error); ok && errors.As(e, &ae) {
-				err = fmt.Errorf("%s: %w", n, ae)
-				return
-			}
-			err = fmt.Errorf("%s: kernel failed: %v", n, r)
-		}
-	}()
-	out, err = k(c, n, in)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", n, err)
-	}
-	if len(out) < len(n.Outputs) {
-		return nil, fmt.Errorf("%s: kernel returned %d outputs, node has %d", n, len(out), len(n.Outputs))
-	}
-	for j, v := range n.Outputs {
-		if v != nil && out[j] == nil {
-			return nil, fmt.Errorf("%s: kernel did not compute output %d (%q)", n, j, v.Name)
-		}
-	}
-	return out, nil
 }

@@ -92,7 +92,7 @@ func TestIntermediatesAreReleased(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := s.plans[s.Model.Graph]
+	p := s.interp.plans[s.Model.Graph]
 	// h is last read by the Call node (index 1) and must die there.
 	if len(p.dead[1]) != 1 || p.dead[1][0].Name != "h" {
 		t.Errorf("dead after node 1 = %v, want [h]", p.dead[1])

@@ -8,16 +8,30 @@ import (
 
 	"github.com/dlc-go/dlc/frontend/onnx"
 	"github.com/dlc-go/dlc/ir"
+	"github.com/dlc-go/dlc/runtime"
 	"github.com/spf13/cobra"
 )
 
 func inspectCmd() *cobra.Command {
-	var graph bool
+	var graph, showPlan, steps bool
+	var shapes []string
+	var ef engineFlags
 	cmd := &cobra.Command{
 		Use:   "inspect MODEL.onnx",
 		Short: "Describe a model: opsets, inputs, outputs, ops and parameters",
-		Args:  cobra.ExactArgs(1),
+		Long: `Describe a model. With --plan, also compile it as dlc run would (same engine
+flags) and print the passes report and the execution plan's memory summary for
+inputs of the declared shapes (symbolic dims 1, or as --shape sets them).`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opt, err := ef.options()
+			if err != nil {
+				return err
+			}
+			given, err := parseShapes(shapes)
+			if err != nil {
+				return err
+			}
 			m, err := onnx.Load(args[0])
 			if err != nil {
 				return err
@@ -27,10 +41,30 @@ func inspectCmd() *cobra.Command {
 			if graph {
 				fmt.Fprintf(w, "\n%s\n", m.Graph.Text())
 			}
+			if !showPlan {
+				return nil
+			}
+			s, err := runtime.New(m, opt)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			concrete, err := concreteShapes(m.Graph, given)
+			if err != nil {
+				return err
+			}
+			info, err := s.Plan(concrete)
+			if err != nil {
+				return err
+			}
+			printPlan(w, info, steps)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&graph, "graph", false, "also print the imported IR as text")
+	cmd.Flags().BoolVar(&showPlan, "plan", false, "also print the passes report and the execution plan summary")
+	cmd.Flags().BoolVar(&steps, "steps", false, "with --plan, list every step")
+	cmd.Flags().StringArrayVar(&shapes, "shape", nil, "with --plan, an input's shape, name=1x3x224x224; repeatable")
+	ef.register(cmd)
 	return cmd
 }
 
@@ -107,4 +141,61 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.2f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+func printPlan(w io.Writer, p *runtime.PlanInfo, steps bool) {
+	names := make([]string, 0, len(p.InputShapes))
+	for name := range p.InputShapes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var shapes []string
+	for _, name := range names {
+		shapes = append(shapes, fmt.Sprintf("%s=%v", name, p.InputShapes[name]))
+	}
+	fmt.Fprintf(w, "\nplan for:  %s\n", strings.Join(shapes, " "))
+	if p.Passes == nil || len(p.Passes.Passes) == 0 {
+		fmt.Fprintf(w, "passes:    none ran\n")
+	} else {
+		fmt.Fprintf(w, "passes:\n")
+		for _, r := range p.Passes.Passes {
+			fmt.Fprintf(w, "  %-24s changed=%-5v %v\n", r.Name, r.Changed, r.Time)
+		}
+	}
+	if p.Interpreted != "" {
+		fmt.Fprintf(w, "engine:    interpreter (%s)\n", p.Interpreted)
+		return
+	}
+	fmt.Fprintf(w, "steps:     %d: %d fast, %d ref, %d views; %d in place\n", p.Steps, p.Fast, p.Ref, p.Views, p.InPlace)
+	fmt.Fprintf(w, "arena:     %s peak (%d bytes, %d buffers)\n", humanBytes(p.ArenaBytes), p.ArenaBytes, p.Buffers)
+	fmt.Fprintf(w, "naive:     %s (%d bytes, every step output kept)\n", humanBytes(p.NaiveBytes), p.NaiveBytes)
+	fmt.Fprintf(w, "live max:  %s (%d bytes, lower bound)\n", humanBytes(p.LowerBoundBytes), p.LowerBoundBytes)
+	refOps := map[string]int{}
+	for _, st := range p.StepList {
+		if st.Kernel == "ref" {
+			refOps[st.Op]++
+		}
+	}
+	if len(refOps) > 0 {
+		ops := make([]string, 0, len(refOps))
+		for op, n := range refOps {
+			ops = append(ops, fmt.Sprintf("%s×%d", op, n))
+		}
+		sort.Strings(ops)
+		fmt.Fprintf(w, "ref ops:   %s\n", strings.Join(ops, ", "))
+	}
+	if steps {
+		fmt.Fprintf(w, "steps:\n")
+		for i, st := range p.StepList {
+			off := "-"
+			if st.Offset >= 0 {
+				off = fmt.Sprint(st.Offset)
+			}
+			ip := ""
+			if st.InPlace {
+				ip = " (in place)"
+			}
+			fmt.Fprintf(w, "  %4d %-5s %10d B @ %-10s %s%s\n", i, st.Kernel, st.Bytes, off, st.Node, ip)
+		}
+	}
 }

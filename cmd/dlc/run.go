@@ -19,6 +19,7 @@ func runCmd() *cobra.Command {
 	var inputs []string
 	var outDir string
 	var quiet bool
+	var ef engineFlags
 	cmd := &cobra.Command{
 		Use:   "run MODEL.onnx -i INPUT [-i INPUT ...] -o OUTDIR",
 		Short: "Run a model on inputs and write its outputs",
@@ -28,11 +29,15 @@ given in graph-input order (-i input_0.pb -i input_1.pb) or by name
 (TensorProto, graph-output order, each carrying its output's name).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opt, err := ef.options()
+			if err != nil {
+				return err
+			}
 			m, err := onnx.Load(args[0])
 			if err != nil {
 				return err
 			}
-			s, err := runtime.New(m, runtime.Options{})
+			s, err := runtime.New(m, opt)
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
@@ -50,6 +55,7 @@ given in graph-input order (-i input_0.pb -i input_1.pb) or by name
 	cmd.Flags().StringArrayVarP(&inputs, "input", "i", nil, "input file (.pb or .npy), positional or name=path; repeatable")
 	cmd.Flags().StringVarP(&outDir, "out", "o", ".", "folder for output_N.pb files")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "do not print an output summary")
+	ef.register(cmd)
 	return cmd
 }
 

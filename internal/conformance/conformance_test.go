@@ -36,10 +36,38 @@ type outcome struct {
 	err  error
 }
 
+// modeFromEnv reads how to prepare models: DLC_OPT_LEVEL (0 = as
+// imported, 1 or 2 = passes.Optimize at that level),
+// DLC_OPT_SPECIALIZE=1 (fix input shapes per data set first) and
+// DLC_CONFORMANCE_REFERENCE=1 (reference interpreter only).
+func modeFromEnv(t *testing.T) Mode {
+	var m Mode
+	if s := os.Getenv("DLC_OPT_LEVEL"); s != "" {
+		if _, err := fmt.Sscan(s, &m.OptLevel); err != nil {
+			t.Fatalf("DLC_OPT_LEVEL=%q: %v", s, err)
+		}
+	}
+	m.Specialize = os.Getenv("DLC_OPT_SPECIALIZE") == "1"
+	m.Reference = os.Getenv("DLC_CONFORMANCE_REFERENCE") == "1"
+	return m
+}
+
 // TestONNXBackend runs every case of every suite and compares the failures
 // with the expected-failures list. DLC_CONFORMANCE_RUN (a regexp on
-// "suite/test") narrows the run.
-func TestONNXBackend(t *testing.T) {
+// "suite/test") narrows the run; DLC_OPT_LEVEL and DLC_OPT_SPECIALIZE
+// (modeFromEnv) run the optimization pipeline on each model first, and
+// the same list of expected failures holds.
+func TestONNXBackend(t *testing.T) { runSuites(t, modeFromEnv(t), *update) }
+
+// TestONNXBackendOptimized runs the suites through the optimization
+// pipeline (level 2, input shapes fixed per data set, VerifyEach) on the
+// reference interpreter, against the same expected failures: the passes
+// must not change what any model computes.
+func TestONNXBackendOptimized(t *testing.T) {
+	runSuites(t, Mode{OptLevel: 2, Specialize: true, Reference: true}, false)
+}
+
+func runSuites(t *testing.T, mode Mode, update bool) {
 	root := dataRoot()
 	if _, err := os.Stat(root); err != nil {
 		if os.Getenv("CI") != "" {
@@ -71,7 +99,7 @@ func TestONNXBackend(t *testing.T) {
 		add(s, filepath.Join(root, s))
 	}
 	add(ownSuite, ownRoot)
-	results := runAll(dirs, cases)
+	results := runAll(dirs, cases, mode)
 
 	passed := map[string]int{}
 	total := map[string]int{}
@@ -86,10 +114,10 @@ func TestONNXBackend(t *testing.T) {
 	}
 	for _, s := range append(suites, ownSuite) {
 		if total[s] > 0 {
-			fmt.Printf("%s: %d/%d passed\n", s, passed[s], total[s])
+			fmt.Printf("%s: %d/%d passed (opt level %d, specialize %v)\n", s, passed[s], total[s], mode.OptLevel, mode.Specialize)
 		}
 	}
-	if *update {
+	if update {
 		if filter != nil {
 			for name, reason := range expected {
 				if !filter.MatchString(name) {
@@ -116,7 +144,7 @@ const expectedHeader = `# ONNX backend tests that dlc is known to fail, with the
 
 // runAll runs cases on GOMAXPROCS workers; a case that runs past the
 // timeout is reported as failed and left behind.
-func runAll(dirs map[string]string, cases []string) []outcome {
+func runAll(dirs map[string]string, cases []string, mode Mode) []outcome {
 	out := make([]outcome, len(cases))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -125,7 +153,7 @@ func runAll(dirs map[string]string, cases []string) []outcome {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = outcome{cases[i], runWithTimeout(dirs[cases[i]], 2*time.Minute)}
+				out[i] = outcome{cases[i], runWithTimeout(dirs[cases[i]], mode, 2*time.Minute)}
 			}
 		}()
 	}
@@ -137,7 +165,7 @@ func runAll(dirs map[string]string, cases []string) []outcome {
 	return out
 }
 
-func runWithTimeout(dir string, d time.Duration) error {
+func runWithTimeout(dir string, mode Mode, d time.Duration) error {
 	done := make(chan error, 1)
 	go func() {
 		defer func() {
@@ -145,7 +173,7 @@ func runWithTimeout(dir string, d time.Duration) error {
 				done <- fmt.Errorf("panic: %v", r)
 			}
 		}()
-		done <- RunCase(dir)
+		done <- RunCaseMode(dir, mode)
 	}()
 	select {
 	case err := <-done:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dlc-go/dlc/frontend/onnx"
 	"github.com/dlc-go/dlc/ir"
+	"github.com/dlc-go/dlc/passes"
 	"github.com/dlc-go/dlc/runtime"
 )
 
@@ -22,13 +23,31 @@ const (
 	ATol = 1e-7
 )
 
+// Mode says how RunCase prepares a model before running it.
+type Mode struct {
+	// OptLevel > 0 runs passes.Optimize at that level (with VerifyEach)
+	// on a private copy of the model.
+	OptLevel int
+	// Specialize first fixes the graph inputs to the shapes of each data
+	// set's inputs (passes.FixInputShapes), as the runtime does per input
+	// signature; the model is then optimized once per data set.
+	Specialize bool
+	// Reference runs sessions on the reference interpreter only
+	// (runtime.Options.Reference), so that a failure of the passes is not
+	// mixed up with one of the fast kernels.
+	Reference bool
+}
+
 // RunCase imports the model of one case folder and checks every data set.
-func RunCase(dir string) error {
+func RunCase(dir string) error { return RunCaseMode(dir, Mode{}) }
+
+// RunCaseMode is RunCase with the model prepared as mode says.
+func RunCaseMode(dir string, mode Mode) error {
 	m, err := onnx.Load(filepath.Join(dir, "model.onnx"))
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	s, err := runtime.New(m, runtime.Options{CheckTypes: true})
+	s, err := runtime.New(m, runtime.Options{CheckTypes: true, Reference: mode.Reference})
 	if err != nil {
 		return fmt.Errorf("prepare: %w", err)
 	}
@@ -37,15 +56,60 @@ func RunCase(dir string) error {
 	if len(sets) == 0 {
 		return fmt.Errorf("no test_data_set_* folders")
 	}
+	var opt *runtime.Session
+	if mode.OptLevel > 0 && !mode.Specialize {
+		if opt, err = optimized(m, mode, nil); err != nil {
+			return err
+		}
+	}
 	for _, set := range sets {
-		if err := runSet(s, set); err != nil {
+		inputs, err := readInputs(s, set)
+		if err != nil {
+			return fmt.Errorf("%s: %w", filepath.Base(set), err)
+		}
+		run := s
+		switch {
+		case mode.OptLevel > 0 && mode.Specialize:
+			if run, err = optimized(m, mode, inputs); err != nil {
+				return fmt.Errorf("%s: %w", filepath.Base(set), err)
+			}
+		case opt != nil:
+			run = opt
+		}
+		if err := checkSet(run, set, inputs); err != nil {
 			return fmt.Errorf("%s: %w", filepath.Base(set), err)
 		}
 	}
 	return nil
 }
 
-func runSet(s *runtime.Session, set string) error {
+// optimized prepares a session on an optimized copy of m, specialized to
+// the shapes of inputs when it is not nil.
+func optimized(m *ir.Model, mode Mode, inputs map[string]ir.Data) (*runtime.Session, error) {
+	c := ir.CloneModel(m)
+	if inputs != nil {
+		shapes := map[string][]int{}
+		for name, d := range inputs {
+			if t, ok := d.(*ir.Tensor); ok {
+				shapes[name] = t.Shape
+			}
+		}
+		if err := passes.FixInputShapes(c.Graph, shapes); err != nil {
+			return nil, fmt.Errorf("specialize: %w", err)
+		}
+	}
+	if _, err := passes.Optimize(c, passes.Options{Level: mode.OptLevel, VerifyEach: true}); err != nil {
+		return nil, fmt.Errorf("optimize: %w", err)
+	}
+	s, err := runtime.New(c, runtime.Options{CheckTypes: true, Reference: mode.Reference})
+	if err != nil {
+		return nil, fmt.Errorf("prepare optimized: %w", err)
+	}
+	return s, nil
+}
+
+// readInputs reads a data set's inputs, keyed by graph input name.
+func readInputs(s *runtime.Session, set string) (map[string]ir.Data, error) {
 	inputs := map[string]ir.Data{}
 	free := s.Inputs()
 	all := s.Model.Graph.Inputs
@@ -62,7 +126,7 @@ func runSet(s *runtime.Session, set string) error {
 		}
 		d, name, err := onnx.ReadDataFile(path, typeOf(target))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, v := range all {
 			if name != "" && v.Name == name {
@@ -70,15 +134,20 @@ func runSet(s *runtime.Session, set string) error {
 			}
 		}
 		if target == nil {
-			return fmt.Errorf("input_%d.pb: the model has no input for it", k)
+			return nil, fmt.Errorf("input_%d.pb: the model has no input for it", k)
 		}
 		if target.Type.Kind != ir.TensorKind {
 			if d, _, err = onnx.ReadDataFile(path, target.Type); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		inputs[target.Name] = bfloat16Quirk(d, target.Type.DType)
 	}
+	return inputs, nil
+}
+
+// checkSet runs s on inputs and compares with the data set's outputs.
+func checkSet(s *runtime.Session, set string, inputs map[string]ir.Data) error {
 	got, err := s.Run(inputs)
 	if err != nil {
 		return fmt.Errorf("run: %w", err)

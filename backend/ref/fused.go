@@ -1,0 +1,192 @@
+package ref
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/dlc-go/dlc/ir"
+)
+
+// Reference kernels of dlc's fused ops (ir/ops_fused.go), written as the
+// composition of the unfused reference kernels they replace, so that a
+// fused graph computes what the original graph did, up to the rounding of
+// the intermediate values to the tensor's dtype that the fusion skips.
+
+func init() {
+	Register("dlc.FusedConv", fusedConvKernel)
+	Register("dlc.FusedGemm", fusedGemmKernel)
+	Register("dlc.FusedMatMul", fusedMatMulKernel)
+	Register("dlc.Attention", attentionKernel)
+}
+
+// Activation returns the float64 meaning of a fused op's activation
+// attribute: name as in ir.Activations, alpha and beta its parameters.
+func Activation(name string, alpha, beta float64) (func(float64) float64, error) {
+	switch name {
+	case "":
+		return nil, nil
+	case "Relu":
+		return func(x float64) float64 { return max(0, x) }, nil
+	case "Clip":
+		return func(x float64) float64 { return min(max(x, alpha), beta) }, nil
+	case "LeakyRelu":
+		return func(x float64) float64 {
+			if x >= 0 {
+				return x
+			}
+			return alpha * x
+		}, nil
+	case "Sigmoid":
+		return sigmoid, nil
+	case "Tanh":
+		return math.Tanh, nil
+	case "HardSwish":
+		return func(x float64) float64 { return x * max(0, min(1, x/6+0.5)) }, nil
+	case "HardSigmoid":
+		return func(x float64) float64 { return max(0, min(1, alpha*x+beta)) }, nil
+	case "Gelu":
+		return func(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }, nil
+	case "GeluTanh":
+		k := math.Sqrt(2 / math.Pi)
+		return func(x float64) float64 { return 0.5 * x * (1 + math.Tanh(k*(x+0.044715*x*x*x))) }, nil
+	case "Silu":
+		return func(x float64) float64 { return x * sigmoid(x) }, nil
+	}
+	return nil, fmt.Errorf("unknown activation %q", name)
+}
+
+// finishFused adds the tensor z (broadcast to y's shape; nil for none) to
+// y and applies n's activation, in float64, rounding once to y's dtype.
+func finishFused(n *ir.Node, y, z *ir.Tensor) (*ir.Tensor, error) {
+	act, err := Activation(n.Str("activation"), float64(n.Float("activation_alpha")), float64(n.Float("activation_beta")))
+	if err != nil {
+		return nil, err
+	}
+	if z == nil && act == nil {
+		return y, nil
+	}
+	ys := y.Float64s()
+	if z != nil {
+		if out, err := ir.BroadcastDims(z.Shape, y.Shape); err != nil || !slices.Equal(out, y.Shape) {
+			return nil, fmt.Errorf("%v does not broadcast to the result's shape %v", z.Shape, y.Shape)
+		}
+		zs, idx := z.Float64s(), BroadcastIndex(z.Shape, y.Shape)
+		for i := range ys {
+			ys[i] += zs[idx[i]]
+		}
+	}
+	if act != nil {
+		for i, v := range ys {
+			ys[i] = act(v)
+		}
+	}
+	return FromFloat64s(y.DType, y.Shape, ys), nil
+}
+
+// fusedConvKernel is Conv (whose attributes FusedConv shares, so the Conv
+// kernel reads them from n) followed by the residual and activation.
+func fusedConvKernel(ctx Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
+	var conv []ir.Data
+	conv = append(conv, in[:min(len(in), 3)]...)
+	out, err := convFloat(ctx, n, conv)
+	if err != nil {
+		return nil, err
+	}
+	y, err := finishFused(n, Tensor(out, 0), Tensor(in, 3))
+	if err != nil {
+		return nil, err
+	}
+	return Outs(y), nil
+}
+
+// fusedGemmKernel is Gemm (same attributes) followed by the activation.
+func fusedGemmKernel(ctx Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
+	out, err := gemm(ctx, n, in)
+	if err != nil {
+		return nil, err
+	}
+	y, err := finishFused(n, Tensor(out, 0), nil)
+	if err != nil {
+		return nil, err
+	}
+	return Outs(y), nil
+}
+
+// fusedMatMulKernel is MatMul, plus the bias along the last dim, then the
+// activation.
+func fusedMatMulKernel(ctx Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
+	out, err := matMul(ctx, n, in[:2])
+	if err != nil {
+		return nil, err
+	}
+	y, bias := Tensor(out, 0), Tensor(in, 2)
+	if bias != nil && (bias.Rank() != 1 || y.Rank() == 0 || bias.Shape[0] != y.Shape[y.Rank()-1]) {
+		return nil, fmt.Errorf("bias of shape %v does not match the last dim of %v", bias.Shape, y.Shape)
+	}
+	y, err = finishFused(n, y, bias)
+	if err != nil {
+		return nil, err
+	}
+	return Outs(y), nil
+}
+
+// softmaxNode is a Softmax over the last axis, for kernels that reuse the
+// Softmax kernel.
+var softmaxNode = &ir.Node{Op: "Softmax", Def: ir.LookupOp(ir.DefaultDomain, "Softmax"), Attrs: map[string]*ir.Attr{}}
+
+// attentionKernel is Softmax(scale·Q·Kᵀ + Mask)·V with the MatMul and
+// Softmax kernels.
+func attentionKernel(ctx Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
+	q, k, v, mask := Tensor(in, 0), Tensor(in, 1), Tensor(in, 2), Tensor(in, 3)
+	if q.Rank() < 2 || k.Rank() < 2 || v.Rank() < 2 {
+		return nil, fmt.Errorf("Q %v, K %v and V %v must have rank >= 2", q.Shape, k.Shape, v.Shape)
+	}
+	scale := 1 / math.Sqrt(float64(q.Shape[q.Rank()-1]))
+	if n.Has("scale") {
+		scale = float64(n.Float("scale"))
+	}
+	kt := transposeLast2(k)
+	s, err := matMul(ctx, n, []ir.Data{q, kt})
+	if err != nil {
+		return nil, err
+	}
+	st := Tensor(s, 0)
+	ss := st.Float64s()
+	for i := range ss {
+		ss[i] *= scale
+	}
+	if mask != nil {
+		shape, err := ir.BroadcastDims(mask.Shape, st.Shape)
+		if err != nil || !slices.Equal(shape, st.Shape) {
+			return nil, fmt.Errorf("mask of shape %v does not broadcast to the scores %v", mask.Shape, st.Shape)
+		}
+		ms, idx := mask.Float64s(), BroadcastIndex(mask.Shape, st.Shape)
+		for i := range ss {
+			ss[i] += ms[idx[i]]
+		}
+	}
+	p, err := softmaxKernel(softmaxRow)(ctx, softmaxNode, []ir.Data{FromFloat64s(st.DType, st.Shape, ss)})
+	if err != nil {
+		return nil, err
+	}
+	return matMul(ctx, n, []ir.Data{p[0], v})
+}
+
+// transposeLast2 swaps the last two dims of t.
+func transposeLast2(t *ir.Tensor) *ir.Tensor {
+	r := t.Rank()
+	rows, cols := t.Shape[r-2], t.Shape[r-1]
+	shape := slices.Clone(t.Shape)
+	shape[r-2], shape[r-1] = cols, rows
+	out := ir.Zeros(t.DType, shape)
+	plane := rows * cols
+	for b := 0; b < t.Len()/max(plane, 1); b++ {
+		for i := 0; i < rows; i++ {
+			for j := 0; j < cols; j++ {
+				out.SetFloat64At(b*plane+j*rows+i, t.Float64At(b*plane+i*cols+j))
+			}
+		}
+	}
+	return out
+}
