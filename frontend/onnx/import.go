@@ -31,6 +31,7 @@ const (
 var supportedDomains = map[string]int64{
 	"":                MaxOpset,
 	ir.TrainingDomain: 1,
+	ir.FusedDomain:    1, // models saved after optimization
 }
 
 // Load reads and imports an ONNX model file. External data is resolved
