@@ -1,8 +1,3 @@
-// Package gemm is dlc's single-precision matrix multiply: packing, cache
-// blocking and register-tiled SIMD micro-kernels, with a fused epilogue
-// (bias, residual, activation) applied while the output tile is hot.
-//
-// All matrices are row-major; ld* are row strides in elements.
 package gemm
 
 import (
@@ -23,77 +18,155 @@ type Epilogue struct {
 	Act      vec.Act
 }
 
-// Sgemm computes C = alpha·op(A)·op(B) + beta·C followed by the epilogue
-// ep (nil: none), where op(X) is X or Xᵀ. op(A) is m×k, op(B) is k×n.
-// With beta = 0, C's prior contents are ignored (NaNs included). Work is
-// spread over pool (nil: the caller's thread only). Scratch space comes from
-// ctx so that steady-state calls do not allocate.
-func (ctx *Ctx) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep *Epilogue) {
-	sgemmNaive(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
-}
-
 // Ctx holds a caller's packing buffers and thread pool. A Ctx is used by
-// one goroutine at a time.
+// one goroutine at a time. Buffers grow on first use and are reused, so
+// steady-state calls do not allocate.
 type Ctx struct {
 	Pool *parallel.Pool
+
+	cur  call        // the call in progress, read by the loop bodies
+	thr  []threadBuf // per-thread scratch, indexed by the For index
+	bblk []float32   // the shared packed B block (blocked path)
+	ablk []float32   // the whole packed A (small-m path)
+
+	// Loop bodies handed to Pool.For, made once so calls do not allocate.
+	packBFn, blockFn, smallFn func(t int)
+}
+
+// threadBuf is one thread's scratch: its packed A block, a packed B panel
+// and an edge tile.
+type threadBuf struct {
+	a, b, tile []float32
 }
 
 // NewCtx returns a context that runs on pool.
 func NewCtx(pool *parallel.Pool) *Ctx { return &Ctx{Pool: pool} }
 
-// sgemmNaive is the meaning of Sgemm: a triple loop in float32 with a
-// float32 accumulator, then the epilogue.
-func sgemmNaive(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep *Epilogue) {
-	for i := 0; i < m; i++ {
-		row := c[i*ldc : i*ldc+n]
-		for j := 0; j < n; j++ {
-			var s float32
-			for p := 0; p < k; p++ {
-				var x, y float32
-				if transA {
-					x = a[p*lda+i]
-				} else {
-					x = a[i*lda+p]
-				}
-				if transB {
-					y = b[j*ldb+p]
-				} else {
-					y = b[p*ldb+j]
-				}
-				s += x * y
-			}
-			v := alpha * s
-			if beta != 0 {
-				v += beta * row[j]
-			}
-			row[j] = v
-		}
-		applyEpilogue(ep, i, row, 0)
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C followed by the epilogue
+// ep (nil: none), where op(X) is X or Xᵀ. op(A) is m×k, op(B) is k×n.
+// With beta = 0, C's prior contents are ignored (NaNs included). Work is
+// spread over ctx.Pool (nil: the caller's thread only). Scratch space comes
+// from ctx so that steady-state calls do not allocate.
+func (ctx *Ctx) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep *Epilogue) {
+	checkA(transA, m, k, a, lda)
+	checkB(transB, k, n, b, ldb)
+	ctx.run(call{ks: active, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, ep: ep})
+}
+
+// call is one GEMM's arguments plus the state of the block in progress.
+type call struct {
+	ks             *kernelSet
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a              []float32
+	lda            int
+	b              []float32
+	ldb            int
+	c              []float32
+	ldc            int
+	ep             *Epilogue
+	pa             *PackedA  // A packed ahead of time, or nil
+	pb             *PackedB  // B packed ahead of time, or nil
+	ap             []float32 // small path: all of op(A) in PackedA's layout
+
+	// Blocked path: the current block and the thread grid.
+	jc, nb, pc, kb int
+	tm, tn         int
+}
+
+// checkA panics unless a holds op(A) (m×k) with row stride lda: the
+// assembly kernels do no bounds checks of their own.
+func checkA(transA bool, m, k int, a []float32, lda int) {
+	rows, cols := m, k
+	if transA {
+		rows, cols = k, m
+	}
+	checkMat("A", rows, cols, a, lda)
+}
+
+func checkB(transB bool, k, n int, b []float32, ldb int) {
+	rows, cols := k, n
+	if transB {
+		rows, cols = n, k
+	}
+	checkMat("B", rows, cols, b, ldb)
+}
+
+func checkMat(name string, rows, cols int, x []float32, ld int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if ld < cols || len(x) < (rows-1)*ld+cols {
+		panic("gemm: " + name + " is too short for its shape and stride")
 	}
 }
 
-// applyEpilogue finishes columns [j0, j0+len(row)) of row i of C.
-func applyEpilogue(ep *Epilogue, i int, row []float32, j0 int) {
-	if ep == nil {
+// run checks C, handles the degenerate shapes and picks the path.
+func (ctx *Ctx) run(cl call) {
+	if cl.m == 0 || cl.n == 0 {
 		return
 	}
-	if ep.Bias != nil {
-		if ep.BiasPerRow {
-			b := ep.Bias[i]
-			for j := range row {
-				row[j] += b
-			}
+	checkMat("C", cl.m, cl.n, cl.c, cl.ldc)
+	if cl.k == 0 || cl.alpha == 0 {
+		scaleC(&cl)
+		return
+	}
+	if ctx.packBFn == nil {
+		ctx.packBFn, ctx.blockFn, ctx.smallFn = ctx.packBBody, ctx.blockBody, ctx.smallBody
+	}
+	if t := ctx.Pool.Threads(); len(ctx.thr) < t {
+		ctx.thr = append(ctx.thr, make([]threadBuf, t-len(ctx.thr))...)
+	}
+	if cl.m <= cl.ks.smallM {
+		ctx.small(cl)
+	} else {
+		ctx.blocked(cl)
+	}
+	ctx.cur = call{} // drop references to the caller's slices
+}
+
+// scaleC is C = beta·C then the epilogue: the whole GEMM when the product
+// is empty (k = 0) or scaled away (alpha = 0).
+func scaleC(cl *call) {
+	for i := 0; i < cl.m; i++ {
+		row := cl.c[i*cl.ldc : i*cl.ldc+cl.n]
+		if cl.beta == 0 {
+			clear(row)
 		} else {
 			for j := range row {
-				row[j] += ep.Bias[j0+j]
+				row[j] *= cl.beta
 			}
 		}
+		applyEpilogue(cl.ks, cl.ep, i, row, 0)
 	}
-	if ep.Residual != nil {
-		r := ep.Residual[i*ep.LDR+j0:]
-		for j := range row {
-			row[j] += r[j]
+}
+
+// finishTile writes an r×w edge tile computed into tile (row stride nr)
+// to C at (i, j) with the given beta.
+func finishTile(cl *call, tile []float32, nr, i, j, r, w int, beta float32) {
+	for ii := 0; ii < r; ii++ {
+		crow := cl.c[(i+ii)*cl.ldc+j : (i+ii)*cl.ldc+j+w]
+		trow := tile[ii*nr : ii*nr+w]
+		if beta == 0 {
+			copy(crow, trow)
+			continue
+		}
+		for jj, v := range trow {
+			crow[jj] = v + beta*crow[jj]
 		}
 	}
-	ep.Act.Apply(row)
+}
+
+// epilogueTile applies ep to the r×w tile of C at (i, j).
+func epilogueTile(cl *call, i, j, r, w int) {
+	for ii := 0; ii < r; ii++ {
+		applyEpilogue(cl.ks, cl.ep, i+ii, cl.c[(i+ii)*cl.ldc+j:(i+ii)*cl.ldc+j+w], j)
+	}
+}
+
+// split returns the [lo, hi) share of part t of n items cut into parts.
+func split(n, parts, t int) (lo, hi int) {
+	return n * t / parts, n * (t + 1) / parts
 }

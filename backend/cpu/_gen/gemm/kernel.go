@@ -1,0 +1,225 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// kernel emits an mr × (nv·lanes) tile kernel, k unrolled by 4. A masked
+// kernel reads B and reads and writes C only in the columns whose bit is
+// set in mask (bit j: column j; the set bits must be a prefix); the others
+// ignore mask.
+func kernel(s isa, name string, mr, nv int, masked bool) {
+	TEXT(name, NOSPLIT, "func(k int, a, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32)")
+	what := "ignores mask"
+	if masked {
+		what = "columns limited by mask"
+	}
+	Doc(fmt.Sprintf("%s is the %d×%d micro-kernel for %s (%s); see kernelGeneric.", name, mr, nv*s.lanes, s.name, what))
+	var km []reg.OpmaskVirtual
+	if masked {
+		m := Load(Param("mask"), GP32())
+		for v := 0; v < nv; v++ {
+			km = append(km, K())
+			KMOVW(m, km[v])
+			if v+1 < nv {
+				SHRL(U8(16), m)
+			}
+		}
+	}
+	k := Load(Param("k"), GP64())
+	a := Load(Param("a"), GP64())
+	b := Load(Param("b"), GP64())
+	bs := Load(Param("bstride"), GP64())
+	SHLQ(U8(2), bs)
+	b2 := GP64()
+	LEAQ(Mem{Base: b, Index: bs, Scale: 2}, b2)
+
+	// Fetch the C tile while the product is computed: its rows are often
+	// a power-of-two stride apart, which the cache handles worst.
+	{
+		c := Load(Param("c"), GP64())
+		ldc := Load(Param("ldc"), GP64())
+		SHLQ(U8(2), ldc)
+		for i := 0; i < mr; i++ {
+			PREFETCHT0(Mem{Base: c})
+			PREFETCHT0(Mem{Base: c, Disp: nv*s.lanes*4 - 1})
+			if i+1 < mr {
+				ADDQ(ldc, c)
+			}
+		}
+	}
+
+	// Short tiles have too few accumulators to cover FMA latency, so they
+	// keep several sets, used by alternate k steps and summed at the end.
+	sets := max(1, 8/(mr*nv))
+	acc := make([][][]reg.VecVirtual, sets)
+	for q := range acc {
+		acc[q] = make([][]reg.VecVirtual, mr)
+		for i := range acc[q] {
+			acc[q][i] = make([]reg.VecVirtual, nv)
+			for v := range acc[q][i] {
+				acc[q][i][v] = s.vec()
+				VXORPS(acc[q][i][v], acc[q][i][v], acc[q][i][v])
+			}
+		}
+	}
+	bv := make([]reg.VecVirtual, nv)
+	for v := range bv {
+		bv[v] = s.vec()
+	}
+	bc := s.vec()
+	vb := s.lanes * 4 // bytes per vector
+	// step emits one k step; maskB loads B under the column mask (needed
+	// only when the tile is partial: masked loads cost ~2.5% here).
+	step := func(q, aoff int, brow Mem, maskB bool) {
+		if mr == 1 && !maskB {
+			// Each B vector is used once: fold its load into the FMA.
+			VBROADCASTSS(Mem{Base: a, Disp: aoff}, bc)
+			for v := range bv {
+				VFMADD231PS(brow.Offset(v*vb), bc, acc[q][0][v])
+			}
+			return
+		}
+		for v := range bv {
+			if maskB {
+				VMOVUPS_Z(brow.Offset(v*vb), km[v], bv[v])
+			} else {
+				VMOVUPS(brow.Offset(v*vb), bv[v])
+			}
+		}
+		for i := 0; i < mr; i++ {
+			VBROADCASTSS(Mem{Base: a, Disp: aoff + 4*i}, bc)
+			for v := range bv {
+				VFMADD231PS(bv[v], bc, acc[q][i][v])
+			}
+		}
+	}
+	loop := func(l string, maskB bool) {
+		Label(l + "_loop4")
+		CMPQ(k, U8(4))
+		JL(LabelRef(l + "_tail"))
+		step(0, 0, Mem{Base: b}, maskB)
+		step(1%sets, 4*mr, Mem{Base: b, Index: bs, Scale: 1}, maskB)
+		step(2%sets, 8*mr, Mem{Base: b2}, maskB)
+		step(3%sets, 12*mr, Mem{Base: b2, Index: bs, Scale: 1}, maskB)
+		ADDQ(U32(16*mr), a)
+		LEAQ(Mem{Base: b, Index: bs, Scale: 4}, b)
+		LEAQ(Mem{Base: b2, Index: bs, Scale: 4}, b2)
+		SUBQ(U8(4), k)
+		JMP(LabelRef(l + "_loop4"))
+
+		Label(l + "_tail")
+		TESTQ(k, k)
+		JE(LabelRef(name + "_sum"))
+		step(0, 0, Mem{Base: b}, maskB)
+		ADDQ(U32(4*mr), a)
+		ADDQ(bs, b)
+		DECQ(k)
+		JMP(LabelRef(l + "_tail"))
+	}
+	if masked {
+		full := GP32()
+		Load(Param("mask"), full)
+		CMPL(full, U32(0xffffffff))
+		JNE(LabelRef(name + "_m_loop4"))
+	}
+	loop(name, false)
+	if masked {
+		loop(name+"_m", true)
+	}
+
+	Label(name + "_sum")
+	for q := 1; q < sets; q++ {
+		for i := range acc[0] {
+			for v := range acc[0][i] {
+				VADDPS(acc[q][i][v], acc[0][i][v], acc[0][i][v])
+			}
+		}
+	}
+	store(s, name, acc[0], bv[0], km)
+}
+
+// store writes the accumulated tile: C = alpha·acc, or alpha·acc + beta·C
+// when beta ≠ 0 (C is not read when beta = 0, so NaNs there vanish).
+func store(s isa, name string, acc [][]reg.VecVirtual, t reg.VecVirtual, km []reg.OpmaskVirtual) {
+	nv := len(acc[0])
+	vb := s.lanes * 4
+	c := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), ldc)
+	alpha := s.vec()
+	beta := s.vec()
+	VBROADCASTSS(paramAddr("alpha"), alpha)
+	VBROADCASTSS(paramAddr("beta"), beta)
+	zero := XMM()
+	VXORPS(zero, zero, zero)
+	VUCOMISS(paramAddr("beta"), zero)
+	JNE(LabelRef(name + "_accum"))
+	JP(LabelRef(name + "_accum")) // beta is NaN: keep NaN semantics of beta·C.
+	for i := range acc {
+		for v := 0; v < nv; v++ {
+			VMULPS(alpha, acc[i][v], acc[i][v])
+			if km != nil {
+				VMOVUPS(acc[i][v], km[v], Mem{Base: c, Disp: v * vb})
+			} else {
+				VMOVUPS(acc[i][v], Mem{Base: c, Disp: v * vb})
+			}
+		}
+		if i+1 < len(acc) {
+			ADDQ(ldc, c)
+		}
+	}
+	VZEROUPPER()
+	RET()
+
+	Label(name + "_accum")
+	for i := range acc {
+		for v := 0; v < nv; v++ {
+			if km != nil {
+				VMOVUPS_Z(Mem{Base: c, Disp: v * vb}, km[v], t)
+				VMULPS(t, beta, t)
+				VFMADD231PS(alpha, acc[i][v], t)
+				VMOVUPS(t, km[v], Mem{Base: c, Disp: v * vb})
+				continue
+			}
+			VMULPS(Mem{Base: c, Disp: v * vb}, beta, t)
+			VFMADD231PS(alpha, acc[i][v], t)
+			VMOVUPS(t, Mem{Base: c, Disp: v * vb})
+		}
+		if i+1 < len(acc) {
+			ADDQ(ldc, c)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// fmaPeak emits fmapeak_<isa>(n int): n iterations of 12 independent
+// vector FMAs, enough to cover FMA latency × throughput on current cores.
+func fmaPeak(s isa) {
+	const nacc = 12
+	name := "fmapeak_" + s.name
+	TEXT(name, NOSPLIT, "func(n int)")
+	Doc(fmt.Sprintf("%s runs n iterations of %d independent %d-lane FMAs.", name, nacc, s.lanes))
+	n := Load(Param("n"), GP64())
+	x, y := s.vec(), s.vec()
+	VXORPS(x, x, x)
+	VXORPS(y, y, y)
+	acc := make([]reg.VecVirtual, nacc)
+	for i := range acc {
+		acc[i] = s.vec()
+		VXORPS(acc[i], acc[i], acc[i])
+	}
+	Label(name + "_loop")
+	for i := range acc {
+		VFMADD231PS(x, y, acc[i])
+	}
+	DECQ(n)
+	JNE(LabelRef(name + "_loop"))
+	VZEROUPPER()
+	RET()
+}

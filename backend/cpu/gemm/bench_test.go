@@ -1,0 +1,88 @@
+package gemm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/dlc-go/dlc/backend/cpu/parallel"
+)
+
+// benchGemm times C = A·B (m×k · k×n) on one thread and reports GFLOP/s.
+func benchGemm(b *testing.B, m, n, k int, packed bool) {
+	benchGemmOn(b, parallel.Serial, m, n, k, packed)
+}
+
+func benchGemmOn(b *testing.B, pool *parallel.Pool, m, n, k int, packed bool) {
+	r := rand.New(rand.NewPCG(1, 1))
+	a, bm, c := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n)
+	ctx := NewCtx(pool)
+	pb := PackB(false, k, n, bm, n)
+	b.ResetTimer()
+	for range b.N {
+		if packed {
+			ctx.SgemmPackedB(false, m, 1, a, k, pb, 0, c, n, nil)
+		} else {
+			ctx.Sgemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n, nil)
+		}
+	}
+	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+func BenchmarkSgemm(b *testing.B) {
+	for _, s := range []int{256, 512, 1024, 2048} {
+		b.Run(fmt.Sprint(s), func(b *testing.B) { benchGemm(b, s, s, s, false) })
+	}
+}
+
+// BenchmarkSgemmShapes covers batch-1 inference (m = 1, GEMV-like) and
+// thin products, plain and with B packed ahead of time.
+func BenchmarkSgemmShapes(b *testing.B) {
+	for _, s := range [][3]int{{1, 512, 784}, {1, 10, 512}, {1, 4096, 4096}, {16, 512, 784}, {64, 3136, 576}, {196, 256, 2304},
+		{4, 4, 4}, {16, 16, 16}, {64, 64, 64}, {128, 3136, 576}} {
+		for _, packed := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%dx%dx%d/packed=%v", s[0], s[1], s[2], packed), func(b *testing.B) {
+				benchGemm(b, s[0], s[1], s[2], packed)
+			})
+		}
+	}
+}
+
+// BenchmarkSgemmThreads runs on a pool of every CPU.
+func BenchmarkSgemmThreads(b *testing.B) {
+	pool := parallel.New(0)
+	for _, s := range [][3]int{{1024, 1024, 1024}, {1, 4096, 1024}, {64, 3136, 576}} {
+		b.Run(fmt.Sprintf("%dx%dx%d", s[0], s[1], s[2]), func(b *testing.B) {
+			benchGemmOn(b, pool, s[0], s[1], s[2], false)
+		})
+	}
+}
+
+func BenchmarkFMAPeak(b *testing.B) {
+	var g float64
+	for range b.N {
+		g = FMAPeak(2e7)
+	}
+	b.ReportMetric(g, "GFLOP/s")
+}
+
+// BenchmarkSgemmConv times im2col convolution shapes through PackA
+// (weights Cout×K packed once, times col K×HW), one thread.
+func BenchmarkSgemmConv(b *testing.B) {
+	for _, s := range [][3]int{{32, 12544, 27}, {64, 3136, 576}, {16, 12544, 144}, {256, 196, 2304}, {512, 49, 4608}} {
+		m, n, k := s[0], s[1], s[2]
+		b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 1))
+			w, col, y := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n)
+			bias := randSlice(r, m)
+			ep := &Epilogue{Bias: bias, BiasPerRow: true}
+			pa := PackA(false, m, k, w, k)
+			ctx := NewCtx(parallel.Serial)
+			b.ResetTimer()
+			for range b.N {
+				ctx.SgemmPackedA(pa, false, n, 1, col, n, 0, y, n, ep)
+			}
+			b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

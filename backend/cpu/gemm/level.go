@@ -1,0 +1,100 @@
+package gemm
+
+import "os"
+
+// microKernel computes one register tile; its meaning is kernelGeneric with
+// the tile's row count: acc = Σ_p a[p·r+i]·b[p·bstride+j] over k steps for
+// r rows and nr columns, then C = alpha·acc (beta = 0, C not read) or
+// C = alpha·acc + beta·C. It reads exactly nr columns of B per step and
+// writes exactly nr columns of C per row, except in a masked set, whose
+// kernels touch only the columns j with bit j of mask set (a prefix).
+type microKernel func(k int, a, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32)
+
+// kernelSet is one ISA level: its micro-kernels and the cache blocking
+// tuned for them. Packed operands remember the set they were packed for.
+type kernelSet struct {
+	level string
+	mr    int // rows of a full tile
+	nr    int // columns of a tile
+	kc    int // depth of a packed block (k dimension)
+	mc    int // rows of A packed per block, a multiple of mr
+	nc    int // columns of B packed per block, a multiple of nr
+	// smallM: calls with m ≤ smallM skip the shared packed B block and
+	// stream B panel by panel (see small.go).
+	smallM int
+	kern   []microKernel // kern[r-1] computes r ≤ mr rows
+	masked bool          // kern honours mask: edge tiles go straight to C
+	// gemv, when set, is a one-row kernel gemvN columns wide, for m = 1
+	// against an unpacked B: it reads B rows in longer runs.
+	gemv  microKernel
+	gemvN int
+	// Optional packers of one full panel (mr rows of A, nr columns of B)
+	// in the layout of pack.go; nil: the Go loops. gather* transpose
+	// (rows ld apart become consecutive steps), copy* copy rows.
+	gatherA, copyA, copyB, gatherB panelPacker
+	// Optional epilogue additions over a multiple of 32 floats; nil: Go.
+	addVec    func(dst, src *float32, n int)
+	addScalar func(dst *float32, s float32, n int)
+}
+
+// panelPacker packs kb steps of one full panel into dst from src, whose
+// rows are ld elements apart.
+type panelPacker func(kb int, src *float32, ld int, dst *float32)
+
+// levels lists the kernel sets this machine can run, generic first and
+// the best last; active is the one in use.
+var (
+	levels []*kernelSet
+	active *kernelSet
+)
+
+func init() {
+	levels = append([]*kernelSet{genericSet()}, archKernelSets()...)
+	active = levels[len(levels)-1]
+	if want := os.Getenv("DLC_CPU"); want != "" {
+		// DLC_CPU can only lower the level: an unknown or unavailable name
+		// keeps the best one.
+		for _, ks := range levels {
+			if ks.level == want {
+				active = ks
+			}
+		}
+	}
+}
+
+// Level is the ISA the kernels in use were written for: "avx512", "avx2"
+// or "generic".
+func Level() string { return active.level }
+
+// colMask is the kernel mask selecting the first w columns.
+func colMask(w int) uint32 {
+	if w >= 32 {
+		return ^uint32(0)
+	}
+	return 1<<w - 1
+}
+
+// availableLevels lists the levels this machine can run (for tests).
+func availableLevels() []string {
+	var s []string
+	for _, ks := range levels {
+		s = append(s, ks.level)
+	}
+	return s
+}
+
+// setLevel is the test hook that forces a level; it returns a function
+// restoring the previous one. It is not safe to call concurrently with
+// GEMMs.
+func setLevel(name string) (restore func()) {
+	prev := active
+	for _, ks := range levels {
+		if ks.level == name {
+			active = ks
+		}
+	}
+	if active.level != name {
+		panic("gemm: level " + name + " not available")
+	}
+	return func() { active = prev }
+}
