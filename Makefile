@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin/dlc
 DEMO := testdata/onnx/mlp
 
-.PHONY: all build demo test vet fmt-check conformance ortcheck fuzz generate check-generated models bench clean
+.PHONY: all build demo test vet fmt-check conformance ortcheck fuzz generate check-generated models bench bench-models clean
 
 all: build
 
@@ -54,15 +54,33 @@ generate:
 	/usr/bin/python3 scripts/gen_type_constraints.py
 
 check-generated: generate
-	@git diff --exit-code -- frontend/onnx/onnxpb testdata/onnx ir/gen_type_constraints.go || (echo "generated files are stale: run make generate"; exit 1)
+	@git diff --exit-code -- frontend/onnx/onnxpb testdata/onnx ir/gen_type_constraints.go ':(glob)backend/cpu/**/gen_*' || (echo "generated files are stale: run make generate"; exit 1)
 
 # Export the real PyTorch models (ResNet-18, MobileNetV2, BERT-like, LSTM)
 # into the cache once, before the tests that read them run in parallel.
 models:
 	/usr/bin/python3 scripts/export_torch_models.py .cache/models
 
-bench:
-	@echo "make bench arrives with the fast-CPU issue"
+ORT_NODE := .cache/npm/node_modules/onnxruntime-node
+BENCH_EXPORTS := mlp resnet18 resnet50 mobilenet_v2 squeezenet bert lstm matmul_256 matmul_512 matmul_1024 matmul_2048
+
+# dlc against ONNX Runtime 1.30 in the same run (alternating rounds), one row
+# per model and thread count, plus SGEMM GFLOP/s against the FMA peak.
+# BENCH_MODELS=mlp,resnet18 runs a subset; BENCH_FLAGS=--json prints JSON
+# lines (see `go run ./internal/cmd/benchcmp -h` for the rest).
+bench: build bench-models $(ORT_NODE)/package.json
+	$(GO) run ./internal/cmd/benchcmp --dlc $(BIN) $(BENCH_FLAGS)
+
+# Export (random weights, fixed seeds) only the models missing from
+# .cache/bench; each folder is renamed into place once complete.
+bench-models:
+	@missing=$$(for m in $(BENCH_EXPORTS); do [ -f .cache/bench/$$m/model.onnx ] || printf '%s,' $$m; done); \
+	if [ -n "$$missing" ]; then /usr/bin/python3 scripts/export_bench_models.py .cache/bench --only "$${missing%,}"; fi
+
+# The same install as .ci/run.
+$(ORT_NODE)/package.json:
+	mkdir -p .cache/npm
+	npm install --prefix .cache/npm --ignore-scripts --no-audit --no-fund onnxruntime-node@1.30.0 >/dev/null
 
 clean:
 	rm -rf bin .cache

@@ -1,0 +1,130 @@
+package cpu
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/dlc-go/dlc/ir"
+)
+
+// convCase is one Conv configuration to check against the reference.
+type convCase struct {
+	n, c, m, h, w  int
+	kh, kw         int
+	sh, sw, dh, dw int
+	pads           [4]int64
+	group          int
+	autoPad        string
+	bias, constW   bool
+}
+
+func (cc convCase) String() string {
+	return fmt.Sprintf("n%d_c%d_m%d_%dx%d_k%dx%d_s%d,%d_d%d,%d_p%v_g%d%s", cc.n, cc.c, cc.m, cc.h, cc.w,
+		cc.kh, cc.kw, cc.sh, cc.sw, cc.dh, cc.dw, cc.pads, cc.group, cc.autoPad)
+}
+
+func (cc convCase) refCase(rng *rand.Rand) refCase {
+	attrs := map[string]*ir.Attr{
+		"strides":   ints(int64(cc.sh), int64(cc.sw)),
+		"dilations": ints(int64(cc.dh), int64(cc.dw)),
+		"group":     ir.IntAttr(int64(cc.group)),
+	}
+	if cc.autoPad != "" {
+		attrs["auto_pad"] = ir.StringAttr(cc.autoPad)
+	} else {
+		attrs["pads"] = ints(cc.pads[:]...)
+	}
+	in := []*ir.Tensor{randTensor(rng, cc.n, cc.c, cc.h, cc.w), randTensor(rng, cc.m, cc.c/cc.group, cc.kh, cc.kw), nil}
+	if cc.bias {
+		in[2] = randTensor(rng, cc.m)
+	}
+	return refCase{Op: "Conv", Attrs: attrs, Inputs: in, Const: []bool{false, cc.constW, cc.constW}}
+}
+
+func TestConvMatchesRef(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var cases []convCase
+	for _, k := range []int{1, 3, 5, 7} {
+		for _, s := range []int{1, 2} {
+			for _, p := range []int64{0, 1, int64(k / 2)} {
+				cases = append(cases,
+					convCase{n: 1, c: 3, m: 5, h: 7, w: 13, kh: k, kw: k, sh: s, sw: s, dh: 1, dw: 1, pads: [4]int64{p, p, p, p}, group: 1, bias: true, constW: true},
+					convCase{n: 2, c: 4, m: 6, h: 9, w: 8, kh: k, kw: k, sh: s, sw: s, dh: 1, dw: 1, pads: [4]int64{p, 0, 0, p}, group: 2, bias: s == 1, constW: s == 2},
+					convCase{n: 2, c: 5, m: 5, h: 7, w: 13, kh: k, kw: k, sh: s, sw: s, dh: 1, dw: 1, pads: [4]int64{p, p, p, p}, group: 5, bias: true, constW: true},
+				)
+			}
+		}
+	}
+	cases = append(cases,
+		convCase{n: 1, c: 3, m: 5, h: 13, w: 7, kh: 3, kw: 2, sh: 2, sw: 1, dh: 2, dw: 3, pads: [4]int64{1, 2, 0, 1}, group: 1, bias: true, constW: true},
+		convCase{n: 1, c: 6, m: 6, h: 11, w: 12, kh: 3, kw: 3, sh: 1, sw: 2, dh: 2, dw: 1, pads: [4]int64{2, 1, 2, 1}, group: 6, bias: false, constW: false},
+		convCase{n: 1, c: 4, m: 8, h: 7, w: 7, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pads: [4]int64{1, 1, 1, 1}, group: 4, bias: true, constW: true}, // multiplier 2
+		convCase{n: 2, c: 5, m: 3, h: 7, w: 13, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, group: 1, autoPad: "SAME_UPPER", bias: true, constW: true},
+		convCase{n: 1, c: 5, m: 5, h: 7, w: 13, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, group: 5, autoPad: "SAME_LOWER", bias: true, constW: true},
+		convCase{n: 1, c: 5, m: 3, h: 8, w: 9, kh: 2, kw: 2, sh: 1, sw: 1, dh: 1, dw: 1, group: 1, autoPad: "VALID", constW: true},
+		convCase{n: 1, c: 3, m: 4, h: 2, w: 3, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pads: [4]int64{1, 1, 1, 1}, group: 1},
+		convCase{n: 1, c: 2, m: 2, h: 1, w: 2, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pads: [4]int64{1, 1, 1, 1}, group: 2},
+		convCase{n: 1, c: 2, m: 2, h: 3, w: 1, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pads: [4]int64{3, 3, 3, 3}, group: 2},
+	)
+	for _, cc := range cases {
+		c := cc.refCase(rng)
+		t.Run(cc.String(), func(t *testing.T) { checkRef(t, c) })
+	}
+}
+
+func TestConv1D(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, k := range []int{1, 3} {
+		checkRef(t, refCase{Op: "Conv",
+			Attrs:  map[string]*ir.Attr{"pads": ints(1, 2), "strides": ints(2)},
+			Inputs: []*ir.Tensor{randTensor(rng, 2, 3, 17), randTensor(rng, 4, 3, k), randTensor(rng, 4)},
+			Const:  []bool{false, true, true}})
+	}
+}
+
+func TestConvDeclines(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	c3 := refCase{Op: "Conv", Inputs: []*ir.Tensor{randTensor(rng, 1, 2, 3, 3, 3), randTensor(rng, 2, 2, 1, 1, 1)}}
+	if !buildsNil(t, c3) {
+		t.Errorf("3-D conv should be left to the reference kernel")
+	}
+}
+
+// TestConvSharesPackedWeights checks that two kernels of one node (two
+// execution contexts of a session) pack the weights once.
+func TestConvSharesPackedWeights(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	c := convCase{n: 1, c: 4, m: 6, h: 5, w: 5, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, group: 2, constW: true}.refCase(rng)
+	n := buildRefNode(t, c)
+	env := testEnv()
+	k1, k2 := Build(n, env).(*convKernel), Build(n, env).(*convKernel)
+	if len(k1.packed) != 2 || k1.packed[0] != k2.packed[0] || k1.packed[1] != k2.packed[1] || k1.packed[0] == k1.packed[1] {
+		t.Errorf("packed weights not shared per group across kernels: %p %p", k1.packed, k2.packed)
+	}
+	if k3 := Build(n, testEnv()).(*convKernel); k3.packed[0] == k1.packed[0] {
+		t.Errorf("another session's cache returned the same packing")
+	}
+}
+
+// TestConvTiledIm2col forces one output row per im2col tile, with the
+// residual and bias epilogue that must follow the tile's columns.
+func TestConvTiledIm2col(t *testing.T) {
+	defer func(b int) { convColBudget = b }(convColBudget)
+	convColBudget = 1
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, s := range []int64{1, 2} {
+		for _, k := range []int{3, 5} {
+			p := int64(k / 2)
+			oh, ow := (9+2*int(p)-k)/int(s)+1, (13+2*int(p)-k)/int(s)+1
+			rc := refCase{Op: "FusedConv", Domain: "dlc", Attrs: actAttrs(k, map[string]*ir.Attr{
+				"pads": ints(p, p, p, p), "strides": ints(s, s)}),
+				Inputs: []*ir.Tensor{randTensor(rng, 2, 3, 9, 13), randTensor(rng, 4, 3, k, k), randTensor(rng, 4),
+					randTensor(rng, 2, 4, oh, ow)},
+				Const: []bool{false, s == 1, true, false}}
+			checkRef(t, rc)
+			rc.Op, rc.Domain, rc.Inputs, rc.Attrs = "Conv", "", rc.Inputs[:3], map[string]*ir.Attr{"strides": ints(s, s)}
+			checkRef(t, rc)
+		}
+	}
+}

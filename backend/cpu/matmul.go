@@ -1,0 +1,210 @@
+package cpu
+
+import (
+	"github.com/dlc-go/dlc/backend/cpu/gemm"
+	"github.com/dlc-go/dlc/backend/cpu/parallel"
+	"github.com/dlc-go/dlc/backend/cpu/vec"
+	"github.com/dlc-go/dlc/ir"
+)
+
+// MatMul and dlc.FusedMatMul (Y = act(A·B + Bias), Bias of length N) on
+// float32, numpy semantics: 1-D operands are promoted and batch dims
+// broadcast. When B has no batch dims (a Linear layer) the whole of A is
+// one M·batch×K GEMM against B, packed once when constant. Otherwise each
+// batch entry is one GEMM; many small ones run in parallel, one per
+// thread, each on a single-threaded GEMM context.
+
+func init() {
+	Register("MatMul", buildMatMul)
+	Register(ir.OpKey("dlc", "FusedMatMul"), buildMatMul)
+}
+
+type matmulKernel struct {
+	m, n, k    int
+	batches    int
+	aOff, bOff []int // per batch entry, element offsets into A and B
+	flat       bool  // B is one matrix: a single GEMM over all of A
+	act        vec.Act
+	bias       []float32 // constant bias, or nil
+	hasBias    bool
+	b          *constB
+	ctx        *gemm.Ctx
+	serial     []*gemm.Ctx // one per pool thread, for parallel batches
+	pool       *parallel.Pool
+	eps        []gemm.Epilogue // one per thread
+	ep0        gemm.Epilogue
+	batchFn    func(t int)
+	a, bb, y   []float32
+	biasNow    []float32
+}
+
+func buildMatMul(n *ir.Node, env *Env) Kernel {
+	if hasEmpty(n) {
+		return nil
+	}
+	shapes, ok := staticShapes(n)
+	if !ok {
+		return nil
+	}
+	act, ok := fusedAct(n)
+	if !ok {
+		return nil
+	}
+	if _, ok := outShape(n, 0); !ok {
+		return nil
+	}
+	as, bs := shapes[0], shapes[1]
+	if len(as) == 0 || len(bs) == 0 {
+		return nil
+	}
+	if len(as) == 1 {
+		as = []int{1, as[0]}
+	}
+	if len(bs) == 1 {
+		bs = []int{bs[0], 1}
+	}
+	k := &matmulKernel{m: as[len(as)-2], k: as[len(as)-1], n: bs[len(bs)-1], act: act, pool: env.Pool}
+	if bs[len(bs)-2] != k.k {
+		return nil
+	}
+	batch, ok := broadcastShape(as[:len(as)-2], bs[:len(bs)-2])
+	if !ok {
+		return nil
+	}
+	if bias := n.In(2); bias != nil {
+		if len(shapes[2]) != 1 || shapes[2][0] != k.n {
+			return nil
+		}
+		k.hasBias = true
+		k.bias = constF32(n, 2)
+	}
+	k.batches = product(batch)
+	k.aOff = broadcastOffsets(as[:len(as)-2], batch, k.m*k.k)
+	k.bOff = broadcastOffsets(bs[:len(bs)-2], batch, k.k*k.n)
+	k.flat = product(bs[:len(bs)-2]) == 1 && product(as[:len(as)-2]) == k.batches
+	k.ctx = newGemmCtx(env)
+	if bc := constF32(n, 1); bc != nil && k.flat {
+		k.b = newConstB(env, packKey{t: n.In(1).Init, layout: "matmul.B", part: 0}, false, k.k, k.n, bc, k.n)
+	}
+	if !k.flat {
+		k.serial = serialGemmCtxs(env.Pool)
+		k.eps = make([]gemm.Epilogue, len(k.serial))
+		k.batchFn = k.batchChunk
+	}
+	return k
+}
+
+// Run computes Y.
+func (k *matmulKernel) Run(in, out []*ir.Tensor) {
+	k.a, k.bb, k.y = f32(in[0]), f32(in[1]), f32(out[0])
+	k.biasNow = k.bias
+	if k.hasBias && k.biasNow == nil {
+		k.biasNow = f32(in[2])
+	}
+	switch {
+	case k.flat:
+		ep := k.epilogue(&k.ep0)
+		m := k.m * k.batches
+		if k.b != nil {
+			k.b.mul(k.ctx, false, m, 1, k.a, k.k, 0, k.y, k.n, ep)
+		} else {
+			k.ctx.Sgemm(false, false, m, k.n, k.k, 1, k.a, k.k, k.bb, k.n, 0, k.y, k.n, ep)
+		}
+	case k.batches >= k.pool.Threads() && k.m*k.n*k.k < 1<<18:
+		k.pool.For(len(k.serial), k.batchFn)
+	default:
+		ep := k.epilogue(&k.ep0)
+		for bi := 0; bi < k.batches; bi++ {
+			k.one(k.ctx, ep, bi)
+		}
+	}
+	k.a, k.bb, k.y, k.biasNow = nil, nil, nil, nil
+}
+
+// epilogue fills ep for this call's bias and activation; nil if none.
+func (k *matmulKernel) epilogue(ep *gemm.Epilogue) *gemm.Epilogue {
+	if k.biasNow == nil && k.act.Kind == vec.ActNone {
+		return nil
+	}
+	*ep = gemm.Epilogue{Bias: k.biasNow, Act: k.act}
+	return ep
+}
+
+// batchChunk runs thread t's share of the batch entries.
+func (k *matmulKernel) batchChunk(t int) {
+	parts := len(k.serial)
+	ep := k.epilogue(&k.eps[t])
+	for bi := t * k.batches / parts; bi < (t+1)*k.batches/parts; bi++ {
+		k.one(k.serial[t], ep, bi)
+	}
+}
+
+// one multiplies batch entry bi.
+func (k *matmulKernel) one(ctx *gemm.Ctx, ep *gemm.Epilogue, bi int) {
+	mn := k.m * k.n
+	ctx.Sgemm(false, false, k.m, k.n, k.k, 1, k.a[k.aOff[bi]:], k.k, k.bb[k.bOff[bi]:], k.n, 0,
+		k.y[bi*mn:(bi+1)*mn], k.n, ep)
+}
+
+// broadcastShape is numpy broadcasting of two shapes.
+func broadcastShape(a, b []int) ([]int, bool) {
+	r := max(len(a), len(b))
+	out := make([]int, r)
+	for i := range r {
+		da, db := 1, 1
+		if j := i - (r - len(a)); j >= 0 {
+			da = a[j]
+		}
+		if j := i - (r - len(b)); j >= 0 {
+			db = b[j]
+		}
+		switch {
+		case da == db, db == 1:
+			out[i] = da
+		case da == 1:
+			out[i] = db
+		default:
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// broadcastOffsets returns, for each flat index of shape to, the offset
+// (in units of block elements) of the broadcast source entry of shape
+// from, right-aligned with to.
+func broadcastOffsets(from, to []int, block int) []int {
+	total := product(to)
+	offs := make([]int, total)
+	coord := make([]int, len(to))
+	for i := range offs {
+		off, stride := 0, block
+		for d := len(to) - 1; d >= 0; d-- {
+			j := d - (len(to) - len(from))
+			if j < 0 {
+				break
+			}
+			if from[j] != 1 {
+				off += coord[d] * stride
+			}
+			stride *= from[j]
+		}
+		offs[i] = off
+		for d := len(to) - 1; d >= 0; d-- {
+			coord[d]++
+			if coord[d] < to[d] {
+				break
+			}
+			coord[d] = 0
+		}
+	}
+	return offs
+}
+
+func product(s []int) int {
+	p := 1
+	for _, d := range s {
+		p *= d
+	}
+	return p
+}
