@@ -216,7 +216,7 @@ func (k *convKernel) runGroup(b, grp int) {
 
 // convColBudget bounds the im2col tile, in elements (1 MiB); a variable
 // so that tests can force many tiles.
-var convColBudget = 1 << 18
+var convColBudget = 1 << 20
 
 // gemmCols computes output columns [j0, j0+n) of group grp (first output
 // row m0) from src, the kdim×n right operand with row stride ld.

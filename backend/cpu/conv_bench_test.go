@@ -3,6 +3,8 @@ package cpu
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"testing"
 
 	"github.com/dlc-go/dlc/backend/cpu/parallel"
@@ -61,7 +63,7 @@ func TestKernelsDoNotAllocate(t *testing.T) {
 }
 
 // benchPool has one thread per CPU, as a session would use.
-var benchPool = parallel.New(0)
+var benchPool = parallel.New(benchThreads())
 
 // benchKernel runs c's kernel b.N times on benchPool and reports GFLOP/s
 // for flops per run.
@@ -175,4 +177,10 @@ func BenchmarkLSTM(b *testing.B) {
 	c := refCase{Op: "LSTM", Outputs: 3, Inputs: []*ir.Tensor{randTensor(rng, seq, 1, in), randTensor(rng, 1, 4*h, in),
 		randTensor(rng, 1, 4*h, h), randTensor(rng, 1, 8*h)}, Const: []bool{false, true, true, true}}
 	benchKernel(b, c, 2*seq*4*h*float64(in+h))
+}
+
+// benchThreads is DLC_BENCH_THREADS, or 0 (every core).
+func benchThreads() int {
+	n, _ := strconv.Atoi(os.Getenv("DLC_BENCH_THREADS"))
+	return n
 }

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Pool runs loop bodies on a fixed number of threads: the calling goroutine
@@ -89,9 +90,7 @@ func (p *Pool) For(n int, fn func(i int)) {
 		}
 	}
 	p.workGuarded(j) // a panic here too waits for the workers to let go
-	for j.done.Load() < j.n || j.held.Load() > 0 {
-		<-j.wake
-	}
+	j.await()
 	j.fn = nil
 	select {
 	case <-j.wake:
@@ -126,12 +125,68 @@ func (j *job) work() {
 	}
 }
 
+// spinTime is how long an idle worker polls for the next job, and a caller
+// for its loop's end, before parking. Waking a parked goroutine costs tens
+// of microseconds on Linux, more than a typical kernel's loop takes, while
+// the next job usually arrives within microseconds: inference issues loops
+// back to back.
+const spinTime = 100 * time.Microsecond
+
 func (p *Pool) worker() {
-	for j := range p.jobs {
+	for {
+		j := p.nextJob()
+		if j == nil {
+			return
+		}
 		p.workGuarded(j)
 		if j.held.Add(-1) == 0 {
 			j.signal()
 		}
+	}
+}
+
+// nextJob polls the queue for spinTime, then blocks; nil once it is closed.
+func (p *Pool) nextJob() *job {
+	var deadline time.Time
+	for i := 1; ; i++ {
+		select {
+		case j := <-p.jobs:
+			return j
+		default:
+		}
+		if i%64 == 0 {
+			now := time.Now()
+			if deadline.IsZero() {
+				deadline = now.Add(spinTime)
+			} else if now.After(deadline) {
+				break
+			}
+			runtime.Gosched()
+		}
+	}
+	return <-p.jobs
+}
+
+// finished reports whether every index ran and no worker holds j.
+func (j *job) finished() bool { return j.done.Load() >= j.n && j.held.Load() == 0 }
+
+// await spins for spinTime, then blocks, until j is finished.
+func (j *job) await() {
+	var deadline time.Time
+	for i := 1; !j.finished(); i++ {
+		if i%64 != 0 {
+			continue
+		}
+		now := time.Now()
+		if deadline.IsZero() {
+			deadline = now.Add(spinTime)
+		} else if now.After(deadline) {
+			for !j.finished() {
+				<-j.wake
+			}
+			return
+		}
+		runtime.Gosched()
 	}
 }
 
