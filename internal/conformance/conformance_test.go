@@ -60,11 +60,17 @@ func modeFromEnv(t *testing.T) Mode {
 func TestONNXBackend(t *testing.T) { runSuites(t, modeFromEnv(t), *update) }
 
 // TestONNXBackendOptimized runs the suites through the optimization
-// pipeline (level 2, input shapes fixed per data set, VerifyEach) on the
-// reference interpreter, against the same expected failures: the passes
-// must not change what any model computes.
+// pipeline (level 2, input shapes fixed per data set, VerifyEach), once on
+// the reference interpreter (the passes alone must not change what any
+// model computes) and once on the execution plan with the fast kernels
+// (what dlc run does), against the same expected failures.
 func TestONNXBackendOptimized(t *testing.T) {
-	runSuites(t, Mode{OptLevel: 2, Specialize: true, Reference: true}, false)
+	t.Run("reference", func(t *testing.T) {
+		runSuites(t, Mode{OptLevel: 2, Specialize: true, Reference: true}, false)
+	})
+	t.Run("fast", func(t *testing.T) {
+		runSuites(t, Mode{OptLevel: 2, Specialize: true}, false)
+	})
 }
 
 func runSuites(t *testing.T, mode Mode, update bool) {
@@ -114,7 +120,11 @@ func runSuites(t *testing.T, mode Mode, update bool) {
 	}
 	for _, s := range append(suites, ownSuite) {
 		if total[s] > 0 {
-			fmt.Printf("%s: %d/%d passed (opt level %d, specialize %v)\n", s, passed[s], total[s], mode.OptLevel, mode.Specialize)
+			kernels := "plan with fast kernels"
+			if mode.Reference {
+				kernels = "reference interpreter"
+			}
+			fmt.Printf("%s: %d/%d passed (opt level %d, specialize %v, %s)\n", s, passed[s], total[s], mode.OptLevel, mode.Specialize, kernels)
 		}
 	}
 	if update {
