@@ -3,6 +3,8 @@ package ir
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // FusedDomain holds dlc's own fused operators, which the optimization
@@ -53,10 +55,16 @@ func init() {
 				activationAttrs()...),
 			Infer: withActivation(inferGemm),
 			Doc:   "Y = act(alpha * A' * B' + beta * C): ONNX Gemm, then the activation"},
-		&OpDef{Name: "FusedMatMul", Domain: FusedDomain, Since: 1, Version: 1, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
+		&OpDef{Name: "FusedMatMul", Domain: FusedDomain, Since: 1, Version: 1, MinInputs: 2, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: activationAttrs(),
 			Infer: withActivation(inferFusedMatMul),
-			Doc:   "Y = act(MatMul(A, B) + Bias): numpy matmul plus an optional bias of Y's last dim, then the activation"},
+			Doc:   "Y = act(MatMul(A, B) + Bias + Z): numpy matmul plus an optional bias of Y's last dim and an optional residual Z of Y's shape, then the activation"},
+		&OpDef{Name: "Elementwise", Domain: FusedDomain, Since: 1, Version: 1, MinInputs: 1, MaxInputs: -1, MinOutputs: 1, MaxOutputs: 1,
+			Attrs: []AttrDef{ReqAttr("program", AttrStrings)},
+			Infer: inferElementwise,
+			Doc: "Y = the last result of program, evaluated per element of the numpy broadcast of X0..Xn (float32): " +
+				"each instruction \"Op arg... param...\" applies an ONNX elementwise op (ElemOps) to inputs xI, " +
+				"earlier results tJ or float constants, rounded to float32 like the unfused op"},
 		&OpDef{Name: "Attention", Domain: FusedDomain, Since: 1, Version: 1, MinInputs: 3, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptAttr("scale", AttrFloat)},
 			Infer: inferAttention,
@@ -81,6 +89,13 @@ func inferFusedConv(n *Node) error {
 func inferFusedMatMul(n *Node) error {
 	if err := inferMatMul(0, 1, Undefined, 0)(n); err != nil {
 		return err
+	}
+	if z, y := n.In(3), n.Out(0); z != nil && y != nil {
+		t, err := MergeTypes(y.Type, TensorType(y.Type.DType, z.Type.Shape))
+		if err != nil {
+			return fmt.Errorf("residual Z: %w", err)
+		}
+		y.Type = t
 	}
 	b, y := n.In(2), n.Out(0)
 	if b == nil || y == nil {
@@ -122,5 +137,183 @@ func inferAttention(n *Node) error {
 		return err
 	}
 	n.SetOut(0, TensorType(q.DType, out))
+	return nil
+}
+
+// ElemOpInfo is the signature of an instruction of a dlc.Elementwise
+// program: how many value operands it reads and how many constant
+// parameters follow them.
+type ElemOpInfo struct{ Values, Params int }
+
+// ElemOps are the instructions of a dlc.Elementwise program. Each means
+// the ONNX op of its name on float32 with the parameters as constants:
+// LeakyRelu alpha; HardSigmoid alpha beta; Clip min max; Pow exponent.
+// Gelu is the exact form and GeluTanh ONNX Gelu with approximate=tanh.
+var ElemOps = map[string]ElemOpInfo{
+	"Relu": {1, 0}, "Sigmoid": {1, 0}, "Tanh": {1, 0}, "Exp": {1, 0}, "Erf": {1, 0}, "Neg": {1, 0},
+	"Abs": {1, 0}, "Sqrt": {1, 0}, "HardSwish": {1, 0}, "Gelu": {1, 0}, "GeluTanh": {1, 0},
+	"LeakyRelu": {1, 1}, "HardSigmoid": {1, 2}, "Clip": {1, 2}, "Pow": {1, 1},
+	"Add": {2, 0}, "Sub": {2, 0}, "Mul": {2, 0}, "Div": {2, 0}, "Max": {2, 0}, "Min": {2, 0},
+}
+
+// ElemArgKind says where an operand of an instruction comes from.
+type ElemArgKind uint8
+
+const (
+	ElemInput ElemArgKind = iota // input X<Index>, written "x<Index>"
+	ElemTemp                     // the result of instruction Index, written "t<Index>"
+	ElemConst                    // the float32 Value, written as a number
+)
+
+// ElemArg is one value operand of an instruction.
+type ElemArg struct {
+	Kind  ElemArgKind
+	Index int
+	Value float32
+}
+
+func (a ElemArg) String() string {
+	switch a.Kind {
+	case ElemInput:
+		return "x" + strconv.Itoa(a.Index)
+	case ElemTemp:
+		return "t" + strconv.Itoa(a.Index)
+	}
+	return formatF32(a.Value)
+}
+
+// ElemInstr is one instruction: Op (a key of ElemOps) on Args, with Params.
+type ElemInstr struct {
+	Op     string
+	Args   []ElemArg
+	Params []float32
+}
+
+// String is the instruction's text form, "Op arg... param...".
+func (in ElemInstr) String() string {
+	parts := []string{in.Op}
+	for _, a := range in.Args {
+		parts = append(parts, a.String())
+	}
+	for _, p := range in.Params {
+		parts = append(parts, formatF32(p))
+	}
+	return strings.Join(parts, " ")
+}
+
+// ElemProgram is the program of a dlc.Elementwise node: instruction i
+// defines t<i>, and the last one is the result.
+type ElemProgram []ElemInstr
+
+// Strings is the program's attribute form.
+func (p ElemProgram) Strings() []string {
+	out := make([]string, len(p))
+	for i, in := range p {
+		out[i] = in.String()
+	}
+	return out
+}
+
+// formatF32 writes v so that ParseFloat(s, 32) gives v back exactly.
+func formatF32(v float32) string { return strconv.FormatFloat(float64(v), 'g', -1, 32) }
+
+// ParseElemProgram reads and checks the program attribute of a node with
+// nInputs inputs: known ops with their operand counts, temps defined
+// before use, input indices in range, and every input and every result
+// but the last used (so the result has the broadcast shape of all inputs).
+func ParseElemProgram(lines []string, nInputs int) (ElemProgram, error) {
+	if len(lines) == 0 {
+		return nil, fmt.Errorf("empty program")
+	}
+	used, tused := make([]bool, nInputs), make([]bool, len(lines))
+	tused[len(lines)-1] = true
+	p := make(ElemProgram, len(lines))
+	for i, line := range lines {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			return nil, fmt.Errorf("instruction %d is empty", i)
+		}
+		info, ok := ElemOps[f[0]]
+		if !ok {
+			return nil, fmt.Errorf("instruction %d: unknown op %q", i, f[0])
+		}
+		if len(f) != 1+info.Values+info.Params {
+			return nil, fmt.Errorf("instruction %d (%q): %s takes %d operands and %d parameters", i, line, f[0], info.Values, info.Params)
+		}
+		in := ElemInstr{Op: f[0]}
+		for j, s := range f[1:] {
+			a, err := parseElemArg(s, i, nInputs)
+			if err != nil {
+				return nil, fmt.Errorf("instruction %d (%q): %w", i, line, err)
+			}
+			if j >= info.Values {
+				if a.Kind != ElemConst {
+					return nil, fmt.Errorf("instruction %d (%q): parameter %q is not a constant", i, line, s)
+				}
+				in.Params = append(in.Params, a.Value)
+				continue
+			}
+			switch a.Kind {
+			case ElemInput:
+				used[a.Index] = true
+			case ElemTemp:
+				tused[a.Index] = true
+			}
+			in.Args = append(in.Args, a)
+		}
+		p[i] = in
+	}
+	if i := slices.Index(used, false); i >= 0 {
+		return nil, fmt.Errorf("input %d is not used by the program", i)
+	}
+	if i := slices.Index(tused, false); i >= 0 {
+		return nil, fmt.Errorf("the result t%d of instruction %d is not used", i, i)
+	}
+	return p, nil
+}
+
+// parseElemArg reads xI, tJ (J < at) or a float32 constant.
+func parseElemArg(s string, at, nInputs int) (ElemArg, error) {
+	if rest, ok := strings.CutPrefix(s, "x"); ok {
+		i, err := strconv.Atoi(rest)
+		if err != nil || i < 0 || i >= nInputs {
+			return ElemArg{}, fmt.Errorf("bad input %q (%d inputs)", s, nInputs)
+		}
+		return ElemArg{Kind: ElemInput, Index: i}, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "t"); ok {
+		i, err := strconv.Atoi(rest)
+		if err != nil || i < 0 || i >= at {
+			return ElemArg{}, fmt.Errorf("bad temp %q (not defined before instruction %d)", s, at)
+		}
+		return ElemArg{Kind: ElemTemp, Index: i}, nil
+	}
+	v, err := strconv.ParseFloat(s, 32)
+	if err != nil {
+		return ElemArg{}, fmt.Errorf("bad operand %q", s)
+	}
+	return ElemArg{Kind: ElemConst, Value: float32(v)}, nil
+}
+
+// inferElementwise: float32 inputs, all present; Y is their broadcast.
+func inferElementwise(n *Node) error {
+	shapes := make([]Shape, len(n.Inputs))
+	for i, v := range n.Inputs {
+		if v == nil {
+			return fmt.Errorf("input %d is omitted", i)
+		}
+		if dt := v.Type.DType; dt != Float32 && dt != Undefined {
+			return fmt.Errorf("input %d is %s, want float32", i, dt)
+		}
+		shapes[i] = v.Type.Shape
+	}
+	if _, err := ParseElemProgram(n.Strings("program"), len(n.Inputs)); err != nil {
+		return err
+	}
+	s, err := BroadcastShapes(shapes...)
+	if err != nil {
+		return err
+	}
+	n.SetOut(0, TensorType(Float32, s))
 	return nil
 }

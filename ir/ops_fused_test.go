@@ -1,6 +1,7 @@
 package ir
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -36,6 +37,18 @@ func TestFusedOpInference(t *testing.T) {
 		{"FusedGemm", map[string]*Attr{"transB": IntAttr(1), "activation": StringAttr("Gelu")}, []Type{f32(2, 5), f32(7, 5), f32(7)}, "f32[2,7]"},
 		{"FusedMatMul", nil, []Type{f32(2, 3, 5), f32(5, 7), f32(7)}, "f32[2,3,7]"},
 		{"FusedMatMul", nil, []Type{f32(2, 3, 5), f32(5, 7), f32(6)}, "error: bias has 6 elements"},
+		{"FusedMatMul", nil, []Type{f32(2, 3, 5), f32(5, 7), none, f32(2, 3, 7)}, "f32[2,3,7]"},
+		{"FusedMatMul", nil, []Type{f32(2, 3, 5), f32(5, 7), f32(7), f32(3, 7)}, "error: residual Z"},
+		{"Elementwise", prog("Add x0 x1", "Relu t0"), []Type{f32(2, 1, 5), f32(3, 1)}, "f32[2,3,5]"},
+		{"Elementwise", prog("Clip x0 -Inf 6", "Mul 0.5 t0"), []Type{f32(4)}, "f32[4]"},
+		{"Elementwise", prog("Add x0 x1"), []Type{f32(2), f32(3)}, "error: cannot be broadcast"},
+		{"Elementwise", prog("Relu x0"), []Type{f32(2), f32(3)}, "error: input 1 is not used"},
+		{"Elementwise", prog("Relu x0", "Neg x0"), []Type{f32(2)}, "error: t0 of instruction 0 is not used"},
+		{"Elementwise", prog("Relu t0"), []Type{f32(2)}, "error: bad temp"},
+		{"Elementwise", prog("Clip x0 x0 1"), []Type{f32(2)}, "error: not a constant"},
+		{"Elementwise", prog("Swish x0"), []Type{f32(2)}, "error: unknown op"},
+		{"Elementwise", prog("Add x0"), []Type{f32(2)}, "error: takes 2 operands"},
+		{"Elementwise", prog("Relu x0"), []Type{TensorType(Float64, ShapeOf(2))}, "error: want float32"},
 		{"Attention", nil, []Type{f32(2, 4, 6, 8), f32(2, 4, 9, 8), f32(2, 4, 9, 5), f32(2, 1, 1, 9)}, "f32[2,4,6,5]"},
 		{"Attention", nil, []Type{f32(6, 8), f32(9, 7), f32(9, 5)}, "error: matmul inner dims differ"},
 	}
@@ -57,10 +70,33 @@ func TestFusedOpInference(t *testing.T) {
 	}
 }
 
+func prog(lines ...string) map[string]*Attr {
+	return map[string]*Attr{"program": StringsAttr(lines...)}
+}
+
+// TestElemProgramRoundTrip: the text form parses back to the same
+// program, constants exactly.
+func TestElemProgramRoundTrip(t *testing.T) {
+	lines := []string{"Sub 1 x0", "Mul t0 -3.4028235e+38", "Clip t1 -Inf 0.1", "HardSigmoid t2 0.2 0.5", "Add t3 x1", "Pow t4 2"}
+	p, err := ParseElemProgram(lines, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Strings(); !slices.Equal(got, lines) {
+		t.Errorf("round trip: %q, want %q", got, lines)
+	}
+	if a := p[2].Params[1]; a != float32(0.1) {
+		t.Errorf("Clip max %v, want float32(0.1)", a)
+	}
+	if a := p[4].Args[1]; a.Kind != ElemInput || a.Index != 1 {
+		t.Errorf("Add operand %+v, want input 1", a)
+	}
+}
+
 // Fused ops are dlc's own: they are outside ONNX's type tables and carry
 // the activation attributes.
 func TestFusedOpsDeclared(t *testing.T) {
-	for _, name := range []string{"FusedConv", "FusedGemm", "FusedMatMul", "Attention"} {
+	for _, name := range []string{"FusedConv", "FusedGemm", "FusedMatMul", "Attention", "Elementwise"} {
 		d := LookupOp(FusedDomain, name)
 		if d == nil {
 			t.Fatalf("dlc.%s not registered", name)
@@ -68,7 +104,7 @@ func TestFusedOpsDeclared(t *testing.T) {
 		if TypeConstraints(d.Key()) != nil {
 			t.Errorf("%s has ONNX type constraints", d.Key())
 		}
-		if name != "Attention" && d.Attr("activation") == nil {
+		if name != "Attention" && name != "Elementwise" && d.Attr("activation") == nil {
 			t.Errorf("%s lacks the activation attribute", d.Key())
 		}
 	}

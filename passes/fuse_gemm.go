@@ -6,32 +6,50 @@ import (
 	"github.com/dlc-go/dlc/ir"
 )
 
-// fuseGemmRules turn float32 Gemm + activation into dlc.FusedGemm, and MatMul
-// (+ Add of a bias along the last dim) (+ activation) into
-// dlc.FusedMatMul, when the intermediate values have no other reader.
+// fuseGemmRules turn float32 Gemm (+ Add of a residual as its C) (+
+// activation) into dlc.FusedGemm, and MatMul (+ Add of a bias along the
+// last dim) (+ Add of a residual of the result's shape) (+ activation)
+// into dlc.FusedMatMul, when the intermediate values have no other
+// reader.
 var fuseGemmRules = []rule{
-	{"gemm-act", "Gemm", ruleFuseGemm},
-	{"matmul-bias-act", "MatMul", ruleFuseMatMul},
+	{"gemm-residual-act", "Gemm", ruleFuseGemm},
+	{"matmul-bias-residual-act", "MatMul", ruleFuseMatMul},
 }
 
 func ruleFuseGemm(c *rewriter, n *ir.Node) (bool, error) {
 	if !isFloat32(n.In(0)) || !isFloat32(n.In(1)) {
 		return false, nil
 	}
-	act, out, ok := c.matchActivation(n.Out(0))
-	if !ok {
-		return false, nil
-	}
 	attrs := map[string]*ir.Attr{}
 	for k, a := range n.Attrs {
 		attrs[k] = a
 	}
+	in := slices.Clone(n.Inputs)
+	cur := n.Out(0)
+	steps := 0
+	// Without C, an Add of a tensor of the result's shape is C with beta 1.
+	if len(in) < 3 || in[2] == nil {
+		if z := c.residualOf(cur); z != nil {
+			in = append(in[:2], z)
+			attrs["beta"] = ir.FloatAttr(1)
+			cur = c.soleUser(cur).Out(0)
+			steps++
+		}
+	}
+	act, out, ok := c.matchActivation(cur)
+	if ok {
+		cur = out
+		steps++
+	}
+	if steps == 0 {
+		return false, nil
+	}
 	act.attrs(attrs)
-	y, err := c.add(n.Owner, "FusedGemm", ir.FusedDomain, out.Name, attrs, n.Inputs...)
+	y, err := c.add(n.Owner, "FusedGemm", ir.FusedDomain, cur.Name, attrs, in...)
 	if err != nil {
 		return false, err
 	}
-	return true, c.replace(out, y)
+	return true, c.replace(cur, y)
 }
 
 func ruleFuseMatMul(c *rewriter, n *ir.Node) (bool, error) {
@@ -58,6 +76,14 @@ func ruleFuseMatMul(c *rewriter, n *ir.Node) (bool, error) {
 			steps++
 		}
 	}
+	if z := c.residualOf(cur); z != nil {
+		for len(in) < 3 {
+			in = append(in, nil)
+		}
+		in = append(in, z)
+		cur = c.soleUser(cur).Out(0)
+		steps++
+	}
 	act, out, ok := c.matchActivation(cur)
 	if ok {
 		cur = out
@@ -73,6 +99,19 @@ func ruleFuseMatMul(c *rewriter, n *ir.Node) (bool, error) {
 		return false, err
 	}
 	return true, c.replace(cur, y)
+}
+
+// residualOf returns z when the sole reader of v is Add(v, z) with z, v
+// and the sum all of one static type: a residual the fused op can add.
+func (c *rewriter) residualOf(v *ir.Value) *ir.Value {
+	u := c.soleUser(v)
+	if !is(u, "Add") || !sameStaticType(u.Out(0), v) {
+		return nil
+	}
+	if z, _ := other(u, v); z != v && sameStaticType(z, v) {
+		return z
+	}
+	return nil
 }
 
 // lastDimBias returns k when it is a float32 vector of n elements along

@@ -10,7 +10,8 @@
 // weights), fuse-patterns (PyTorch's LayerNorm, GELU, Softmax and
 // attention decompositions into LayerNormalization, Gelu, Softmax and
 // dlc.Attention), fuse-conv (dlc.FusedConv) and fuse-gemm (dlc.FusedGemm,
-// dlc.FusedMatMul). The fused ops are declared in ir/ops_fused.go.
+// dlc.FusedMatMul), then fuse-elementwise (chains of elementwise ops into
+// dlc.Elementwise). The fused ops are declared in ir/ops_fused.go.
 //
 // # Contract
 //
@@ -53,6 +54,7 @@ var pipeline = []Pass{
 	rulePass("fuse-patterns", 2, fusePatternRules),
 	rulePass("fuse-conv", 2, fuseConvRules),
 	rulePass("fuse-gemm", 2, fuseGemmRules),
+	rulePass("fuse-elementwise", 2, fuseElementwiseRules),
 }
 
 // rulePass makes a pass that applies local rules to a fixed point.
@@ -77,6 +79,10 @@ var orderConstraints = []struct{ before, after, why string }{
 	{"fold", "fuse-patterns", "patterns read constants (eps, 2, √2)"},
 	{"fuse-bn", "fuse-conv", "BatchNormalization is folded into Conv before Conv is fused"},
 	{"fuse-patterns", "fuse-gemm", "Gelu must exist before MatMul+Add+Gelu fuses"},
+	{"fuse-patterns", "fuse-elementwise", "the decompositions of GELU and LayerNorm are elementwise chains to recognize first"},
+	{"fuse-conv", "fuse-elementwise", "a Conv's bias, residual and activation belong in dlc.FusedConv"},
+	{"fuse-gemm", "fuse-elementwise", "a MatMul's bias, residual and activation belong in dlc.FusedMatMul"},
+	{"fuse-bn", "fuse-elementwise", "a BatchNormalization left unfolded may be folded into Conv first"},
 }
 
 // Options chooses what Optimize does.

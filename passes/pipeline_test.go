@@ -33,7 +33,7 @@ func TestPipelineNamesAndLevels(t *testing.T) {
 			t.Errorf("pass %s: level %d, run %v", p.Name, p.Level, p.Run != nil)
 		}
 	}
-	for _, want := range []string{"infer", "fold", "dce", "cse", "simplify", "fuse-bn", "fuse-conv", "fuse-gemm", "fuse-patterns"} {
+	for _, want := range []string{"infer", "fold", "dce", "cse", "simplify", "fuse-bn", "fuse-conv", "fuse-gemm", "fuse-patterns", "fuse-elementwise"} {
 		if !seen[want] {
 			t.Errorf("pass %s missing", want)
 		}

@@ -10,7 +10,8 @@ import (
 // 2-D operands. A constant B is packed once. C is folded into the GEMM
 // call: a scalar, [N] or [1,N] C becomes a column bias, [M,1] a row bias,
 // and [M,N] either the residual (beta = 1) or the C the GEMM scales by
-// beta (copied into Y first).
+// beta (copied into Y first, unless the runtime runs the node in place,
+// Y over C).
 
 func init() {
 	Register("Gemm", buildGemm)
@@ -40,6 +41,7 @@ type gemmKernel struct {
 	ep             gemm.Epilogue
 	bias           []float32 // beta·C as a bias vector (scalar and vector forms)
 	biasConst      bool      // bias was computed from a constant C at build time
+	cInPlace       bool      // a full C that is neither A nor B: Y may overwrite it
 }
 
 func buildGemm(n *ir.Node, env *Env) Kernel {
@@ -84,6 +86,7 @@ func buildGemm(n *ir.Node, env *Env) Kernel {
 			k.cForm, k.bias = gemmCCol, make([]float32, k.m)
 		case len(cs) == 2 && cs[0] == k.m && cs[1] == k.n:
 			k.cForm = gemmCFull
+			k.cInPlace = c != n.In(0) && c != n.In(1)
 		default:
 			return nil
 		}
@@ -132,9 +135,12 @@ func (k *gemmKernel) Run(in, out []*ir.Tensor) {
 		k.ep.Bias, k.ep.BiasPerRow = k.bias, k.cForm == gemmCCol
 	case gemmCFull:
 		c := f32(in[2])
-		if k.beta == 1 {
+		switch {
+		case &c[0] == &y[0]:
+			beta = k.beta
+		case k.beta == 1:
 			k.ep.Residual, k.ep.LDR = c, k.n
-		} else {
+		default:
 			copy(y, c)
 			beta = k.beta
 		}
@@ -149,4 +155,12 @@ func (k *gemmKernel) Run(in, out []*ir.Tensor) {
 		k.ctx.Sgemm(k.transA, k.transB, k.m, k.n, k.k, k.alpha, a, k.lda, f32(in[1]), k.ldb, beta, y, k.n, ep)
 	}
 	k.ep = gemm.Epilogue{}
+}
+
+// InPlace allows Y over a C of Y's shape that is not also a factor.
+func (k *gemmKernel) InPlace() (out, in int) {
+	if k.cInPlace {
+		return 0, 2
+	}
+	return 0, -1
 }

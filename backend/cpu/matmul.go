@@ -7,12 +7,14 @@ import (
 	"github.com/dlc-go/dlc/ir"
 )
 
-// MatMul and dlc.FusedMatMul (Y = act(A·B + Bias), Bias of length N) on
-// float32, numpy semantics: 1-D operands are promoted and batch dims
+// MatMul and dlc.FusedMatMul (Y = act(A·B + Bias + Z), Bias of length N,
+// Z a residual of Y's shape) on float32, numpy semantics: 1-D operands are promoted and batch dims
 // broadcast. When B has no batch dims (a Linear layer) the whole of A is
 // one M·batch×K GEMM against B, packed once when constant. Otherwise each
 // batch entry is one GEMM; many small ones run in parallel, one per
-// thread, each on a single-threaded GEMM context.
+// thread, each on a single-threaded GEMM context. Z enters through the
+// GEMM epilogue; when the runtime runs the node in place (Y over Z) the
+// GEMM accumulates into Y instead (beta = 1).
 
 func init() {
 	Register("MatMul", buildMatMul)
@@ -27,6 +29,8 @@ type matmulKernel struct {
 	act        vec.Act
 	bias       []float32 // constant bias, or nil
 	hasBias    bool
+	hasZ       bool
+	zInPlace   bool // Z is neither A nor B, so Y may overwrite it
 	b          *constB
 	ctx        *gemm.Ctx
 	serial     []*gemm.Ctx // one per pool thread, for parallel batches
@@ -36,6 +40,8 @@ type matmulKernel struct {
 	batchFn    func(t int)
 	a, bb, y   []float32
 	biasNow    []float32
+	z          []float32 // this call's residual, nil when none or when Y is Z
+	beta       float32   // 1 when Y is Z
 }
 
 func buildMatMul(n *ir.Node, env *Env) Kernel {
@@ -78,6 +84,13 @@ func buildMatMul(n *ir.Node, env *Env) Kernel {
 		k.hasBias = true
 		k.bias = constF32(n, 2)
 	}
+	if z := n.In(3); z != nil {
+		if ys, _ := outShape(n, 0); !sameShape(shapes[3], ys) {
+			return nil
+		}
+		k.hasZ = true
+		k.zInPlace = z != n.In(0) && z != n.In(1)
+	}
 	k.batches = product(batch)
 	k.aOff = broadcastOffsets(as[:len(as)-2], batch, k.m*k.k)
 	k.bOff = broadcastOffsets(bs[:len(bs)-2], batch, k.k*k.n)
@@ -101,14 +114,21 @@ func (k *matmulKernel) Run(in, out []*ir.Tensor) {
 	if k.hasBias && k.biasNow == nil {
 		k.biasNow = f32(in[2])
 	}
+	k.z, k.beta = nil, 0
+	if k.hasZ {
+		k.z = f32(in[3])
+		if &k.z[0] == &k.y[0] {
+			k.z, k.beta = nil, 1
+		}
+	}
 	switch {
 	case k.flat:
 		ep := k.epilogue(&k.ep0)
 		m := k.m * k.batches
 		if k.b != nil {
-			k.b.mul(k.ctx, false, m, 1, k.a, k.k, 0, k.y, k.n, ep)
+			k.b.mul(k.ctx, false, m, 1, k.a, k.k, k.beta, k.y, k.n, ep)
 		} else {
-			k.ctx.Sgemm(false, false, m, k.n, k.k, 1, k.a, k.k, k.bb, k.n, 0, k.y, k.n, ep)
+			k.ctx.Sgemm(false, false, m, k.n, k.k, 1, k.a, k.k, k.bb, k.n, k.beta, k.y, k.n, ep)
 		}
 	case k.batches >= k.pool.Threads() && k.m*k.n*k.k < 1<<18:
 		k.pool.For(len(k.serial), k.batchFn)
@@ -118,15 +138,25 @@ func (k *matmulKernel) Run(in, out []*ir.Tensor) {
 			k.one(k.ctx, ep, bi)
 		}
 	}
-	k.a, k.bb, k.y, k.biasNow = nil, nil, nil, nil
+	k.a, k.bb, k.y, k.biasNow, k.z = nil, nil, nil, nil, nil
 }
 
-// epilogue fills ep for this call's bias and activation; nil if none.
+// InPlace allows Y over the residual Z, which has Y's shape, unless Z
+// is also a factor.
+func (k *matmulKernel) InPlace() (out, in int) {
+	if k.zInPlace {
+		return 0, 3
+	}
+	return 0, -1
+}
+
+// epilogue fills ep for this call's bias, residual (all of Z, row stride
+// N: one() narrows it per batch entry) and activation; nil if none.
 func (k *matmulKernel) epilogue(ep *gemm.Epilogue) *gemm.Epilogue {
-	if k.biasNow == nil && k.act.Kind == vec.ActNone {
+	if k.biasNow == nil && k.z == nil && k.act.Kind == vec.ActNone {
 		return nil
 	}
-	*ep = gemm.Epilogue{Bias: k.biasNow, Act: k.act}
+	*ep = gemm.Epilogue{Bias: k.biasNow, Residual: k.z, LDR: k.n, Act: k.act}
 	return ep
 }
 
@@ -142,7 +172,10 @@ func (k *matmulKernel) batchChunk(t int) {
 // one multiplies batch entry bi.
 func (k *matmulKernel) one(ctx *gemm.Ctx, ep *gemm.Epilogue, bi int) {
 	mn := k.m * k.n
-	ctx.Sgemm(false, false, k.m, k.n, k.k, 1, k.a[k.aOff[bi]:], k.k, k.bb[k.bOff[bi]:], k.n, 0,
+	if k.z != nil {
+		ep.Residual = k.z[bi*mn : (bi+1)*mn]
+	}
+	ctx.Sgemm(false, false, k.m, k.n, k.k, 1, k.a[k.aOff[bi]:], k.k, k.bb[k.bOff[bi]:], k.n, k.beta,
 		k.y[bi*mn:(bi+1)*mn], k.n, ep)
 }
 

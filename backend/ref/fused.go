@@ -18,6 +18,7 @@ func init() {
 	Register("dlc.FusedGemm", fusedGemmKernel)
 	Register("dlc.FusedMatMul", fusedMatMulKernel)
 	Register("dlc.Attention", attentionKernel)
+	Register("dlc.Elementwise", elementwiseKernel)
 }
 
 // Activation returns the float64 meaning of a fused op's activation
@@ -56,24 +57,26 @@ func Activation(name string, alpha, beta float64) (func(float64) float64, error)
 	return nil, fmt.Errorf("unknown activation %q", name)
 }
 
-// finishFused adds the tensor z (broadcast to y's shape; nil for none) to
-// y and applies n's activation, in float64, rounding once to y's dtype.
-func finishFused(n *ir.Node, y, z *ir.Tensor) (*ir.Tensor, error) {
+// finishFused adds the tensors zs (each broadcast to y's shape; nil for
+// none) to y and applies n's activation, in float64, rounding once to y's
+// dtype.
+func finishFused(n *ir.Node, y *ir.Tensor, zs ...*ir.Tensor) (*ir.Tensor, error) {
 	act, err := Activation(n.Str("activation"), float64(n.Float("activation_alpha")), float64(n.Float("activation_beta")))
 	if err != nil {
 		return nil, err
 	}
-	if z == nil && act == nil {
+	zs = slices.DeleteFunc(zs, func(z *ir.Tensor) bool { return z == nil })
+	if len(zs) == 0 && act == nil {
 		return y, nil
 	}
 	ys := y.Float64s()
-	if z != nil {
+	for _, z := range zs {
 		if out, err := ir.BroadcastDims(z.Shape, y.Shape); err != nil || !slices.Equal(out, y.Shape) {
 			return nil, fmt.Errorf("%v does not broadcast to the result's shape %v", z.Shape, y.Shape)
 		}
-		zs, idx := z.Float64s(), BroadcastIndex(z.Shape, y.Shape)
+		zv, idx := z.Float64s(), BroadcastIndex(z.Shape, y.Shape)
 		for i := range ys {
-			ys[i] += zs[idx[i]]
+			ys[i] += zv[idx[i]]
 		}
 	}
 	if act != nil {
@@ -113,18 +116,21 @@ func fusedGemmKernel(ctx Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 	return Outs(y), nil
 }
 
-// fusedMatMulKernel is MatMul, plus the bias along the last dim, then the
-// activation.
+// fusedMatMulKernel is MatMul, plus the bias along the last dim and the
+// residual, then the activation.
 func fusedMatMulKernel(ctx Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 	out, err := matMul(ctx, n, in[:2])
 	if err != nil {
 		return nil, err
 	}
-	y, bias := Tensor(out, 0), Tensor(in, 2)
+	y, bias, z := Tensor(out, 0), Tensor(in, 2), Tensor(in, 3)
 	if bias != nil && (bias.Rank() != 1 || y.Rank() == 0 || bias.Shape[0] != y.Shape[y.Rank()-1]) {
 		return nil, fmt.Errorf("bias of shape %v does not match the last dim of %v", bias.Shape, y.Shape)
 	}
-	y, err = finishFused(n, y, bias)
+	if z != nil && !slices.Equal(z.Shape, y.Shape) {
+		return nil, fmt.Errorf("residual of shape %v is not the result's shape %v", z.Shape, y.Shape)
+	}
+	y, err = finishFused(n, y, bias, z)
 	if err != nil {
 		return nil, err
 	}
@@ -189,4 +195,52 @@ func transposeLast2(t *ir.Tensor) *ir.Tensor {
 		}
 	}
 	return out
+}
+
+// elementwiseKernel runs a dlc.Elementwise program as the unfused
+// reference kernels would: each instruction is its ONNX op's kernel on
+// whole tensors, so the result is bitwise the unfused chain's.
+func elementwiseKernel(ctx Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
+	prog, err := ir.ParseElemProgram(n.Strings("program"), len(n.Inputs))
+	if err != nil {
+		return nil, err
+	}
+	temps := make([]*ir.Tensor, len(prog))
+	for i, inst := range prog {
+		op, attrs := inst.Op, map[string]*ir.Attr{}
+		var args []ir.Data
+		for _, a := range inst.Args {
+			switch a.Kind {
+			case ir.ElemInput:
+				args = append(args, Tensor(in, a.Index))
+			case ir.ElemTemp:
+				args = append(args, temps[a.Index])
+			default:
+				args = append(args, ir.Scalar(a.Value))
+			}
+		}
+		switch op {
+		case "Gelu", "GeluTanh":
+			attrs["approximate"] = ir.StringAttr(map[string]string{"Gelu": "none", "GeluTanh": "tanh"}[op])
+			op = "Gelu"
+		case "LeakyRelu":
+			attrs["alpha"] = ir.FloatAttr(inst.Params[0])
+		case "HardSigmoid":
+			attrs["alpha"], attrs["beta"] = ir.FloatAttr(inst.Params[0]), ir.FloatAttr(inst.Params[1])
+		case "Clip", "Pow":
+			for _, p := range inst.Params {
+				args = append(args, ir.Scalar(p))
+			}
+		}
+		k, def := Lookup(op), ir.LookupOp(ir.DefaultDomain, op)
+		if k == nil || def == nil {
+			return nil, fmt.Errorf("instruction %d: no kernel for %s", i, op)
+		}
+		out, err := k(ctx, &ir.Node{Op: op, Def: def, Attrs: attrs}, args)
+		if err != nil {
+			return nil, fmt.Errorf("instruction %d (%s): %w", i, inst, err)
+		}
+		temps[i] = Tensor(out, 0)
+	}
+	return Outs(temps[len(temps)-1]), nil
 }

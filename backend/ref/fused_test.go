@@ -150,6 +150,55 @@ func TestFusedMatMulMatchesComposition(t *testing.T) {
 		closeTo(t, "FusedMatMul "+act.name, got, applyAct(t, act.name, act.alpha, act.beta, y))
 	}
 	closeTo(t, "FusedMatMul no bias", runFused(t, "FusedMatMul", nil, a, b), must(t, "MatMul", nil, a, b))
+	z := randTensor(r, 2, 3, 4)
+	for _, act := range testActs {
+		got := runFused(t, "FusedMatMul", actAttrs(act.name, act.alpha, act.beta, nil), a, b, bias, z)
+		closeTo(t, "FusedMatMul residual "+act.name, got, applyAct(t, act.name, act.alpha, act.beta, must(t, "Add", nil, y, z)))
+	}
+	closeTo(t, "FusedMatMul residual no bias", runFused(t, "FusedMatMul", nil, a, b, nil, z),
+		must(t, "Add", nil, must(t, "MatMul", nil, a, b), z))
+}
+
+// TestElementwiseMatchesUnfused runs dlc.Elementwise programs and the
+// chains of ONNX ops they stand for: the results are bitwise equal.
+func TestElementwiseMatchesUnfused(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	x, bias, mask := randTensor(r, 2, 3, 5), randTensor(r, 5), randTensor(r, 2, 1, 1)
+	c := func(v float32) *ir.Tensor { return ir.Scalar(v) }
+	f := ir.FloatAttr
+	// x*sigmoid(x+bias) + mask, through every op kind.
+	t0 := must(t, "Add", nil, x, bias)
+	want := must(t, "Add", nil, must(t, "Mul", nil, t0, must(t, "Sigmoid", nil, t0)), mask)
+	exact(t, runFused(t, "Elementwise", prog("Add x0 x1", "Sigmoid t0", "Mul t0 t1", "Add t2 x2"), x, bias, mask), want)
+	// Constants on either side, parameters, every unary instruction.
+	u := must(t, "Sub", nil, c(1), x)
+	u = must(t, "Div", nil, u, c(3))
+	u = must(t, "Max", nil, u, c(-0.25))
+	u = must(t, "Min", nil, c(0.75), u)
+	u = must(t, "Clip", nil, u, c(-0.2), c(0.6))
+	u = must(t, "LeakyRelu", map[string]*ir.Attr{"alpha": f(0.1)}, u)
+	u = must(t, "HardSigmoid", map[string]*ir.Attr{"alpha": f(0.3), "beta": f(0.4)}, u)
+	u = must(t, "Pow", nil, u, c(2))
+	for _, op := range []string{"Relu", "Tanh", "Exp", "Erf", "Neg", "Abs", "Sqrt", "HardSwish", "Gelu"} {
+		u = must(t, op, nil, u)
+	}
+	u = must(t, "Gelu", map[string]*ir.Attr{"approximate": ir.StringAttr("tanh")}, u)
+	got := runFused(t, "Elementwise", prog("Sub 1 x0", "Div t0 3", "Max t1 -0.25", "Min 0.75 t2", "Clip t3 -0.2 0.6",
+		"LeakyRelu t4 0.1", "HardSigmoid t5 0.3 0.4", "Pow t6 2", "Relu t7", "Tanh t8", "Exp t9", "Erf t10", "Neg t11",
+		"Abs t12", "Sqrt t13", "HardSwish t14", "Gelu t15", "GeluTanh t16"), x)
+	exact(t, got, u)
+}
+
+func prog(lines ...string) map[string]*ir.Attr {
+	return map[string]*ir.Attr{"program": ir.StringsAttr(lines...)}
+}
+
+// exact fails unless got and want hold the same float32 bits.
+func exact(t *testing.T, got, want *ir.Tensor) {
+	t.Helper()
+	if !slices.Equal(got.Shape, want.Shape) || !slices.Equal(got.Data.([]float32), want.Data.([]float32)) {
+		t.Fatalf("got %v %v, want %v %v", got.Shape, got.Data, want.Shape, want.Data)
+	}
 }
 
 func TestAttentionMatchesComposition(t *testing.T) {
