@@ -1,8 +1,16 @@
 package cpu
 
-import "github.com/dlc-go/dlc/backend/cpu/vec"
+import (
+	"math"
 
-// Depthwise conv (group = C = M) as whole-plane tap sums. Each input
+	"github.com/dlc-go/dlc/backend/cpu/vec"
+)
+
+// Depthwise conv (group = C = M). 3×3 windows with stride 1 or 2 and
+// left padding ≤ 1 (MobileNet's) take the in-place AVX-512 routines of
+// conv_depthwise_plane.go where the level has them, with the bias and a
+// ReLU or Clip applied in the same pass. Everything else is computed as
+// whole-plane tap sums, described here. Each input
 // plane is copied into a zero-padded plane of width Wp = W + pads; with
 // stride s it is split into s×s phase planes (rows and columns ≡ r mod s)
 // of width Wq = ⌈Wp/s⌉. Then output position (oh, ow) of tap (i, j) reads
@@ -22,6 +30,10 @@ type dwLayout struct {
 	taps       []dwTap
 	offs       []int // each tap's flat offset in the phase buffer
 	padW, padH int
+	// plane is the in-place 3×3 path (conv_depthwise_plane.go) where the
+	// window has one; it is used at the levels that have its routines.
+	plane *win3
+	zero  [1]float32 // the bias when there is none
 }
 
 // dwTap is one kernel tap: its phase plane and offset into it.
@@ -40,6 +52,7 @@ func newDWLayout(g *win2) dwLayout {
 	// last phase row.
 	l.phaseLen = (l.hq + 1) * l.wq
 	l.outLen = g.oh * l.wq
+	l.plane, _ = newWin3(g, 0)
 	for i := 0; i < g.kh; i++ {
 		for j := 0; j < g.kw; j++ {
 			a, b := i*g.dh, j*g.dw
@@ -67,9 +80,58 @@ func (l *dwLayout) newScratch() dwScratch {
 func (k *convKernel) depthwisePart(part int) {
 	parts := len(k.dwScratch)
 	planes := k.batch * k.c
-	for p := part * planes / parts; p < (part+1)*planes/parts; p++ {
+	p0, p1 := part*planes/parts, (part+1)*planes/parts
+	if k.dw.plane != nil && k.depthwise3(p0, p1) {
+		return
+	}
+	for p := p0; p < p1; p++ {
 		k.depthwisePlane(p, &k.dwScratch[part])
 	}
+}
+
+// depthwise3 computes planes [p0, p1) with the in-place 3×3 routines and
+// reports whether the active level has them. Bias and a ReLU or Clip
+// are applied in the routine; a residual or another activation goes
+// over each plane right after it, while it is in cache.
+func (k *convKernel) depthwise3(p0, p1 int) bool {
+	t := &k.dw
+	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
+	post := k.z != nil
+	switch k.act.Kind {
+	case vec.ActNone:
+	case vec.ActRelu:
+		lo = 0
+	case vec.ActClip:
+		lo, hi = k.act.Alpha, k.act.Beta
+	default:
+		post = true
+	}
+	if post {
+		lo, hi = float32(math.Inf(-1)), float32(math.Inf(1))
+	}
+	bias, bs := t.zero[:], 0
+	if k.bias != nil {
+		bias, bs = k.bias, 1
+	}
+	for p := p0; p < p1; {
+		c := p % k.c
+		n := min(p1-p, k.c-c) // the planes of one image share no weights with the next
+		if post {
+			n = 1
+		}
+		if !t.plane.dwPlanesSIMD(vec.Active(), k.x[p*k.inPlane:], k.y[p*k.outPlane:], k.w[9*c:], bias[c*bs:], bs, n, k.inPlane, lo, hi) {
+			return false
+		}
+		if post {
+			y := k.y[p*k.outPlane : (p+1)*k.outPlane]
+			if k.z != nil {
+				vec.Add(y, y, k.z[p*k.outPlane:])
+			}
+			k.act.Apply(y)
+		}
+		p += n
+	}
+	return true
 }
 
 // depthwisePlane computes output plane p (image p/C, channel p%C).

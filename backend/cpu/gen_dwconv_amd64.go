@@ -15,3 +15,83 @@ func dwTapsAVX512(out *float32, n int, src *float32, offs *int, w *float32, ntap
 // dwSplit2AVX2 sets even[i] = src[2i] and odd[i] = src[2i+1] for 2i < n;
 // n must be a multiple of 16.
 func dwSplit2AVX2(even *float32, odd *float32, src *float32, n int)
+
+// dwPlanes3S1P0AVX512 computes a depthwise 3×3 conv with stride 1 and left padding 0
+// over nc planes, 2 output rows per iteration, in blocks of 16 outputs
+// (see dwPlanesGo for the meaning of the arguments).
+func dwPlanes3S1P0AVX512(x *float32, y *float32, w *float32, bias *float32, bs int, nc int, inPlane int, ow int, rows *int, iters int, masks *uint16, nb int, fill *float32, lo float32, hi float32)
+
+// dwPlanes3S1P0AVX512Y computes a depthwise 3×3 conv with stride 1 and left padding 0
+// over nc planes, 2 output rows per iteration, in blocks of 8 outputs
+// (see dwPlanesGo for the meaning of the arguments).
+func dwPlanes3S1P0AVX512Y(x *float32, y *float32, w *float32, bias *float32, bs int, nc int, inPlane int, ow int, rows *int, iters int, masks *uint16, nb int, fill *float32, lo float32, hi float32)
+
+// dwPlanes3S1P1AVX512 computes a depthwise 3×3 conv with stride 1 and left padding 1
+// over nc planes, 2 output rows per iteration, in blocks of 16 outputs
+// (see dwPlanesGo for the meaning of the arguments).
+func dwPlanes3S1P1AVX512(x *float32, y *float32, w *float32, bias *float32, bs int, nc int, inPlane int, ow int, rows *int, iters int, masks *uint16, nb int, fill *float32, lo float32, hi float32)
+
+// dwPlanes3S1P1AVX512Y computes a depthwise 3×3 conv with stride 1 and left padding 1
+// over nc planes, 2 output rows per iteration, in blocks of 8 outputs
+// (see dwPlanesGo for the meaning of the arguments).
+func dwPlanes3S1P1AVX512Y(x *float32, y *float32, w *float32, bias *float32, bs int, nc int, inPlane int, ow int, rows *int, iters int, masks *uint16, nb int, fill *float32, lo float32, hi float32)
+
+// dwPlanes3S2P0AVX512 computes a depthwise 3×3 conv with stride 2 and left padding 0
+// over nc planes, 2 output rows per iteration, in blocks of 16 outputs
+// (see dwPlanesGo for the meaning of the arguments).
+func dwPlanes3S2P0AVX512(x *float32, y *float32, w *float32, bias *float32, bs int, nc int, inPlane int, ow int, rows *int, iters int, masks *uint16, nb int, fill *float32, lo float32, hi float32)
+
+// dwPlanes3S2P0AVX512Y computes a depthwise 3×3 conv with stride 2 and left padding 0
+// over nc planes, 2 output rows per iteration, in blocks of 8 outputs
+// (see dwPlanesGo for the meaning of the arguments).
+func dwPlanes3S2P0AVX512Y(x *float32, y *float32, w *float32, bias *float32, bs int, nc int, inPlane int, ow int, rows *int, iters int, masks *uint16, nb int, fill *float32, lo float32, hi float32)
+
+// dwPlanes3S2P1AVX512 computes a depthwise 3×3 conv with stride 2 and left padding 1
+// over nc planes, 2 output rows per iteration, in blocks of 16 outputs
+// (see dwPlanesGo for the meaning of the arguments).
+func dwPlanes3S2P1AVX512(x *float32, y *float32, w *float32, bias *float32, bs int, nc int, inPlane int, ow int, rows *int, iters int, masks *uint16, nb int, fill *float32, lo float32, hi float32)
+
+// dwPlanes3S2P1AVX512Y computes a depthwise 3×3 conv with stride 2 and left padding 1
+// over nc planes, 2 output rows per iteration, in blocks of 8 outputs
+// (see dwPlanesGo for the meaning of the arguments).
+func dwPlanes3S2P1AVX512Y(x *float32, y *float32, w *float32, bias *float32, bs int, nc int, inPlane int, ow int, rows *int, iters int, masks *uint16, nb int, fill *float32, lo float32, hi float32)
+
+// maxPlanes3S1P0AVX512 computes a 3×3 max pool with stride 1 and left padding 0
+// over nc planes, 2 output rows per iteration, in blocks of 16 outputs
+// (see dwPlanesGo for the meaning of the arguments).
+func maxPlanes3S1P0AVX512(x *float32, y *float32, w *float32, bias *float32, bs int, nc int, inPlane int, ow int, rows *int, iters int, masks *uint16, nb int, fill *float32, lo float32, hi float32)
+
+// maxPlanes3S1P0AVX512Y computes a 3×3 max pool with stride 1 and left padding 0
+// over nc planes, 2 output rows per iteration, in blocks of 8 outputs
+// (see dwPlanesGo for the meaning of the arguments).
+func maxPlanes3S1P0AVX512Y(x *float32, y *float32, w *float32, bias *float32, bs int, nc int, inPlane int, ow int, rows *int, iters int, masks *uint16, nb int, fill *float32, lo float32, hi float32)
+
+// maxPlanes3S1P1AVX512 computes a 3×3 max pool with stride 1 and left padding 1
+// over nc planes, 2 output rows per iteration, in blocks of 16 outputs
+// (see dwPlanesGo for the meaning of the arguments).
+func maxPlanes3S1P1AVX512(x *float32, y *float32, w *float32, bias *float32, bs int, nc int, inPlane int, ow int, rows *int, iters int, masks *uint16, nb int, fill *float32, lo float32, hi float32)
+
+// maxPlanes3S1P1AVX512Y computes a 3×3 max pool with stride 1 and left padding 1
+// over nc planes, 2 output rows per iteration, in blocks of 8 outputs
+// (see dwPlanesGo for the meaning of the arguments).
+func maxPlanes3S1P1AVX512Y(x *float32, y *float32, w *float32, bias *float32, bs int, nc int, inPlane int, ow int, rows *int, iters int, masks *uint16, nb int, fill *float32, lo float32, hi float32)
+
+// maxPlanes3S2P0AVX512 computes a 3×3 max pool with stride 2 and left padding 0
+// over nc planes, 2 output rows per iteration, in blocks of 16 outputs
+// (see dwPlanesGo for the meaning of the arguments).
+func maxPlanes3S2P0AVX512(x *float32, y *float32, w *float32, bias *float32, bs int, nc int, inPlane int, ow int, rows *int, iters int, masks *uint16, nb int, fill *float32, lo float32, hi float32)
+
+// maxPlanes3S2P0AVX512Y computes a 3×3 max pool with stride 2 and left padding 0
+// over nc planes, 2 output rows per iteration, in blocks of 8 outputs
+// (see dwPlanesGo for the meaning of the arguments).
+func maxPlanes3S2P0AVX512Y(x *float32, y *float32, w *float32, bias *float32, bs int, nc int, inPlane int, ow int, rows *int, iters int, masks *uint16, nb int, fill *float32, lo float32, hi float32)
+
+// maxPlanes3S2P1AVX512 computes a 3×3 max pool with stride 2 and left padding 1
+// over nc planes, 2 output rows per iteration, in blocks of 16 outputs
+// (see dwPlanesGo for the meaning of the arguments).
+func maxPlanes3S2P1AVX512(x *float32, y *float32, w *float32, bias *float32, bs int, nc int, inPlane int, ow int, rows *int, iters int, masks *uint16, nb int, fill *float32, lo float32, hi float32)
+
+// maxPlanes3S2P1AVX512Y computes a 3×3 max pool with stride 2 and left padding 1
+// over nc planes, 2 output rows per iteration, in blocks of 8 outputs
+// (see dwPlanesGo for the meaning of the arguments).
+func maxPlanes3S2P1AVX512Y(x *float32, y *float32, w *float32, bias *float32, bs int, nc int, inPlane int, ow int, rows *int, iters int, masks *uint16, nb int, fill *float32, lo float32, hi float32)

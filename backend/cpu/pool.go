@@ -1,19 +1,24 @@
 package cpu
 
 import (
+	"math"
+
 	"github.com/dlc-go/dlc/backend/cpu/parallel"
 	"github.com/dlc-go/dlc/backend/cpu/vec"
 	"github.com/dlc-go/dlc/ir"
 )
 
 // MaxPool and AveragePool over NCHW float32 (2-D, or 1-D as H=1), and the
-// global pools, parallel over the N·C planes. Window bounds are clipped
-// to the input once per output row and column (precomputed when the kernel
-// is built), so the inner loops have no padding tests. Windows are reduced
-// separably: over their rows with whole-row SIMD loops, then over their
-// columns. Where a window holds a NaN, MaxPool's result may be NaN or the
-// max of the others (the reference keeps the first NaN only if it comes
-// first); everything else matches the reference up to float32 rounding.
+// global pools, parallel over the N·C planes. MaxPool 3×3 with stride 1
+// or 2 and left padding ≤ 1 uses the in-place AVX-512 routines of
+// conv_depthwise_plane.go where the level has them (padding reads as
+// −Inf). Otherwise window bounds are clipped to the input once per output
+// row and column (precomputed when the kernel is built), so the inner
+// loops have no padding tests, and windows are reduced separably: over
+// their rows with whole-row SIMD loops, then over their columns. Where a
+// window holds a NaN, MaxPool's result may be NaN or the max of the
+// others (the reference keeps the first NaN only if it comes first);
+// everything else matches the reference up to float32 rounding.
 
 func init() {
 	Register("MaxPool", func(n *ir.Node, env *Env) Kernel { return buildPool(n, env, true) })
@@ -36,6 +41,7 @@ type poolKernel struct {
 	colLo, colHi, colPad []int
 	pool                 *parallel.Pool
 	rows                 [][]float32 // per part, one input row of partial results
+	win                  *win3       // MaxPool 3×3 in place (conv_depthwise_plane.go), or nil
 	planeFn              func(part int)
 	x, y                 []float32
 }
@@ -90,6 +96,9 @@ func buildPool(n *ir.Node, env *Env, isMax bool) Kernel {
 			return nil
 		}
 	}
+	if isMax {
+		k.win, _ = newWin3(&g, float32(math.Inf(-1)))
+	}
 	k.rows = make([][]float32, min(k.nPlanes, 4*env.Pool.Threads()))
 	for i := range k.rows {
 		k.rows[i] = make([]float32, g.w)
@@ -122,7 +131,11 @@ func (k *poolKernel) Run(in, out []*ir.Tensor) {
 // planes pools thread part's share of the planes.
 func (k *poolKernel) planes(part int) {
 	parts := len(k.rows)
-	for p := part * k.nPlanes / parts; p < (part+1)*k.nPlanes/parts; p++ {
+	p0, p1 := part*k.nPlanes/parts, (part+1)*k.nPlanes/parts
+	if k.win != nil && p1 > p0 && k.win.maxPlanesSIMD(vec.Active(), k.x[p0*k.inPlane:], k.y[p0*k.outPlane:], p1-p0, k.inPlane) {
+		return
+	}
+	for p := p0; p < p1; p++ {
 		k.plane(p, k.rows[part])
 	}
 }
@@ -208,15 +221,21 @@ func (k *poolKernel) reduceAvg(out, rowBuf []float32, oh, rows int) {
 	}
 }
 
-// globalPoolKernel reduces each plane to one value.
+// globalPoolKernel reduces each plane to one value. Planes go to the
+// threads in a few runs of at least globalPoolGrain elements: one plane
+// is often tens of floats, too little to hand out alone.
 type globalPoolKernel struct {
 	max     bool
 	planes  int
 	inPlane int
+	parts   int
 	pool    *parallel.Pool
-	planeFn func(p int)
+	partFn  func(part int)
 	x, y    []float32
 }
+
+// globalPoolGrain is the least input a thread gets (elements).
+const globalPoolGrain = 1 << 14
 
 func buildGlobalPool(n *ir.Node, env *Env, isMax bool) Kernel {
 	if hasEmpty(n) {
@@ -237,15 +256,23 @@ func buildGlobalPool(n *ir.Node, env *Env, isMax bool) Kernel {
 	if k.inPlane == 0 {
 		return nil
 	}
-	k.planeFn = k.plane
+	k.parts = max(1, min(env.Pool.Threads(), k.planes, k.planes*k.inPlane/globalPoolGrain))
+	k.partFn = k.part
 	return k
 }
 
 // Run reduces every plane of X.
 func (k *globalPoolKernel) Run(in, out []*ir.Tensor) {
 	k.x, k.y = f32(in[0]), f32(out[0])
-	k.pool.For(k.planes, k.planeFn)
+	k.pool.For(k.parts, k.partFn)
 	k.x, k.y = nil, nil
+}
+
+// part reduces thread part's share of the planes.
+func (k *globalPoolKernel) part(part int) {
+	for p := part * k.planes / k.parts; p < (part+1)*k.planes/k.parts; p++ {
+		k.plane(p)
+	}
 }
 
 func (k *globalPoolKernel) plane(p int) {

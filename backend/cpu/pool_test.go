@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/dlc-go/dlc/backend/cpu/vec"
 	"github.com/dlc-go/dlc/ir"
 )
 
@@ -83,5 +84,42 @@ func TestMaxPoolIndicesDeclined(t *testing.T) {
 		Inputs: []*ir.Tensor{randTensor(rng, 1, 2, 4, 4)}, Outputs: 2}
 	if !buildsNil(t, c) {
 		t.Errorf("MaxPool with Indices should be left to the reference kernel")
+	}
+}
+
+// TestMaxPool3x3 covers the shapes the in-place 3×3 max pool routines
+// take (strides 1 and 2, pads 0 and 1, ceil mode, widths around 16 and
+// 32) at every vec level.
+func TestMaxPool3x3(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, l := range vec.Levels() {
+		restore := vec.SetLevel(l)
+		for _, hw := range [][2]int{{3, 3}, {5, 16}, {9, 17}, {7, 33}, {13, 54}, {4, 109}} {
+			for _, s := range []int64{1, 2} {
+				for _, p := range [][4]int64{{0, 0, 0, 0}, {1, 1, 1, 1}, {0, 1, 1, 0}} {
+					for _, ceil := range []int64{0, 1} {
+						rc := refCase{Op: "MaxPool", Attrs: map[string]*ir.Attr{"kernel_shape": ints(3, 3), "strides": ints(s, s),
+							"pads": ints(p[:]...), "ceil_mode": ir.IntAttr(ceil)}, Inputs: []*ir.Tensor{randTensor(rng, 2, 3, hw[0], hw[1])}}
+						if buildsNil(t, rc) {
+							continue
+						}
+						t.Run(fmt.Sprintf("%v/%dx%d_s%d_p%v_ceil%d", l, hw[0], hw[1], s, p, ceil), func(t *testing.T) { checkRef(t, rc) })
+					}
+				}
+			}
+		}
+		restore()
+	}
+}
+
+// BenchmarkMaxPool3x3 is SqueezeNet 1.0's three max pools (3×3, stride 2,
+// ceil mode).
+func BenchmarkMaxPool3x3(b *testing.B) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, l := range []struct{ c, hw int }{{96, 109}, {256, 54}, {512, 27}} {
+		rc := refCase{Op: "MaxPool", Attrs: map[string]*ir.Attr{"kernel_shape": ints(3, 3), "strides": ints(2, 2), "ceil_mode": ir.IntAttr(1)},
+			Inputs: []*ir.Tensor{randTensor(rng, 1, l.c, l.hw, l.hw)}}
+		o := (l.hw-3+1)/2 + 1
+		b.Run(fmt.Sprintf("%d_%d", l.c, l.hw), func(b *testing.B) { benchKernel(b, rc, 9*float64(l.c*o*o)) })
 	}
 }

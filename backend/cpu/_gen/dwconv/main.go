@@ -1,5 +1,7 @@
 // Command dwconv generates the AVX2 and AVX-512 tap loops of the
-// depthwise convolution in package backend/cpu. Their meaning is the
+// depthwise convolution in package backend/cpu, and the AVX-512 routines
+// for 3×3 windows (depthwise conv and max pool) described in plane.go.
+// The tap loops' meaning is the
 // pure-Go dwTapsGo in backend/cpu/conv_depthwise_taps.go:
 //
 //	out[o] = bias + Σ_t w[t]·src[offs[t]+o]   for 0 ≤ o < n
@@ -7,9 +9,9 @@
 // Each block of 8 vectors of outputs keeps its sums in registers for all
 // taps (one broadcast weight and one load+FMA per vector and tap), so the
 // output is written once instead of once per tap; what is left after the
-// blocks goes in blocks of 4, 2 and 1 vectors. The caller guarantees n is a multiple
-// of dwBlock and that src has room for the reads, so there is no masked
-// tail.
+// blocks goes in blocks of 4, 2 and 1 vectors. The caller guarantees n
+// is a multiple of dwBlock and that src has room for the reads, so there
+// is no masked tail.
 package main
 
 import (
@@ -30,6 +32,15 @@ func main() {
 	gen("dwTapsAVX2", 8, YMM)
 	gen("dwTapsAVX512", 16, ZMM)
 	genSplit2()
+	genPlaneConsts()
+	for _, op := range []string{"dw", "max"} {
+		for s := 1; s <= 2; s++ {
+			for pw := 0; pw <= 1; pw++ {
+				genPlane(fmt.Sprintf("%sPlanes3S%dP%dAVX512", op, s, pw), s, pw, op == "max", 16)
+				genPlane(fmt.Sprintf("%sPlanes3S%dP%dAVX512Y", op, s, pw), s, pw, op == "max", 8)
+			}
+		}
+	}
 	Generate()
 }
 
