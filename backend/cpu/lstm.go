@@ -1,9 +1,6 @@
 package cpu
 
 import (
-	"strings"
-
-	"github.com/dlc-go/dlc/backend/cpu/gemm"
 	"github.com/dlc-go/dlc/backend/cpu/vec"
 	"github.com/dlc-go/dlc/ir"
 )
@@ -14,242 +11,112 @@ import (
 // batches go to the reference kernel).
 //
 // Per direction, the input projection of every step is one GEMM,
-// XW = X·Wᵀ + Wb + Rb over [seq·batch, 4H] with W packed once; then each
-// step adds H·Rᵀ (R packed once) into its rows of XW and applies the
-// gates in place: i, o, f = σ(·), c̃ = tanh(·) (order i, o, f, c as ONNX),
-// C = f⊙C + i⊙c̃, H = o⊙tanh(C).
+// XW = X·Wᵀ + Wb + Rb (recurBase, columns in the part layout of
+// recur.go); then each step adds H·Rᵀ into its row of XW
+// (recurW.mulAdd) and applies the gates in place, i, o, f = σ(·),
+// c̃ = tanh(·) (order i, o, f, c as ONNX), C = f⊙C + i⊙c̃, H = o⊙tanh(C),
+// each part of the hidden units on its own thread.
 
 func init() {
 	Register("LSTM", buildLSTM)
 }
 
 type lstmKernel struct {
-	seq, batch, input, hidden, dirs int
-	reverse                         bool // single direction "reverse"
-	w, r                            []*constB
-	wRaw, rRaw                      bool // W or R not constant: read at Run
-	bias                            [][]float32
-	biasConst                       bool
-	hasB, hasH0, hasC0, hasP        bool
-	ctx                             *gemm.Ctx
-	xw                              []float32 // [seq·batch, 4H]
-	h, c, tmp                       []float32 // [batch, H]
-	ep                              gemm.Epilogue
+	recurBase
+	hasC0, hasP bool
+	c, tmp      []float32 // [batch, H]
+	p           []float32 // the direction's peepholes (i, o, f) or nil, during Run
 }
 
 func buildLSTM(n *ir.Node, env *Env) Kernel {
-	if hasEmpty(n) {
+	if n.Int("input_forget") != 0 || !defaultActs(n.Strings("activations"), "sigmoid", "tanh", "tanh") {
 		return nil
 	}
-	shapes, ok := staticShapes(n, 4)
-	if !ok || n.Int("layout") != 0 || n.Int("input_forget") != 0 || n.Has("clip") {
+	k := &lstmKernel{}
+	shapes, ok := k.initBase(n, env, []int{4}, 1, k.stepPart)
+	if !ok {
 		return nil
 	}
-	if !defaultLSTMActs(n.Strings("activations")) {
+	hs := k.hidden
+	k.hasC0, k.hasP = n.In(6) != nil, n.In(7) != nil
+	if (k.hasC0 && !equalInts(shapes[6], []int{k.dirs, k.batch, hs})) ||
+		(k.hasP && !equalInts(shapes[7], []int{k.dirs, 3 * hs})) {
 		return nil
 	}
-	for i := range n.Outputs {
-		if n.Out(i) != nil {
-			if _, ok := outShape(n, i); !ok {
-				return nil
-			}
-		}
-	}
-	xs, ws, rs := shapes[0], shapes[1], shapes[2]
-	if len(xs) != 3 || len(ws) != 3 || len(rs) != 3 {
-		return nil
-	}
-	k := &lstmKernel{seq: xs[0], batch: xs[1], input: xs[2], dirs: ws[0], hidden: rs[2]}
-	dir := n.Str("direction")
-	switch {
-	case dir == "bidirectional" && k.dirs == 2:
-	case (dir == "forward" || dir == "reverse") && k.dirs == 1:
-		k.reverse = dir == "reverse"
-	default:
-		return nil
-	}
-	h4 := 4 * k.hidden
-	if !equalInts(ws, []int{k.dirs, h4, k.input}) || !equalInts(rs, []int{k.dirs, h4, k.hidden}) {
-		return nil
-	}
-	if lens := n.In(4); lens != nil {
-		if lens.Init == nil {
-			return nil
-		}
-		for i := 0; i < lens.Init.Len(); i++ {
-			if int(lens.Init.Int64At(i)) != k.seq {
-				return nil
-			}
-		}
-	}
-	state := []int{k.dirs, k.batch, k.hidden}
-	k.hasB, k.hasH0, k.hasC0, k.hasP = n.In(3) != nil, n.In(5) != nil, n.In(6) != nil, n.In(7) != nil
-	if (k.hasB && !equalInts(shapes[3], []int{k.dirs, 2 * h4})) ||
-		(k.hasH0 && !equalInts(shapes[5], state)) || (k.hasC0 && !equalInts(shapes[6], state)) ||
-		(k.hasP && !equalInts(shapes[7], []int{k.dirs, 3 * k.hidden})) {
-		return nil
-	}
-	k.ctx = newGemmCtx(env)
-	k.xw = make([]float32, k.seq*k.batch*h4)
-	k.h, k.c, k.tmp = make([]float32, k.batch*k.hidden), make([]float32, k.batch*k.hidden), make([]float32, k.hidden)
-	k.bias = make([][]float32, k.dirs)
-	for d := range k.bias {
-		k.bias[d] = make([]float32, h4)
-	}
-	if bc := constF32(n, 3); bc != nil || !k.hasB {
-		k.sumBias(bc)
-		k.biasConst = true
-	}
-	wc, rc := constF32(n, 1), constF32(n, 2)
-	k.wRaw, k.rRaw = wc == nil, rc == nil
-	k.w, k.r = make([]*constB, k.dirs), make([]*constB, k.dirs)
-	for d := 0; d < k.dirs; d++ {
-		if wc != nil {
-			k.w[d] = newConstB(env, packKey{t: n.In(1).Init, layout: "lstm.W", part: d}, true, k.input, h4, wc[d*h4*k.input:], k.input)
-		}
-		if rc != nil {
-			k.r[d] = newConstB(env, packKey{t: n.In(2).Init, layout: "lstm.R", part: d}, true, k.hidden, h4, rc[d*h4*k.hidden:], k.hidden)
-		}
-	}
+	k.initBias(n)
+	k.c, k.tmp = make([]float32, k.batch*hs), make([]float32, k.batch*hs)
 	return k
-}
-
-// defaultLSTMActs reports whether names are absent or LSTM's defaults.
-func defaultLSTMActs(names []string) bool {
-	defs := []string{"sigmoid", "tanh", "tanh"}
-	for i, s := range names {
-		if strings.ToLower(s) != defs[i%3] {
-			return false
-		}
-	}
-	return len(names)%3 == 0
-}
-
-// sumBias sets bias[d] = Wb + Rb for each direction (zero without B).
-func (k *lstmKernel) sumBias(b []float32) {
-	h4 := 4 * k.hidden
-	for d := range k.bias {
-		for j := range k.bias[d] {
-			if b == nil {
-				k.bias[d][j] = 0
-				continue
-			}
-			k.bias[d][j] = b[d*2*h4+j] + b[d*2*h4+h4+j]
-		}
-	}
 }
 
 // Run computes Y, Y_h and Y_c (whichever are present).
 func (k *lstmKernel) Run(in, out []*ir.Tensor) {
-	if !k.biasConst {
-		k.sumBias(f32(in[3]))
-	}
-	var y, yh, yc []float32
-	if len(out) > 0 && out[0] != nil {
-		y = f32(out[0])
-	}
-	if len(out) > 1 && out[1] != nil {
-		yh = f32(out[1])
-	}
-	if len(out) > 2 && out[2] != nil {
-		yc = f32(out[2])
-	}
+	k.beginRun(in, out)
 	bh := k.batch * k.hidden
 	for d := 0; d < k.dirs; d++ {
-		k.project(in, d)
-		k.initState(in, d)
-		var p []float32
-		if k.hasP {
-			p = f32(in[7])[d*3*k.hidden : (d+1)*3*k.hidden]
-		}
-		for step := 0; step < k.seq; step++ {
-			t := step
-			if k.reverse || d == 1 {
-				t = k.seq - 1 - step
-			}
-			k.step(in, d, t, p)
-			if y != nil {
-				copy(y[(t*k.dirs+d)*bh:(t*k.dirs+d+1)*bh], k.h)
-			}
-		}
-		if yh != nil {
-			copy(yh[d*bh:(d+1)*bh], k.h)
-		}
-		if yc != nil {
-			copy(yc[d*bh:(d+1)*bh], k.c)
-		}
-	}
-}
-
-// project computes XW = X·W_dᵀ + bias_d for every step.
-func (k *lstmKernel) project(in []*ir.Tensor, d int) {
-	h4 := 4 * k.hidden
-	k.ep = gemm.Epilogue{Bias: k.bias[d]}
-	x, rows := f32(in[0]), k.seq*k.batch
-	if k.wRaw {
-		w := f32(in[1])[d*h4*k.input:]
-		k.ctx.Sgemm(false, true, rows, h4, k.input, 1, x, k.input, w, k.input, 0, k.xw, h4, &k.ep)
-	} else {
-		k.w[d].mul(k.ctx, false, rows, 1, x, k.input, 0, k.xw, h4, &k.ep)
-	}
-	k.ep = gemm.Epilogue{}
-}
-
-// initState loads direction d's initial H and C (zero when absent).
-func (k *lstmKernel) initState(in []*ir.Tensor, d int) {
-	bh := k.batch * k.hidden
-	if k.hasH0 {
-		copy(k.h, f32(in[5])[d*bh:(d+1)*bh])
-	} else {
-		clear(k.h)
-	}
-	if k.hasC0 {
-		copy(k.c, f32(in[6])[d*bh:(d+1)*bh])
-	} else {
-		clear(k.c)
-	}
-}
-
-// step advances the state of direction d by input step t; p holds the
-// direction's peepholes (i, o, f) or is nil.
-func (k *lstmKernel) step(in []*ir.Tensor, d, t int, p []float32) {
-	hs, h4 := k.hidden, 4*k.hidden
-	g := k.xw[t*k.batch*h4 : (t+1)*k.batch*h4]
-	if k.rRaw {
-		r := f32(in[2])[d*h4*hs:]
-		k.ctx.Sgemm(false, true, k.batch, h4, hs, 1, k.h, hs, r, hs, 1, g, h4, nil)
-	} else {
-		k.r[d].mul(k.ctx, false, k.batch, 1, k.h, hs, 1, g, h4, nil)
-	}
-	for b := 0; b < k.batch; b++ {
-		gb := g[b*h4 : (b+1)*h4]
-		gi, gout, gf, gc := gb[:hs], gb[hs:2*hs], gb[2*hs:3*hs], gb[3*hs:]
-		c, h := k.c[b*hs:(b+1)*hs], k.h[b*hs:(b+1)*hs]
-		if p != nil {
-			pi, pf := p[:hs], p[2*hs:]
-			for j := range c {
-				gi[j] += pi[j] * c[j]
-				gf[j] += pf[j] * c[j]
-			}
-			vec.Sigmoid(gi, gi)
-			vec.Sigmoid(gf, gf)
+		if k.hasC0 {
+			copy(k.c, f32(in[6])[d*bh:(d+1)*bh])
 		} else {
-			vec.Sigmoid(gb[:3*hs], gb[:3*hs])
+			clear(k.c)
 		}
-		vec.Tanh(gc, gc)
-		for j := range c {
-			c[j] = gf[j]*c[j] + gi[j]*gc[j]
+		if k.hasP {
+			k.p = f32(in[7])[d*3*k.hidden : (d+1)*3*k.hidden]
 		}
-		if p != nil {
-			po := p[hs : 2*hs]
-			for j := range c {
-				gout[j] += po[j] * c[j]
-			}
-			vec.Sigmoid(gout, gout)
-		}
-		vec.Tanh(k.tmp, c)
-		for j := range h {
-			h[j] = gout[j] * k.tmp[j]
+		k.runDir(in, out, d)
+		if len(out) > 2 && out[2] != nil {
+			copy(f32(out[2])[d*bh:(d+1)*bh], k.c)
 		}
 	}
+	k.p, k.y = nil, nil
+}
+
+// stepPart advances part i's units of every batch row by step s: it adds
+// H·Rᵀ to the part's gate columns of the step's XW rows, then updates C
+// and writes the new H (and its slice of Y). H is double-buffered: the
+// other parts may still be reading the old one.
+func (k *lstmKernel) stepPart(i, s int) {
+	pt, hs := k.parts[i], k.hidden
+	t, g, h, hNext := k.stepRows(s)
+	k.r[k.d][i][0].mulAdd(k.batch, h, hs, g[pt.off:], k.cols, s%2 == 1)
+	u := pt.hi - pt.lo
+	for b := 0; b < k.batch; b++ {
+		gb := g[b*k.cols+pt.off : b*k.cols+pt.off+4*u]
+		lo, hi := b*hs+pt.lo, b*hs+pt.hi
+		var pi, po, pf []float32
+		if k.p != nil {
+			pi, po, pf = k.p[pt.lo:pt.hi], k.p[hs+pt.lo:hs+pt.hi], k.p[2*hs+pt.lo:2*hs+pt.hi]
+		}
+		lstmCell(gb, k.c[lo:hi], hNext[lo:hi], k.tmp[lo:hi], pi, po, pf)
+		k.storeY(t, b, pt.lo, pt.hi, hNext)
+	}
+}
+
+// lstmCell applies the gates to one row of u units: g holds the
+// pre-activations [i | o | f | c̃] (4u, overwritten), c the cell state
+// (updated in place), h receives the new hidden state; tmp is scratch.
+// pi, po, pf are the peepholes or nil.
+func lstmCell(g, c, h, tmp, pi, po, pf []float32) {
+	u := len(c)
+	gi, gout, gf, gc := g[:u], g[u:2*u], g[2*u:3*u], g[3*u:4*u]
+	if pi != nil {
+		for j, cv := range c {
+			gi[j] += pi[j] * cv
+			gf[j] += pf[j] * cv
+		}
+		vec.Sigmoid(gi, gi)
+		vec.Sigmoid(gf, gf)
+	} else {
+		vec.Sigmoid(g[:3*u], g[:3*u])
+	}
+	vec.Tanh(gc, gc)
+	vec.Mul(c, c, gf)
+	vec.Mul(gc, gc, gi)
+	vec.Add(c, c, gc)
+	if po != nil {
+		for j, cv := range c {
+			gout[j] += po[j] * cv
+		}
+		vec.Sigmoid(gout, gout)
+	}
+	vec.Tanh(tmp, c)
+	vec.Mul(h, gout, tmp)
 }
