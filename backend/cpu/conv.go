@@ -7,22 +7,30 @@ import (
 	"github.com/dlc-go/dlc/ir"
 )
 
-// Conv and dlc.FusedConv over NCHW float32 (2-D, or 1-D as H=1). Three
+// Conv and dlc.FusedConv over NCHW float32 (2-D, or 1-D as H=1). The
 // paths, chosen when the kernel is built:
 //
-//   - pointwise (1×1, stride 1, no padding): each group is one GEMM of the
-//     weights [M/g, C/g] by the input plane block [C/g, H·W], read in place;
 //   - depthwise (group = C = M, equal strides): one SIMD axpy per kernel
 //     tap over a whole padded plane, parallel over the N·C planes
 //     (conv_depthwise.go);
-//   - general: im2col of each group into [C/g·kh·kw, OH·OW] columns, then
-//     one GEMM with the weights (conv_im2col.go).
+//   - implicit im2col (constant weights, where gemm packs segment rows
+//     with SIMD): gemm.SgemmFilledB packs the im2col columns straight
+//     into its B panels (conv_implicit.go); a 1×1 stride-1 conv reads its
+//     input in place (gemm.SgemmPackedACols); a narrow output plane
+//     (7×7, 14×14) is computed transposed so that the positions are the
+//     GEMM rows (conv_transposed.go). Each image·group is one Pool.For
+//     split over output columns, so both threads get equal full tiles;
+//   - explicit im2col (weights computed at run time, or no SIMD packer):
+//     each group laid out as [C/g·kh·kw, OH·OW] columns in tiles of output
+//     rows, then one GEMM with the weights (conv_im2col.go); 1×1 stride-1
+//     convs use the input in place.
 //
-// Constant weights are packed once per session (gemmop_pack.go). Output
-// rows are channels, so the bias is a per-row epilogue; the fused residual
-// Z and activation are applied in the same epilogue, while the tile is in
-// cache. Batches loop over images; the GEMM, im2col and depthwise loops
-// spread over env.Pool.
+// Strided convs first split each used input row into its stride phases,
+// which makes every kernel tap's inputs contiguous. Constant weights are
+// packed once per session (gemmop_pack.go). Output rows are channels, so
+// the bias is a per-row epilogue; the fused residual Z and activation are
+// applied in the same epilogue, over each thread's column chunk while it
+// is in cache. Batches loop over images.
 
 func init() {
 	Register("Conv", buildConv)
@@ -57,6 +65,7 @@ type convKernel struct {
 	tileRows, tile0, tile1 int // output rows per im2col tile; the current tile
 	colTaps                []im2colTap
 	xSplit                 []float32 // the group's input rows split into stride phases
+	rowUsed                []bool    // input rows some output reads
 	splitFn                func(i int)
 	dw                     dwLayout
 	dwScratch              []dwScratch // depthwise: per thread
@@ -64,6 +73,21 @@ type convKernel struct {
 	postEp                 bool // apply the epilogue after the GEMM, channel by channel
 	post                   postCols
 	postFn                 func(r int)
+	// Implicit im2col (conv_implicit.go): one segment table per output
+	// column panel of width nr.
+	filled  bool
+	nr      int
+	segTabs []gemm.SegmentTable
+	fillFn  gemm.BFiller
+	// Transposed implicit im2col (conv_transposed.go), for narrow planes.
+	transposed    bool
+	mr            int
+	packedT       []*constB
+	segTabsT      []gemm.SegmentTable
+	yT            []float32 // Yᵀ of one group, [OH·OW, M/g]
+	fillTFn       gemm.AFiller
+	untransposeFn gemm.TileFunc
+	tTmp          [][]float32 // per thread: scratch of gemm.Transpose
 	// Per-call state read by the pre-made loop bodies.
 	in0, x, y, z, w, bias []float32 // x: the current group's planes
 }
@@ -139,18 +163,38 @@ func buildConv(n *ir.Node, env *Env) Kernel {
 		k.path = convPointwise
 	default:
 		k.path = convIm2col
-		k.tileRows = max(1, min(g.oh, convColBudget/(k.kdim*g.ow)))
-		k.col = make([]float32, k.kdim*k.tileRows*g.ow)
+	}
+	k.ctx = newGemmCtx(env)
+	mr, nr := gemm.PanelShape()
+	if k.wConst != nil && convFilledMode >= 0 && (gemm.FastSegments(nr) || convFilledMode > 0) && segTablesFit(&k.g, nr) {
+		k.filled, k.nr = true, nr
+		k.fillFn = k.fillCols
+	}
+	if k.path == convIm2col || k.filled {
 		k.colParts = min(env.Pool.Threads()*4, k.kdim)
 		k.colTaps = im2colTaps(&k.g)
-		k.im2colFn = k.im2colRows
 		if g.sw > 1 {
 			k.xSplit = make([]float32, k.cg*k.inPlane)
 			k.splitFn = k.splitRows
+			k.rowUsed = usedRows(&k.g)
 		}
 	}
-	k.ctx = newGemmCtx(env)
+	if k.filled && (gemm.FastSegments(mr) || convFilledMode > 0) &&
+		(convTransposedMode > 0 || convTransposedMode == 0 && useTransposed(k.outPlane, k.kdim, k.nr)) {
+		k.transposed = true
+		k.setupTransposed(env, packKey{t: n.In(1).Init, layout: "conv.B"})
+		return k
+	}
 	k.packed = k.packWeights(n, env)
+	if k.filled {
+		k.segTabs = convSegTables(&k.g, k.colTaps, k.nr)
+		return k
+	}
+	if k.path == convIm2col {
+		k.tileRows = max(1, min(g.oh, convColBudget/(k.kdim*g.ow)))
+		k.col = make([]float32, k.kdim*k.tileRows*g.ow)
+		k.im2colFn = k.im2colRows
+	}
 	// With a short inner dimension the GEMM's per-tile epilogue costs as
 	// much as the product (measured: 1×1 16→96 at 112², bias + Clip, 1.0 ms
 	// fused vs 0.52 ms as a pass over each channel's whole row afterwards),
@@ -196,6 +240,24 @@ func (k *convKernel) Run(in, out []*ir.Tensor) {
 func (k *convKernel) runGroup(b, grp int) {
 	xg := k.in0[(b*k.c+grp*k.cg)*k.inPlane:]
 	m0 := b*k.m + grp*k.mg
+	if k.filled {
+		k.x = xg[:k.cg*k.inPlane]
+		if k.g.sw > 1 {
+			k.pool.For(k.colParts, k.splitFn)
+			k.x = k.xSplit
+		}
+		if k.transposed {
+			k.runTransposed(grp, m0)
+			return
+		}
+		y, ep := k.y[m0*k.outPlane:], k.epilogue(grp, m0, 0)
+		if k.path == convPointwise {
+			k.ctx.SgemmPackedACols(k.packed[grp].p, k.outPlane, k.x, k.inPlane, y, k.outPlane, ep)
+			return
+		}
+		k.ctx.SgemmFilledB(k.packed[grp].p, k.outPlane, k.fillFn, y, k.outPlane, ep)
+		return
+	}
 	if k.path != convIm2col {
 		k.gemmCols(grp, m0, xg, k.inPlane, 0, k.outPlane)
 		return
@@ -213,6 +275,15 @@ func (k *convKernel) runGroup(b, grp int) {
 		k.gemmCols(grp, m0, k.col, n, oh0*ow, n)
 	}
 }
+
+// convFilledMode overrides the choice of the implicit im2col path (tests
+// and benchmarks): 0 takes it where the segment packer has a SIMD form,
+// 1 for every conv with constant weights, -1 never.
+var convFilledMode = 0
+
+// convTransposedMode likewise overrides the choice of the transposed
+// implicit path (conv_transposed.go) among implicit convs.
+var convTransposedMode = 0
 
 // convColBudget bounds the im2col tile, in elements (1 MiB); a variable
 // so that tests can force many tiles.

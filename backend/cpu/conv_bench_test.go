@@ -37,6 +37,10 @@ func TestKernelsDoNotAllocate(t *testing.T) {
 	cases := map[string]refCase{
 		"conv3x3": convCase{n: 1, c: 8, m: 16, h: 14, w: 14, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1,
 			pads: [4]int64{1, 1, 1, 1}, group: 1, bias: true, constW: true}.refCase(rng),
+		"conv3x3_7x7": convCase{n: 1, c: 16, m: 32, h: 7, w: 7, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1,
+			pads: [4]int64{1, 1, 1, 1}, group: 1, bias: true, constW: true}.refCase(rng),
+		"conv3x3s2": convCase{n: 1, c: 8, m: 16, h: 15, w: 15, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1,
+			pads: [4]int64{1, 1, 1, 1}, group: 1, bias: true, constW: true}.refCase(rng),
 		"conv1x1": convCase{n: 2, c: 16, m: 8, h: 7, w: 7, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1,
 			group: 1, bias: true, constW: true}.refCase(rng),
 		"depthwise": convCase{n: 1, c: 16, m: 16, h: 14, w: 14, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1,
@@ -84,7 +88,19 @@ func benchKernel(b *testing.B, c refCase, flops float64) {
 
 // BenchmarkConv covers the conv paths on ResNet-50 and MobileNetV2 layer
 // shapes (batch 1).
+//
+// DLC_CONV_FILLED=-1|1 forces the implicit im2col path off or on (see
+// convFilledMode), DLC_CONV_TRANSPOSED=-1|1 its transposed form, for
+// before/after comparisons.
 func BenchmarkConv(b *testing.B) {
+	if v := os.Getenv("DLC_CONV_FILLED"); v != "" {
+		convFilledMode, _ = strconv.Atoi(v)
+		defer func() { convFilledMode = 0 }()
+	}
+	if v := os.Getenv("DLC_CONV_TRANSPOSED"); v != "" {
+		convTransposedMode, _ = strconv.Atoi(v)
+		defer func() { convTransposedMode = 0 }()
+	}
 	rng := rand.New(rand.NewPCG(81, 82))
 	layers := []struct {
 		name string
@@ -100,6 +116,16 @@ func BenchmarkConv(b *testing.B) {
 		{"mbv2_dw3x3_576_14", convCase{n: 1, c: 576, m: 576, h: 14, w: 14, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pads: [4]int64{1, 1, 1, 1}, group: 576}},
 		{"mbv2_1x1_24to144_56", convCase{n: 1, c: 24, m: 144, h: 56, w: 56, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1}},
 		{"mbv2_1x1_16to96_112", convCase{n: 1, c: 16, m: 96, h: 112, w: 112, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1}},
+		{"resnet_3x3_128to128_28", convCase{n: 1, c: 128, m: 128, h: 28, w: 28, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pads: [4]int64{1, 1, 1, 1}, group: 1}},
+		{"resnet_3x3_512to512_7", convCase{n: 1, c: 512, m: 512, h: 7, w: 7, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pads: [4]int64{1, 1, 1, 1}, group: 1}},
+		{"resnet_3x3s2_64to128_56", convCase{n: 1, c: 64, m: 128, h: 56, w: 56, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pads: [4]int64{1, 1, 1, 1}, group: 1}},
+		{"resnet_1x1s2_64to128_56", convCase{n: 1, c: 64, m: 128, h: 56, w: 56, kh: 1, kw: 1, sh: 2, sw: 2, dh: 1, dw: 1, group: 1}},
+		{"mbv2_3x3s2_3to32_224", convCase{n: 1, c: 3, m: 32, h: 224, w: 224, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pads: [4]int64{1, 1, 1, 1}, group: 1}},
+		{"mbv2_1x1_320to1280_7", convCase{n: 1, c: 320, m: 1280, h: 7, w: 7, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1}},
+		{"sqz_3x3_16to64_55", convCase{n: 1, c: 16, m: 64, h: 55, w: 55, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pads: [4]int64{1, 1, 1, 1}, group: 1}},
+		{"mbv2_1x1_64to384_14", convCase{n: 1, c: 64, m: 384, h: 14, w: 14, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1}},
+		{"sqz_1x1_512to1000_13", convCase{n: 1, c: 512, m: 1000, h: 13, w: 13, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1}},
+		{"sqz_1x1_64to16_55", convCase{n: 1, c: 64, m: 16, h: 55, w: 55, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1}},
 	}
 	for i, l := range layers {
 		cc := l.cc

@@ -30,12 +30,29 @@ func im2colTaps(g *win2) []im2colTap {
 	return taps
 }
 
-// splitRows phase-splits part of the group's cg·H input rows into k.xSplit.
+// splitRows phase-splits part of the group's cg·H input rows into
+// k.xSplit, skipping the rows no output reads (every other row of a
+// strided 1×1 conv).
 func (k *convKernel) splitRows(part int) {
 	rows := k.cg * k.g.h
 	for r := part * rows / k.colParts; r < (part+1)*rows/k.colParts; r++ {
-		splitPhases(k.xSplit[r*k.g.w:(r+1)*k.g.w], k.x[r*k.g.w:(r+1)*k.g.w], k.g.sw)
+		if k.rowUsed[r%k.g.h] {
+			splitPhases(k.xSplit[r*k.g.w:(r+1)*k.g.w], k.x[r*k.g.w:(r+1)*k.g.w], k.g.sw)
+		}
 	}
+}
+
+// usedRows reports which input rows some output row reads.
+func usedRows(g *win2) []bool {
+	used := make([]bool, g.h)
+	for oh := 0; oh < g.oh; oh++ {
+		for i := 0; i < g.kh; i++ {
+			if ih := oh*g.sh - g.ph + i*g.dh; ih >= 0 && ih < g.h {
+				used[ih] = true
+			}
+		}
+	}
+	return used
 }
 
 // im2colRows fills rows [part·kdim/parts, (part+1)·kdim/parts) of k.col

@@ -2,7 +2,9 @@ package cpu
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/dlc-go/dlc/ir"
@@ -69,17 +71,70 @@ func TestConvMatchesRef(t *testing.T) {
 	)
 	for _, cc := range cases {
 		c := cc.refCase(rng)
-		t.Run(cc.String(), func(t *testing.T) { checkRef(t, c) })
+		forConvPaths(t, cc.String(), func(t *testing.T) { checkRef(t, c) })
+	}
+}
+
+// convPathModes are the settings of convFilledMode and convTransposedMode
+// under which the conv tests run: the explicit im2col path, the implicit
+// one (scalar segment packing where the machine has no SIMD form), and
+// the transposed implicit one.
+var convPathModes = []struct {
+	name               string
+	filled, transposed int
+}{{"im2col", -1, 0}, {"implicit", 1, -1}, {"transposed", 1, 1}}
+
+// forConvPaths runs f as subtests named name/<path> under each of
+// convPathModes.
+func forConvPaths(t *testing.T, name string, f func(t *testing.T)) {
+	t.Helper()
+	defer func() { convFilledMode, convTransposedMode = 0, 0 }()
+	for _, m := range convPathModes {
+		convFilledMode, convTransposedMode = m.filled, m.transposed
+		t.Run(name+"/"+m.name, f)
+	}
+}
+
+// TestConvImplicitShapes covers what the small reference cases do not
+// reach in the implicit paths: depths over one kc slice, outputs over
+// several column chunks and row panels, partial panels, strides and
+// dilations, groups, and the fused residual and activation.
+func TestConvImplicitShapes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	cases := []convCase{
+		{n: 1, c: 48, m: 20, h: 9, w: 11, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pads: [4]int64{1, 1, 1, 1}, group: 1, bias: true, constW: true},
+		{n: 2, c: 8, m: 30, h: 41, w: 40, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pads: [4]int64{1, 1, 1, 1}, group: 1, bias: true, constW: true},
+		{n: 1, c: 3, m: 33, h: 47, w: 45, kh: 7, kw: 7, sh: 2, sw: 2, dh: 1, dw: 1, pads: [4]int64{3, 3, 3, 3}, group: 1, bias: true, constW: true},
+		{n: 1, c: 100, m: 29, h: 7, w: 7, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1, bias: true, constW: true},
+		{n: 1, c: 40, m: 16, h: 15, w: 13, kh: 1, kw: 1, sh: 2, sw: 2, dh: 1, dw: 1, group: 1, bias: true, constW: true},
+		{n: 1, c: 64, m: 32, h: 8, w: 9, kh: 3, kw: 2, sh: 1, sw: 2, dh: 2, dw: 1, pads: [4]int64{2, 0, 1, 1}, group: 2, bias: true, constW: true},
+		{n: 1, c: 12, m: 18, h: 6, w: 37, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, group: 3, bias: false, constW: true},
+	}
+	for i, cc := range cases {
+		c := cc.refCase(rng)
+		forConvPaths(t, cc.String(), func(t *testing.T) { checkRef(t, c) })
+		// The fused form, with a residual and an activation.
+		oh := (cc.h+int(cc.pads[0]+cc.pads[2])-(cc.kh-1)*cc.dh-1)/cc.sh + 1
+		ow := (cc.w+int(cc.pads[1]+cc.pads[3])-(cc.kw-1)*cc.dw-1)/cc.sw + 1
+		f := c
+		f.Op, f.Domain = "FusedConv", "dlc"
+		f.Attrs = actAttrs(i+1, maps.Clone(c.Attrs))
+		f.Inputs = append(slices.Clone(c.Inputs), randTensor(rng, cc.n, cc.m, oh, ow))
+		f.Const = append(slices.Clone(c.Const), false)
+		forConvPaths(t, cc.String()+"_fused", func(t *testing.T) { checkRef(t, f) })
 	}
 }
 
 func TestConv1D(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, k := range []int{1, 3} {
-		checkRef(t, refCase{Op: "Conv",
-			Attrs:  map[string]*ir.Attr{"pads": ints(1, 2), "strides": ints(2)},
-			Inputs: []*ir.Tensor{randTensor(rng, 2, 3, 17), randTensor(rng, 4, 3, k), randTensor(rng, 4)},
-			Const:  []bool{false, true, true}})
+		for _, s := range []int64{1, 2} {
+			c := refCase{Op: "Conv",
+				Attrs:  map[string]*ir.Attr{"pads": ints(1, 2), "strides": ints(s)},
+				Inputs: []*ir.Tensor{randTensor(rng, 2, 3, 47), randTensor(rng, 4, 3, k), randTensor(rng, 4)},
+				Const:  []bool{false, true, true}}
+			forConvPaths(t, fmt.Sprintf("k%d_s%d", k, s), func(t *testing.T) { checkRef(t, c) })
+		}
 	}
 }
 
@@ -97,13 +152,25 @@ func TestConvSharesPackedWeights(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
 	c := convCase{n: 1, c: 4, m: 6, h: 5, w: 5, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, group: 2, constW: true}.refCase(rng)
 	n := buildRefNode(t, c)
-	env := testEnv()
-	k1, k2 := Build(n, env).(*convKernel), Build(n, env).(*convKernel)
-	if len(k1.packed) != 2 || k1.packed[0] != k2.packed[0] || k1.packed[1] != k2.packed[1] || k1.packed[0] == k1.packed[1] {
-		t.Errorf("packed weights not shared per group across kernels: %p %p", k1.packed, k2.packed)
-	}
-	if k3 := Build(n, testEnv()).(*convKernel); k3.packed[0] == k1.packed[0] {
-		t.Errorf("another session's cache returned the same packing")
+	defer func() { convFilledMode, convTransposedMode = 0, 0 }()
+	for _, mode := range []int{-1, 1} { // weights packed as A, then as B
+		convFilledMode, convTransposedMode = mode, mode
+		env := testEnv()
+		k1, k2, k3 := Build(n, env).(*convKernel), Build(n, env).(*convKernel), Build(n, testEnv()).(*convKernel)
+		p1, p2, p3 := []any{}, []any{}, []any{}
+		for grp := range 2 {
+			if mode < 0 {
+				p1, p2, p3 = append(p1, k1.packed[grp]), append(p2, k2.packed[grp]), append(p3, k3.packed[grp])
+			} else {
+				p1, p2, p3 = append(p1, k1.packedT[grp]), append(p2, k2.packedT[grp]), append(p3, k3.packedT[grp])
+			}
+		}
+		if p1[0] != p2[0] || p1[1] != p2[1] || p1[0] == p1[1] {
+			t.Errorf("mode %d: packed weights not shared per group across kernels: %v %v", mode, p1, p2)
+		}
+		if p3[0] == p1[0] {
+			t.Errorf("mode %d: another session's cache returned the same packing", mode)
+		}
 	}
 }
 

@@ -22,12 +22,16 @@ func archKernelSets() []*kernelSet {
 		})
 	}
 	if avx512 {
+		packSegs = packsegs
 		sets = append(sets, &kernelSet{
 			level: "avx512", mr: 14, nr: 32, masked: true, kc: 384, mc: 168, nc: 2048, smallM: 70,
 			kern: []microKernel{kern_avx512_1, kern_avx512_2, kern_avx512_3, kern_avx512_4, kern_avx512_5,
 				kern_avx512_6, kern_avx512_7, kern_avx512_8, kern_avx512_9, kern_avx512_10,
 				kern_avx512_11, kern_avx512_12, kern_avx512_13, kern_avx512_14},
 			gemv: gemv_avx512, gemvN: 128,
+			epKern: []epMicroKernel{kernep_avx512_1, kernep_avx512_2, kernep_avx512_3, kernep_avx512_4, kernep_avx512_5,
+				kernep_avx512_6, kernep_avx512_7, kernep_avx512_8, kernep_avx512_9, kernep_avx512_10,
+				kernep_avx512_11, kernep_avx512_12, kernep_avx512_13, kernep_avx512_14},
 			gatherA: packgather_14, copyA: packcopy_14, copyB: packcopy_32, gatherB: packgather_32,
 		})
 	}

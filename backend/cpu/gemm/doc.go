@@ -22,6 +22,20 @@
 // slice. Edge tiles use the AVX-512 kernels' column masks, or a temporary
 // tile at the other levels.
 //
+// # Operands packed on demand
+//
+// SgemmFilledB and SgemmFilledA (filled*.go) take one operand as a
+// callback that packs it slice by slice in the panel layout, so that a
+// convolution's im2col matrix is never stored: PackSegmentRows
+// (segments.go) builds each packed row from a few masked contiguous loads
+// described by a SegmentTable (AVX-512 assembly, a Go loop elsewhere).
+// SgemmPackedACols is the same loop reading an unpacked B in place. These
+// split the output over threads in one Pool.For, each thread packing its
+// own column chunk. At the AVX-512 level an epilogue of a per-row bias,
+// a residual and none/ReLU/Clip is applied by the micro-kernels' store on
+// the last kc slice (kernep_*); others run per chunk rather than per
+// tile. Transpose (gather packers) serves callers that compute Cᵀ.
+//
 // # Kernels and levels
 //
 // Levels: "avx512" (14×32 tile: 28 zmm accumulators, 2 for B, 1

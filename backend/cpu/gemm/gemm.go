@@ -31,6 +31,13 @@ type Ctx struct {
 
 	// Loop bodies handed to Pool.For, made once so calls do not allocate.
 	packBFn, blockFn, smallFn func(t int)
+
+	// SgemmFilledB and SgemmFilledA (filled*.go): loop bodies and the
+	// caller's filler.
+	filledFn, filledAFn func(t int)
+	fill                BFiller
+	fillA               AFiller
+	doneA               TileFunc
 }
 
 // threadBuf is one thread's scratch: its packed A block, a packed B panel
@@ -70,6 +77,11 @@ type call struct {
 	pa             *PackedA  // A packed ahead of time, or nil
 	pb             *PackedB  // B packed ahead of time, or nil
 	ap             []float32 // small path: all of op(A) in PackedA's layout
+
+	// byCols: the epilogue is done by the kernels' store (epKern) with
+	// these clamp bounds.
+	epInKernel bool
+	epLo, epHi float32
 
 	// Blocked path: the current block and the thread grid.
 	jc, nb, pc, kb int

@@ -6391,6 +6391,11181 @@ kern_avx512_14_accum:
 	VZEROUPPER
 	RET
 
+// func kernep_avx512_1(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernep_avx512_1(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernep_avx512_1_m_loop4
+
+kernep_avx512_1_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_1_tail
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  (DX), Z10, Z0
+	VFMADD231PS  64(DX), Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  (DX)(BX*1), Z10, Z2
+	VFMADD231PS  64(DX)(BX*1), Z10, Z3
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  (SI), Z10, Z4
+	VFMADD231PS  64(SI), Z10, Z5
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  (SI)(BX*1), Z10, Z6
+	VFMADD231PS  64(SI)(BX*1), Z10, Z7
+	ADDQ         $0x00000010, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_1_loop4
+
+kernep_avx512_1_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_1_sum
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  (DX), Z10, Z0
+	VFMADD231PS  64(DX), Z10, Z1
+	ADDQ         $0x00000004, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_1_tail
+
+kernep_avx512_1_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_1_m_tail
+	VMOVUPS.Z    (DX), K1, Z8
+	VMOVUPS.Z    64(DX), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VMOVUPS.Z    (DX)(BX*1), K1, Z8
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z9
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VMOVUPS.Z    (SI), K1, Z8
+	VMOVUPS.Z    64(SI), K2, Z9
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VMOVUPS.Z    (SI)(BX*1), K1, Z8
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z9
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000010, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_1_m_loop4
+
+kernep_avx512_1_m_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_1_sum
+	VMOVUPS.Z    (DX), K1, Z8
+	VMOVUPS.Z    64(DX), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $0x00000004, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_1_m_tail
+
+kernep_avx512_1_sum:
+	VADDPS       Z2, Z0, Z0
+	VADDPS       Z3, Z1, Z1
+	VADDPS       Z4, Z0, Z0
+	VADDPS       Z5, Z1, Z1
+	VADDPS       Z6, Z0, Z0
+	VADDPS       Z7, Z1, Z1
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), CX
+	MOVQ         res+80(FP), DX
+	MOVQ         ldr+88(FP), BX
+	SHLQ         $0x02, BX
+	VBROADCASTSS lo+72(FP), Z2
+	VBROADCASTSS hi+76(FP), Z3
+	VXORPS       X4, X4, X4
+	VUCOMISS     beta+52(FP), X4
+	JNE          kernep_avx512_1_epaccum
+	JP           kernep_avx512_1_epaccum
+	TESTQ        DX, DX
+	JNE          kernep_avx512_1_epresfalse
+	VBROADCASTSS (CX), Z4
+	VADDPS       Z4, Z0, Z0
+	VMAXPS       Z0, Z2, Z0
+	VMINPS       Z0, Z3, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z4, Z1, Z1
+	VMAXPS       Z1, Z2, Z1
+	VMINPS       Z1, Z3, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_1_epresfalse:
+	VBROADCASTSS (CX), Z4
+	VADDPS       Z4, Z0, Z0
+	VMOVUPS.Z    (DX), K1, Z5
+	VADDPS       Z5, Z0, Z0
+	VMAXPS       Z0, Z2, Z0
+	VMINPS       Z0, Z3, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z4, Z1, Z1
+	VMOVUPS.Z    64(DX), K2, Z5
+	VADDPS       Z5, Z1, Z1
+	VMAXPS       Z1, Z2, Z1
+	VMINPS       Z1, Z3, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_1_epaccum:
+	TESTQ        DX, DX
+	JNE          kernep_avx512_1_eprestrue
+	VBROADCASTSS (CX), Z4
+	VMOVUPS.Z    (AX), K1, Z5
+	VADDPS       Z5, Z0, Z0
+	VADDPS       Z4, Z0, Z0
+	VMAXPS       Z0, Z2, Z0
+	VMINPS       Z0, Z3, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z5
+	VADDPS       Z5, Z1, Z1
+	VADDPS       Z4, Z1, Z1
+	VMAXPS       Z1, Z2, Z1
+	VMINPS       Z1, Z3, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_1_eprestrue:
+	VBROADCASTSS (CX), Z4
+	VMOVUPS.Z    (AX), K1, Z5
+	VADDPS       Z5, Z0, Z0
+	VADDPS       Z4, Z0, Z0
+	VMOVUPS.Z    (DX), K1, Z5
+	VADDPS       Z5, Z0, Z0
+	VMAXPS       Z0, Z2, Z0
+	VMINPS       Z0, Z3, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z5
+	VADDPS       Z5, Z1, Z1
+	VADDPS       Z4, Z1, Z1
+	VMOVUPS.Z    64(DX), K2, Z5
+	VADDPS       Z5, Z1, Z1
+	VMAXPS       Z1, Z2, Z1
+	VMINPS       Z1, Z3, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernep_avx512_2(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernep_avx512_2(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernep_avx512_2_m_loop4
+
+kernep_avx512_2_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_2_tail
+	VMOVUPS      (DX), Z8
+	VMOVUPS      64(DX), Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VMOVUPS      (DX)(BX*1), Z8
+	VMOVUPS      64(DX)(BX*1), Z9
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (SI), Z8
+	VMOVUPS      64(SI), Z9
+	VBROADCASTSS 16(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 20(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VMOVUPS      (SI)(BX*1), Z8
+	VMOVUPS      64(SI)(BX*1), Z9
+	VBROADCASTSS 24(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 28(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000020, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_2_loop4
+
+kernep_avx512_2_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_2_sum
+	VMOVUPS      (DX), Z8
+	VMOVUPS      64(DX), Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	ADDQ         $0x00000008, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_2_tail
+
+kernep_avx512_2_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_2_m_tail
+	VMOVUPS.Z    (DX), K1, Z8
+	VMOVUPS.Z    64(DX), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VMOVUPS.Z    (DX)(BX*1), K1, Z8
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z9
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS.Z    (SI), K1, Z8
+	VMOVUPS.Z    64(SI), K2, Z9
+	VBROADCASTSS 16(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 20(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VMOVUPS.Z    (SI)(BX*1), K1, Z8
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z9
+	VBROADCASTSS 24(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 28(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000020, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_2_m_loop4
+
+kernep_avx512_2_m_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_2_sum
+	VMOVUPS.Z    (DX), K1, Z8
+	VMOVUPS.Z    64(DX), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	ADDQ         $0x00000008, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_2_m_tail
+
+kernep_avx512_2_sum:
+	VADDPS       Z4, Z0, Z0
+	VADDPS       Z5, Z1, Z1
+	VADDPS       Z6, Z2, Z2
+	VADDPS       Z7, Z3, Z3
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z4
+	VBROADCASTSS hi+76(FP), Z5
+	VXORPS       X6, X6, X6
+	VUCOMISS     beta+52(FP), X6
+	JNE          kernep_avx512_2_epaccum
+	JP           kernep_avx512_2_epaccum
+	TESTQ        BX, BX
+	JNE          kernep_avx512_2_epresfalse
+	VBROADCASTSS (DX), Z6
+	VADDPS       Z6, Z0, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z6, Z1, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z6
+	VADDPS       Z6, Z2, Z2
+	VMAXPS       Z2, Z4, Z2
+	VMINPS       Z2, Z5, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z6, Z3, Z3
+	VMAXPS       Z3, Z4, Z3
+	VMINPS       Z3, Z5, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_2_epresfalse:
+	VBROADCASTSS (DX), Z6
+	VADDPS       Z6, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z7
+	VADDPS       Z7, Z0, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z6, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z7
+	VADDPS       Z7, Z1, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z6
+	VADDPS       Z6, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z7
+	VADDPS       Z7, Z2, Z2
+	VMAXPS       Z2, Z4, Z2
+	VMINPS       Z2, Z5, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z6, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z7
+	VADDPS       Z7, Z3, Z3
+	VMAXPS       Z3, Z4, Z3
+	VMINPS       Z3, Z5, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_2_epaccum:
+	TESTQ        BX, BX
+	JNE          kernep_avx512_2_eprestrue
+	VBROADCASTSS (DX), Z6
+	VMOVUPS.Z    (AX), K1, Z7
+	VADDPS       Z7, Z0, Z0
+	VADDPS       Z6, Z0, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z7
+	VADDPS       Z7, Z1, Z1
+	VADDPS       Z6, Z1, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z6
+	VMOVUPS.Z    (AX), K1, Z7
+	VADDPS       Z7, Z2, Z2
+	VADDPS       Z6, Z2, Z2
+	VMAXPS       Z2, Z4, Z2
+	VMINPS       Z2, Z5, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z7
+	VADDPS       Z7, Z3, Z3
+	VADDPS       Z6, Z3, Z3
+	VMAXPS       Z3, Z4, Z3
+	VMINPS       Z3, Z5, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_2_eprestrue:
+	VBROADCASTSS (DX), Z6
+	VMOVUPS.Z    (AX), K1, Z7
+	VADDPS       Z7, Z0, Z0
+	VADDPS       Z6, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z7
+	VADDPS       Z7, Z0, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z7
+	VADDPS       Z7, Z1, Z1
+	VADDPS       Z6, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z7
+	VADDPS       Z7, Z1, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z6
+	VMOVUPS.Z    (AX), K1, Z7
+	VADDPS       Z7, Z2, Z2
+	VADDPS       Z6, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z7
+	VADDPS       Z7, Z2, Z2
+	VMAXPS       Z2, Z4, Z2
+	VMINPS       Z2, Z5, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z7
+	VADDPS       Z7, Z3, Z3
+	VADDPS       Z6, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z7
+	VADDPS       Z7, Z3, Z3
+	VMAXPS       Z3, Z4, Z3
+	VMINPS       Z3, Z5, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernep_avx512_3(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernep_avx512_3(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernep_avx512_3_m_loop4
+
+kernep_avx512_3_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_3_tail
+	VMOVUPS      (DX), Z6
+	VMOVUPS      64(DX), Z7
+	VBROADCASTSS (CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 4(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 8(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS      (DX)(BX*1), Z6
+	VMOVUPS      64(DX)(BX*1), Z7
+	VBROADCASTSS 12(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 16(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 20(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS      (SI), Z6
+	VMOVUPS      64(SI), Z7
+	VBROADCASTSS 24(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 28(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 32(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS      (SI)(BX*1), Z6
+	VMOVUPS      64(SI)(BX*1), Z7
+	VBROADCASTSS 36(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 40(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 44(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x00000030, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_3_loop4
+
+kernep_avx512_3_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_3_sum
+	VMOVUPS      (DX), Z6
+	VMOVUPS      64(DX), Z7
+	VBROADCASTSS (CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 4(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 8(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x0000000c, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_3_tail
+
+kernep_avx512_3_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_3_m_tail
+	VMOVUPS.Z    (DX), K1, Z6
+	VMOVUPS.Z    64(DX), K2, Z7
+	VBROADCASTSS (CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 4(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 8(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS.Z    (DX)(BX*1), K1, Z6
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z7
+	VBROADCASTSS 12(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 16(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 20(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS.Z    (SI), K1, Z6
+	VMOVUPS.Z    64(SI), K2, Z7
+	VBROADCASTSS 24(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 28(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 32(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS.Z    (SI)(BX*1), K1, Z6
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z7
+	VBROADCASTSS 36(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 40(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 44(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x00000030, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_3_m_loop4
+
+kernep_avx512_3_m_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_3_sum
+	VMOVUPS.Z    (DX), K1, Z6
+	VMOVUPS.Z    64(DX), K2, Z7
+	VBROADCASTSS (CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 4(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 8(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x0000000c, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_3_m_tail
+
+kernep_avx512_3_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z6
+	VBROADCASTSS hi+76(FP), Z7
+	VXORPS       X8, X8, X8
+	VUCOMISS     beta+52(FP), X8
+	JNE          kernep_avx512_3_epaccum
+	JP           kernep_avx512_3_epaccum
+	TESTQ        BX, BX
+	JNE          kernep_avx512_3_epresfalse
+	VBROADCASTSS (DX), Z8
+	VADDPS       Z8, Z0, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z8, Z1, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z8
+	VADDPS       Z8, Z2, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z8, Z3, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z8
+	VADDPS       Z8, Z4, Z4
+	VMAXPS       Z4, Z6, Z4
+	VMINPS       Z4, Z7, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z8, Z5, Z5
+	VMAXPS       Z5, Z6, Z5
+	VMINPS       Z5, Z7, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_3_epresfalse:
+	VBROADCASTSS (DX), Z8
+	VADDPS       Z8, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z9
+	VADDPS       Z9, Z0, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z8, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z9
+	VADDPS       Z9, Z1, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z8
+	VADDPS       Z8, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z9
+	VADDPS       Z9, Z2, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z8, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z9
+	VADDPS       Z9, Z3, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z8
+	VADDPS       Z8, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z9
+	VADDPS       Z9, Z4, Z4
+	VMAXPS       Z4, Z6, Z4
+	VMINPS       Z4, Z7, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z8, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z9
+	VADDPS       Z9, Z5, Z5
+	VMAXPS       Z5, Z6, Z5
+	VMINPS       Z5, Z7, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_3_epaccum:
+	TESTQ        BX, BX
+	JNE          kernep_avx512_3_eprestrue
+	VBROADCASTSS (DX), Z8
+	VMOVUPS.Z    (AX), K1, Z9
+	VADDPS       Z9, Z0, Z0
+	VADDPS       Z8, Z0, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z9
+	VADDPS       Z9, Z1, Z1
+	VADDPS       Z8, Z1, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z8
+	VMOVUPS.Z    (AX), K1, Z9
+	VADDPS       Z9, Z2, Z2
+	VADDPS       Z8, Z2, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z9
+	VADDPS       Z9, Z3, Z3
+	VADDPS       Z8, Z3, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z8
+	VMOVUPS.Z    (AX), K1, Z9
+	VADDPS       Z9, Z4, Z4
+	VADDPS       Z8, Z4, Z4
+	VMAXPS       Z4, Z6, Z4
+	VMINPS       Z4, Z7, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z9
+	VADDPS       Z9, Z5, Z5
+	VADDPS       Z8, Z5, Z5
+	VMAXPS       Z5, Z6, Z5
+	VMINPS       Z5, Z7, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_3_eprestrue:
+	VBROADCASTSS (DX), Z8
+	VMOVUPS.Z    (AX), K1, Z9
+	VADDPS       Z9, Z0, Z0
+	VADDPS       Z8, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z9
+	VADDPS       Z9, Z0, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z9
+	VADDPS       Z9, Z1, Z1
+	VADDPS       Z8, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z9
+	VADDPS       Z9, Z1, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z8
+	VMOVUPS.Z    (AX), K1, Z9
+	VADDPS       Z9, Z2, Z2
+	VADDPS       Z8, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z9
+	VADDPS       Z9, Z2, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z9
+	VADDPS       Z9, Z3, Z3
+	VADDPS       Z8, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z9
+	VADDPS       Z9, Z3, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z8
+	VMOVUPS.Z    (AX), K1, Z9
+	VADDPS       Z9, Z4, Z4
+	VADDPS       Z8, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z9
+	VADDPS       Z9, Z4, Z4
+	VMAXPS       Z4, Z6, Z4
+	VMINPS       Z4, Z7, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z9
+	VADDPS       Z9, Z5, Z5
+	VADDPS       Z8, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z9
+	VADDPS       Z9, Z5, Z5
+	VMAXPS       Z5, Z6, Z5
+	VMINPS       Z5, Z7, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernep_avx512_4(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernep_avx512_4(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernep_avx512_4_m_loop4
+
+kernep_avx512_4_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_4_tail
+	VMOVUPS      (DX), Z8
+	VMOVUPS      64(DX), Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (DX)(BX*1), Z8
+	VMOVUPS      64(DX)(BX*1), Z9
+	VBROADCASTSS 16(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 20(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 24(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 28(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (SI), Z8
+	VMOVUPS      64(SI), Z9
+	VBROADCASTSS 32(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 36(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 40(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 44(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (SI)(BX*1), Z8
+	VMOVUPS      64(SI)(BX*1), Z9
+	VBROADCASTSS 48(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 52(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 56(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 60(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000040, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_4_loop4
+
+kernep_avx512_4_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_4_sum
+	VMOVUPS      (DX), Z8
+	VMOVUPS      64(DX), Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000010, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_4_tail
+
+kernep_avx512_4_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_4_m_tail
+	VMOVUPS.Z    (DX), K1, Z8
+	VMOVUPS.Z    64(DX), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS.Z    (DX)(BX*1), K1, Z8
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z9
+	VBROADCASTSS 16(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 20(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 24(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 28(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS.Z    (SI), K1, Z8
+	VMOVUPS.Z    64(SI), K2, Z9
+	VBROADCASTSS 32(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 36(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 40(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 44(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS.Z    (SI)(BX*1), K1, Z8
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z9
+	VBROADCASTSS 48(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 52(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 56(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 60(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000040, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_4_m_loop4
+
+kernep_avx512_4_m_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_4_sum
+	VMOVUPS.Z    (DX), K1, Z8
+	VMOVUPS.Z    64(DX), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000010, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_4_m_tail
+
+kernep_avx512_4_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z8
+	VBROADCASTSS hi+76(FP), Z9
+	VXORPS       X10, X10, X10
+	VUCOMISS     beta+52(FP), X10
+	JNE          kernep_avx512_4_epaccum
+	JP           kernep_avx512_4_epaccum
+	TESTQ        BX, BX
+	JNE          kernep_avx512_4_epresfalse
+	VBROADCASTSS (DX), Z10
+	VADDPS       Z10, Z0, Z0
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z10, Z1, Z1
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z10
+	VADDPS       Z10, Z2, Z2
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z10, Z3, Z3
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z10
+	VADDPS       Z10, Z4, Z4
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z10, Z5, Z5
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z10
+	VADDPS       Z10, Z6, Z6
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z10, Z7, Z7
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_4_epresfalse:
+	VBROADCASTSS (DX), Z10
+	VADDPS       Z10, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z11
+	VADDPS       Z11, Z0, Z0
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z10, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z11
+	VADDPS       Z11, Z1, Z1
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z10
+	VADDPS       Z10, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z11
+	VADDPS       Z11, Z2, Z2
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z10, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z11
+	VADDPS       Z11, Z3, Z3
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z10
+	VADDPS       Z10, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z11
+	VADDPS       Z11, Z4, Z4
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z10, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z11
+	VADDPS       Z11, Z5, Z5
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z10
+	VADDPS       Z10, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z11
+	VADDPS       Z11, Z6, Z6
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z10, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z11
+	VADDPS       Z11, Z7, Z7
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_4_epaccum:
+	TESTQ        BX, BX
+	JNE          kernep_avx512_4_eprestrue
+	VBROADCASTSS (DX), Z10
+	VMOVUPS.Z    (AX), K1, Z11
+	VADDPS       Z11, Z0, Z0
+	VADDPS       Z10, Z0, Z0
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z11
+	VADDPS       Z11, Z1, Z1
+	VADDPS       Z10, Z1, Z1
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z10
+	VMOVUPS.Z    (AX), K1, Z11
+	VADDPS       Z11, Z2, Z2
+	VADDPS       Z10, Z2, Z2
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z11
+	VADDPS       Z11, Z3, Z3
+	VADDPS       Z10, Z3, Z3
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z10
+	VMOVUPS.Z    (AX), K1, Z11
+	VADDPS       Z11, Z4, Z4
+	VADDPS       Z10, Z4, Z4
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z11
+	VADDPS       Z11, Z5, Z5
+	VADDPS       Z10, Z5, Z5
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z10
+	VMOVUPS.Z    (AX), K1, Z11
+	VADDPS       Z11, Z6, Z6
+	VADDPS       Z10, Z6, Z6
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z11
+	VADDPS       Z11, Z7, Z7
+	VADDPS       Z10, Z7, Z7
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_4_eprestrue:
+	VBROADCASTSS (DX), Z10
+	VMOVUPS.Z    (AX), K1, Z11
+	VADDPS       Z11, Z0, Z0
+	VADDPS       Z10, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z11
+	VADDPS       Z11, Z0, Z0
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z11
+	VADDPS       Z11, Z1, Z1
+	VADDPS       Z10, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z11
+	VADDPS       Z11, Z1, Z1
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z10
+	VMOVUPS.Z    (AX), K1, Z11
+	VADDPS       Z11, Z2, Z2
+	VADDPS       Z10, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z11
+	VADDPS       Z11, Z2, Z2
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z11
+	VADDPS       Z11, Z3, Z3
+	VADDPS       Z10, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z11
+	VADDPS       Z11, Z3, Z3
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z10
+	VMOVUPS.Z    (AX), K1, Z11
+	VADDPS       Z11, Z4, Z4
+	VADDPS       Z10, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z11
+	VADDPS       Z11, Z4, Z4
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z11
+	VADDPS       Z11, Z5, Z5
+	VADDPS       Z10, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z11
+	VADDPS       Z11, Z5, Z5
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z10
+	VMOVUPS.Z    (AX), K1, Z11
+	VADDPS       Z11, Z6, Z6
+	VADDPS       Z10, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z11
+	VADDPS       Z11, Z6, Z6
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z11
+	VADDPS       Z11, Z7, Z7
+	VADDPS       Z10, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z11
+	VADDPS       Z11, Z7, Z7
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernep_avx512_5(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernep_avx512_5(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernep_avx512_5_m_loop4
+
+kernep_avx512_5_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_5_tail
+	VMOVUPS      (DX), Z10
+	VMOVUPS      64(DX), Z11
+	VBROADCASTSS (CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 4(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 8(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 12(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 16(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS      (DX)(BX*1), Z10
+	VMOVUPS      64(DX)(BX*1), Z11
+	VBROADCASTSS 20(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 24(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 28(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 32(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 36(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS      (SI), Z10
+	VMOVUPS      64(SI), Z11
+	VBROADCASTSS 40(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 44(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 48(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 52(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 56(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS      (SI)(BX*1), Z10
+	VMOVUPS      64(SI)(BX*1), Z11
+	VBROADCASTSS 60(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 64(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 68(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 72(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 76(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         $0x00000050, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_5_loop4
+
+kernep_avx512_5_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_5_sum
+	VMOVUPS      (DX), Z10
+	VMOVUPS      64(DX), Z11
+	VBROADCASTSS (CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 4(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 8(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 12(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 16(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         $0x00000014, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_5_tail
+
+kernep_avx512_5_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_5_m_tail
+	VMOVUPS.Z    (DX), K1, Z10
+	VMOVUPS.Z    64(DX), K2, Z11
+	VBROADCASTSS (CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 4(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 8(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 12(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 16(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS.Z    (DX)(BX*1), K1, Z10
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z11
+	VBROADCASTSS 20(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 24(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 28(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 32(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 36(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS.Z    (SI), K1, Z10
+	VMOVUPS.Z    64(SI), K2, Z11
+	VBROADCASTSS 40(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 44(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 48(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 52(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 56(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS.Z    (SI)(BX*1), K1, Z10
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z11
+	VBROADCASTSS 60(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 64(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 68(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 72(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 76(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         $0x00000050, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_5_m_loop4
+
+kernep_avx512_5_m_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_5_sum
+	VMOVUPS.Z    (DX), K1, Z10
+	VMOVUPS.Z    64(DX), K2, Z11
+	VBROADCASTSS (CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 4(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 8(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 12(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 16(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         $0x00000014, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_5_m_tail
+
+kernep_avx512_5_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z10
+	VBROADCASTSS hi+76(FP), Z11
+	VXORPS       X12, X12, X12
+	VUCOMISS     beta+52(FP), X12
+	JNE          kernep_avx512_5_epaccum
+	JP           kernep_avx512_5_epaccum
+	TESTQ        BX, BX
+	JNE          kernep_avx512_5_epresfalse
+	VBROADCASTSS (DX), Z12
+	VADDPS       Z12, Z0, Z0
+	VMAXPS       Z0, Z10, Z0
+	VMINPS       Z0, Z11, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z12, Z1, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z12
+	VADDPS       Z12, Z2, Z2
+	VMAXPS       Z2, Z10, Z2
+	VMINPS       Z2, Z11, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z12, Z3, Z3
+	VMAXPS       Z3, Z10, Z3
+	VMINPS       Z3, Z11, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z12
+	VADDPS       Z12, Z4, Z4
+	VMAXPS       Z4, Z10, Z4
+	VMINPS       Z4, Z11, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z12, Z5, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z12
+	VADDPS       Z12, Z6, Z6
+	VMAXPS       Z6, Z10, Z6
+	VMINPS       Z6, Z11, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z12, Z7, Z7
+	VMAXPS       Z7, Z10, Z7
+	VMINPS       Z7, Z11, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z12
+	VADDPS       Z12, Z8, Z8
+	VMAXPS       Z8, Z10, Z8
+	VMINPS       Z8, Z11, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z12, Z9, Z9
+	VMAXPS       Z9, Z10, Z9
+	VMINPS       Z9, Z11, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_5_epresfalse:
+	VBROADCASTSS (DX), Z12
+	VADDPS       Z12, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z13
+	VADDPS       Z13, Z0, Z0
+	VMAXPS       Z0, Z10, Z0
+	VMINPS       Z0, Z11, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z12, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z13
+	VADDPS       Z13, Z1, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z12
+	VADDPS       Z12, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z13
+	VADDPS       Z13, Z2, Z2
+	VMAXPS       Z2, Z10, Z2
+	VMINPS       Z2, Z11, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z12, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z13
+	VADDPS       Z13, Z3, Z3
+	VMAXPS       Z3, Z10, Z3
+	VMINPS       Z3, Z11, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z12
+	VADDPS       Z12, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z13
+	VADDPS       Z13, Z4, Z4
+	VMAXPS       Z4, Z10, Z4
+	VMINPS       Z4, Z11, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z12, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z13
+	VADDPS       Z13, Z5, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z12
+	VADDPS       Z12, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z13
+	VADDPS       Z13, Z6, Z6
+	VMAXPS       Z6, Z10, Z6
+	VMINPS       Z6, Z11, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z12, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z13
+	VADDPS       Z13, Z7, Z7
+	VMAXPS       Z7, Z10, Z7
+	VMINPS       Z7, Z11, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z12
+	VADDPS       Z12, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z13
+	VADDPS       Z13, Z8, Z8
+	VMAXPS       Z8, Z10, Z8
+	VMINPS       Z8, Z11, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z12, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z13
+	VADDPS       Z13, Z9, Z9
+	VMAXPS       Z9, Z10, Z9
+	VMINPS       Z9, Z11, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_5_epaccum:
+	TESTQ        BX, BX
+	JNE          kernep_avx512_5_eprestrue
+	VBROADCASTSS (DX), Z12
+	VMOVUPS.Z    (AX), K1, Z13
+	VADDPS       Z13, Z0, Z0
+	VADDPS       Z12, Z0, Z0
+	VMAXPS       Z0, Z10, Z0
+	VMINPS       Z0, Z11, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z13
+	VADDPS       Z13, Z1, Z1
+	VADDPS       Z12, Z1, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z12
+	VMOVUPS.Z    (AX), K1, Z13
+	VADDPS       Z13, Z2, Z2
+	VADDPS       Z12, Z2, Z2
+	VMAXPS       Z2, Z10, Z2
+	VMINPS       Z2, Z11, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z13
+	VADDPS       Z13, Z3, Z3
+	VADDPS       Z12, Z3, Z3
+	VMAXPS       Z3, Z10, Z3
+	VMINPS       Z3, Z11, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z12
+	VMOVUPS.Z    (AX), K1, Z13
+	VADDPS       Z13, Z4, Z4
+	VADDPS       Z12, Z4, Z4
+	VMAXPS       Z4, Z10, Z4
+	VMINPS       Z4, Z11, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z13
+	VADDPS       Z13, Z5, Z5
+	VADDPS       Z12, Z5, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z12
+	VMOVUPS.Z    (AX), K1, Z13
+	VADDPS       Z13, Z6, Z6
+	VADDPS       Z12, Z6, Z6
+	VMAXPS       Z6, Z10, Z6
+	VMINPS       Z6, Z11, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z13
+	VADDPS       Z13, Z7, Z7
+	VADDPS       Z12, Z7, Z7
+	VMAXPS       Z7, Z10, Z7
+	VMINPS       Z7, Z11, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z12
+	VMOVUPS.Z    (AX), K1, Z13
+	VADDPS       Z13, Z8, Z8
+	VADDPS       Z12, Z8, Z8
+	VMAXPS       Z8, Z10, Z8
+	VMINPS       Z8, Z11, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z13
+	VADDPS       Z13, Z9, Z9
+	VADDPS       Z12, Z9, Z9
+	VMAXPS       Z9, Z10, Z9
+	VMINPS       Z9, Z11, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_5_eprestrue:
+	VBROADCASTSS (DX), Z12
+	VMOVUPS.Z    (AX), K1, Z13
+	VADDPS       Z13, Z0, Z0
+	VADDPS       Z12, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z13
+	VADDPS       Z13, Z0, Z0
+	VMAXPS       Z0, Z10, Z0
+	VMINPS       Z0, Z11, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z13
+	VADDPS       Z13, Z1, Z1
+	VADDPS       Z12, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z13
+	VADDPS       Z13, Z1, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z12
+	VMOVUPS.Z    (AX), K1, Z13
+	VADDPS       Z13, Z2, Z2
+	VADDPS       Z12, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z13
+	VADDPS       Z13, Z2, Z2
+	VMAXPS       Z2, Z10, Z2
+	VMINPS       Z2, Z11, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z13
+	VADDPS       Z13, Z3, Z3
+	VADDPS       Z12, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z13
+	VADDPS       Z13, Z3, Z3
+	VMAXPS       Z3, Z10, Z3
+	VMINPS       Z3, Z11, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z12
+	VMOVUPS.Z    (AX), K1, Z13
+	VADDPS       Z13, Z4, Z4
+	VADDPS       Z12, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z13
+	VADDPS       Z13, Z4, Z4
+	VMAXPS       Z4, Z10, Z4
+	VMINPS       Z4, Z11, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z13
+	VADDPS       Z13, Z5, Z5
+	VADDPS       Z12, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z13
+	VADDPS       Z13, Z5, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z12
+	VMOVUPS.Z    (AX), K1, Z13
+	VADDPS       Z13, Z6, Z6
+	VADDPS       Z12, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z13
+	VADDPS       Z13, Z6, Z6
+	VMAXPS       Z6, Z10, Z6
+	VMINPS       Z6, Z11, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z13
+	VADDPS       Z13, Z7, Z7
+	VADDPS       Z12, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z13
+	VADDPS       Z13, Z7, Z7
+	VMAXPS       Z7, Z10, Z7
+	VMINPS       Z7, Z11, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z12
+	VMOVUPS.Z    (AX), K1, Z13
+	VADDPS       Z13, Z8, Z8
+	VADDPS       Z12, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z13
+	VADDPS       Z13, Z8, Z8
+	VMAXPS       Z8, Z10, Z8
+	VMINPS       Z8, Z11, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z13
+	VADDPS       Z13, Z9, Z9
+	VADDPS       Z12, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z13
+	VADDPS       Z13, Z9, Z9
+	VMAXPS       Z9, Z10, Z9
+	VMINPS       Z9, Z11, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernep_avx512_6(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernep_avx512_6(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernep_avx512_6_m_loop4
+
+kernep_avx512_6_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_6_tail
+	VMOVUPS      (DX), Z12
+	VMOVUPS      64(DX), Z13
+	VBROADCASTSS (CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 4(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 8(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 12(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 16(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 20(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS      (DX)(BX*1), Z12
+	VMOVUPS      64(DX)(BX*1), Z13
+	VBROADCASTSS 24(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 28(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 32(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 36(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 40(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 44(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS      (SI), Z12
+	VMOVUPS      64(SI), Z13
+	VBROADCASTSS 48(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 52(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 56(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 60(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 64(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 68(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS      (SI)(BX*1), Z12
+	VMOVUPS      64(SI)(BX*1), Z13
+	VBROADCASTSS 72(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 76(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 80(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 84(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 88(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 92(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         $0x00000060, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_6_loop4
+
+kernep_avx512_6_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_6_sum
+	VMOVUPS      (DX), Z12
+	VMOVUPS      64(DX), Z13
+	VBROADCASTSS (CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 4(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 8(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 12(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 16(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 20(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         $0x00000018, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_6_tail
+
+kernep_avx512_6_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_6_m_tail
+	VMOVUPS.Z    (DX), K1, Z12
+	VMOVUPS.Z    64(DX), K2, Z13
+	VBROADCASTSS (CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 4(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 8(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 12(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 16(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 20(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS.Z    (DX)(BX*1), K1, Z12
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z13
+	VBROADCASTSS 24(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 28(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 32(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 36(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 40(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 44(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS.Z    (SI), K1, Z12
+	VMOVUPS.Z    64(SI), K2, Z13
+	VBROADCASTSS 48(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 52(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 56(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 60(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 64(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 68(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS.Z    (SI)(BX*1), K1, Z12
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z13
+	VBROADCASTSS 72(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 76(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 80(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 84(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 88(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 92(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         $0x00000060, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_6_m_loop4
+
+kernep_avx512_6_m_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_6_sum
+	VMOVUPS.Z    (DX), K1, Z12
+	VMOVUPS.Z    64(DX), K2, Z13
+	VBROADCASTSS (CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 4(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 8(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 12(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 16(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 20(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         $0x00000018, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_6_m_tail
+
+kernep_avx512_6_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z12
+	VBROADCASTSS hi+76(FP), Z13
+	VXORPS       X14, X14, X14
+	VUCOMISS     beta+52(FP), X14
+	JNE          kernep_avx512_6_epaccum
+	JP           kernep_avx512_6_epaccum
+	TESTQ        BX, BX
+	JNE          kernep_avx512_6_epresfalse
+	VBROADCASTSS (DX), Z14
+	VADDPS       Z14, Z0, Z0
+	VMAXPS       Z0, Z12, Z0
+	VMINPS       Z0, Z13, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z14, Z1, Z1
+	VMAXPS       Z1, Z12, Z1
+	VMINPS       Z1, Z13, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z14
+	VADDPS       Z14, Z2, Z2
+	VMAXPS       Z2, Z12, Z2
+	VMINPS       Z2, Z13, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z14, Z3, Z3
+	VMAXPS       Z3, Z12, Z3
+	VMINPS       Z3, Z13, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z14
+	VADDPS       Z14, Z4, Z4
+	VMAXPS       Z4, Z12, Z4
+	VMINPS       Z4, Z13, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z14, Z5, Z5
+	VMAXPS       Z5, Z12, Z5
+	VMINPS       Z5, Z13, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z14
+	VADDPS       Z14, Z6, Z6
+	VMAXPS       Z6, Z12, Z6
+	VMINPS       Z6, Z13, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z14, Z7, Z7
+	VMAXPS       Z7, Z12, Z7
+	VMINPS       Z7, Z13, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z14
+	VADDPS       Z14, Z8, Z8
+	VMAXPS       Z8, Z12, Z8
+	VMINPS       Z8, Z13, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z14, Z9, Z9
+	VMAXPS       Z9, Z12, Z9
+	VMINPS       Z9, Z13, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z14
+	VADDPS       Z14, Z10, Z10
+	VMAXPS       Z10, Z12, Z10
+	VMINPS       Z10, Z13, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z14, Z11, Z11
+	VMAXPS       Z11, Z12, Z11
+	VMINPS       Z11, Z13, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_6_epresfalse:
+	VBROADCASTSS (DX), Z14
+	VADDPS       Z14, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z15
+	VADDPS       Z15, Z0, Z0
+	VMAXPS       Z0, Z12, Z0
+	VMINPS       Z0, Z13, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z14, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z15
+	VADDPS       Z15, Z1, Z1
+	VMAXPS       Z1, Z12, Z1
+	VMINPS       Z1, Z13, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z14
+	VADDPS       Z14, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z15
+	VADDPS       Z15, Z2, Z2
+	VMAXPS       Z2, Z12, Z2
+	VMINPS       Z2, Z13, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z14, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z15
+	VADDPS       Z15, Z3, Z3
+	VMAXPS       Z3, Z12, Z3
+	VMINPS       Z3, Z13, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z14
+	VADDPS       Z14, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z15
+	VADDPS       Z15, Z4, Z4
+	VMAXPS       Z4, Z12, Z4
+	VMINPS       Z4, Z13, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z14, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z15
+	VADDPS       Z15, Z5, Z5
+	VMAXPS       Z5, Z12, Z5
+	VMINPS       Z5, Z13, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z14
+	VADDPS       Z14, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z15
+	VADDPS       Z15, Z6, Z6
+	VMAXPS       Z6, Z12, Z6
+	VMINPS       Z6, Z13, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z14, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z15
+	VADDPS       Z15, Z7, Z7
+	VMAXPS       Z7, Z12, Z7
+	VMINPS       Z7, Z13, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z14
+	VADDPS       Z14, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z15
+	VADDPS       Z15, Z8, Z8
+	VMAXPS       Z8, Z12, Z8
+	VMINPS       Z8, Z13, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z14, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z15
+	VADDPS       Z15, Z9, Z9
+	VMAXPS       Z9, Z12, Z9
+	VMINPS       Z9, Z13, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z14
+	VADDPS       Z14, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z15
+	VADDPS       Z15, Z10, Z10
+	VMAXPS       Z10, Z12, Z10
+	VMINPS       Z10, Z13, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z14, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z15
+	VADDPS       Z15, Z11, Z11
+	VMAXPS       Z11, Z12, Z11
+	VMINPS       Z11, Z13, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_6_epaccum:
+	TESTQ        BX, BX
+	JNE          kernep_avx512_6_eprestrue
+	VBROADCASTSS (DX), Z14
+	VMOVUPS.Z    (AX), K1, Z15
+	VADDPS       Z15, Z0, Z0
+	VADDPS       Z14, Z0, Z0
+	VMAXPS       Z0, Z12, Z0
+	VMINPS       Z0, Z13, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z15
+	VADDPS       Z15, Z1, Z1
+	VADDPS       Z14, Z1, Z1
+	VMAXPS       Z1, Z12, Z1
+	VMINPS       Z1, Z13, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z14
+	VMOVUPS.Z    (AX), K1, Z15
+	VADDPS       Z15, Z2, Z2
+	VADDPS       Z14, Z2, Z2
+	VMAXPS       Z2, Z12, Z2
+	VMINPS       Z2, Z13, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z15
+	VADDPS       Z15, Z3, Z3
+	VADDPS       Z14, Z3, Z3
+	VMAXPS       Z3, Z12, Z3
+	VMINPS       Z3, Z13, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z14
+	VMOVUPS.Z    (AX), K1, Z15
+	VADDPS       Z15, Z4, Z4
+	VADDPS       Z14, Z4, Z4
+	VMAXPS       Z4, Z12, Z4
+	VMINPS       Z4, Z13, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z15
+	VADDPS       Z15, Z5, Z5
+	VADDPS       Z14, Z5, Z5
+	VMAXPS       Z5, Z12, Z5
+	VMINPS       Z5, Z13, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z14
+	VMOVUPS.Z    (AX), K1, Z15
+	VADDPS       Z15, Z6, Z6
+	VADDPS       Z14, Z6, Z6
+	VMAXPS       Z6, Z12, Z6
+	VMINPS       Z6, Z13, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z15
+	VADDPS       Z15, Z7, Z7
+	VADDPS       Z14, Z7, Z7
+	VMAXPS       Z7, Z12, Z7
+	VMINPS       Z7, Z13, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z14
+	VMOVUPS.Z    (AX), K1, Z15
+	VADDPS       Z15, Z8, Z8
+	VADDPS       Z14, Z8, Z8
+	VMAXPS       Z8, Z12, Z8
+	VMINPS       Z8, Z13, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z15
+	VADDPS       Z15, Z9, Z9
+	VADDPS       Z14, Z9, Z9
+	VMAXPS       Z9, Z12, Z9
+	VMINPS       Z9, Z13, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z14
+	VMOVUPS.Z    (AX), K1, Z15
+	VADDPS       Z15, Z10, Z10
+	VADDPS       Z14, Z10, Z10
+	VMAXPS       Z10, Z12, Z10
+	VMINPS       Z10, Z13, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z15
+	VADDPS       Z15, Z11, Z11
+	VADDPS       Z14, Z11, Z11
+	VMAXPS       Z11, Z12, Z11
+	VMINPS       Z11, Z13, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_6_eprestrue:
+	VBROADCASTSS (DX), Z14
+	VMOVUPS.Z    (AX), K1, Z15
+	VADDPS       Z15, Z0, Z0
+	VADDPS       Z14, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z15
+	VADDPS       Z15, Z0, Z0
+	VMAXPS       Z0, Z12, Z0
+	VMINPS       Z0, Z13, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z15
+	VADDPS       Z15, Z1, Z1
+	VADDPS       Z14, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z15
+	VADDPS       Z15, Z1, Z1
+	VMAXPS       Z1, Z12, Z1
+	VMINPS       Z1, Z13, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z14
+	VMOVUPS.Z    (AX), K1, Z15
+	VADDPS       Z15, Z2, Z2
+	VADDPS       Z14, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z15
+	VADDPS       Z15, Z2, Z2
+	VMAXPS       Z2, Z12, Z2
+	VMINPS       Z2, Z13, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z15
+	VADDPS       Z15, Z3, Z3
+	VADDPS       Z14, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z15
+	VADDPS       Z15, Z3, Z3
+	VMAXPS       Z3, Z12, Z3
+	VMINPS       Z3, Z13, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z14
+	VMOVUPS.Z    (AX), K1, Z15
+	VADDPS       Z15, Z4, Z4
+	VADDPS       Z14, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z15
+	VADDPS       Z15, Z4, Z4
+	VMAXPS       Z4, Z12, Z4
+	VMINPS       Z4, Z13, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z15
+	VADDPS       Z15, Z5, Z5
+	VADDPS       Z14, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z15
+	VADDPS       Z15, Z5, Z5
+	VMAXPS       Z5, Z12, Z5
+	VMINPS       Z5, Z13, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z14
+	VMOVUPS.Z    (AX), K1, Z15
+	VADDPS       Z15, Z6, Z6
+	VADDPS       Z14, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z15
+	VADDPS       Z15, Z6, Z6
+	VMAXPS       Z6, Z12, Z6
+	VMINPS       Z6, Z13, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z15
+	VADDPS       Z15, Z7, Z7
+	VADDPS       Z14, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z15
+	VADDPS       Z15, Z7, Z7
+	VMAXPS       Z7, Z12, Z7
+	VMINPS       Z7, Z13, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z14
+	VMOVUPS.Z    (AX), K1, Z15
+	VADDPS       Z15, Z8, Z8
+	VADDPS       Z14, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z15
+	VADDPS       Z15, Z8, Z8
+	VMAXPS       Z8, Z12, Z8
+	VMINPS       Z8, Z13, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z15
+	VADDPS       Z15, Z9, Z9
+	VADDPS       Z14, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z15
+	VADDPS       Z15, Z9, Z9
+	VMAXPS       Z9, Z12, Z9
+	VMINPS       Z9, Z13, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z14
+	VMOVUPS.Z    (AX), K1, Z15
+	VADDPS       Z15, Z10, Z10
+	VADDPS       Z14, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z15
+	VADDPS       Z15, Z10, Z10
+	VMAXPS       Z10, Z12, Z10
+	VMINPS       Z10, Z13, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z15
+	VADDPS       Z15, Z11, Z11
+	VADDPS       Z14, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z15
+	VADDPS       Z15, Z11, Z11
+	VMAXPS       Z11, Z12, Z11
+	VMINPS       Z11, Z13, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernep_avx512_7(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernep_avx512_7(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernep_avx512_7_m_loop4
+
+kernep_avx512_7_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_7_tail
+	VMOVUPS      (DX), Z14
+	VMOVUPS      64(DX), Z15
+	VBROADCASTSS (CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 4(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 8(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 12(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 16(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 20(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 24(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS      (DX)(BX*1), Z14
+	VMOVUPS      64(DX)(BX*1), Z15
+	VBROADCASTSS 28(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 32(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 36(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 40(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 44(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 48(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 52(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS      (SI), Z14
+	VMOVUPS      64(SI), Z15
+	VBROADCASTSS 56(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 60(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 64(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 68(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 72(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 76(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 80(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS      (SI)(BX*1), Z14
+	VMOVUPS      64(SI)(BX*1), Z15
+	VBROADCASTSS 84(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 88(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 92(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 96(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 100(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 104(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 108(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         $0x00000070, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_7_loop4
+
+kernep_avx512_7_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_7_sum
+	VMOVUPS      (DX), Z14
+	VMOVUPS      64(DX), Z15
+	VBROADCASTSS (CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 4(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 8(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 12(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 16(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 20(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 24(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         $0x0000001c, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_7_tail
+
+kernep_avx512_7_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_7_m_tail
+	VMOVUPS.Z    (DX), K1, Z14
+	VMOVUPS.Z    64(DX), K2, Z15
+	VBROADCASTSS (CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 4(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 8(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 12(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 16(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 20(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 24(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS.Z    (DX)(BX*1), K1, Z14
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z15
+	VBROADCASTSS 28(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 32(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 36(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 40(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 44(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 48(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 52(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS.Z    (SI), K1, Z14
+	VMOVUPS.Z    64(SI), K2, Z15
+	VBROADCASTSS 56(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 60(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 64(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 68(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 72(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 76(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 80(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS.Z    (SI)(BX*1), K1, Z14
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z15
+	VBROADCASTSS 84(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 88(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 92(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 96(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 100(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 104(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 108(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         $0x00000070, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_7_m_loop4
+
+kernep_avx512_7_m_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_7_sum
+	VMOVUPS.Z    (DX), K1, Z14
+	VMOVUPS.Z    64(DX), K2, Z15
+	VBROADCASTSS (CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 4(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 8(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 12(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 16(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 20(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 24(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         $0x0000001c, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_7_m_tail
+
+kernep_avx512_7_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z14
+	VBROADCASTSS hi+76(FP), Z15
+	VXORPS       X16, X16, X16
+	VUCOMISS     beta+52(FP), X16
+	JNE          kernep_avx512_7_epaccum
+	JP           kernep_avx512_7_epaccum
+	TESTQ        BX, BX
+	JNE          kernep_avx512_7_epresfalse
+	VBROADCASTSS (DX), Z16
+	VADDPS       Z16, Z0, Z0
+	VMAXPS       Z0, Z14, Z0
+	VMINPS       Z0, Z15, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z16, Z1, Z1
+	VMAXPS       Z1, Z14, Z1
+	VMINPS       Z1, Z15, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z16
+	VADDPS       Z16, Z2, Z2
+	VMAXPS       Z2, Z14, Z2
+	VMINPS       Z2, Z15, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z16, Z3, Z3
+	VMAXPS       Z3, Z14, Z3
+	VMINPS       Z3, Z15, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z16
+	VADDPS       Z16, Z4, Z4
+	VMAXPS       Z4, Z14, Z4
+	VMINPS       Z4, Z15, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z16, Z5, Z5
+	VMAXPS       Z5, Z14, Z5
+	VMINPS       Z5, Z15, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z16
+	VADDPS       Z16, Z6, Z6
+	VMAXPS       Z6, Z14, Z6
+	VMINPS       Z6, Z15, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z16, Z7, Z7
+	VMAXPS       Z7, Z14, Z7
+	VMINPS       Z7, Z15, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z16
+	VADDPS       Z16, Z8, Z8
+	VMAXPS       Z8, Z14, Z8
+	VMINPS       Z8, Z15, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z16, Z9, Z9
+	VMAXPS       Z9, Z14, Z9
+	VMINPS       Z9, Z15, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z16
+	VADDPS       Z16, Z10, Z10
+	VMAXPS       Z10, Z14, Z10
+	VMINPS       Z10, Z15, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z16, Z11, Z11
+	VMAXPS       Z11, Z14, Z11
+	VMINPS       Z11, Z15, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 24(DX), Z16
+	VADDPS       Z16, Z12, Z12
+	VMAXPS       Z12, Z14, Z12
+	VMINPS       Z12, Z15, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       Z16, Z13, Z13
+	VMAXPS       Z13, Z14, Z13
+	VMINPS       Z13, Z15, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_7_epresfalse:
+	VBROADCASTSS (DX), Z16
+	VADDPS       Z16, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z17
+	VADDPS       Z17, Z0, Z0
+	VMAXPS       Z0, Z14, Z0
+	VMINPS       Z0, Z15, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z16, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z17
+	VADDPS       Z17, Z1, Z1
+	VMAXPS       Z1, Z14, Z1
+	VMINPS       Z1, Z15, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z16
+	VADDPS       Z16, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z17
+	VADDPS       Z17, Z2, Z2
+	VMAXPS       Z2, Z14, Z2
+	VMINPS       Z2, Z15, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z16, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z17
+	VADDPS       Z17, Z3, Z3
+	VMAXPS       Z3, Z14, Z3
+	VMINPS       Z3, Z15, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z16
+	VADDPS       Z16, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z17
+	VADDPS       Z17, Z4, Z4
+	VMAXPS       Z4, Z14, Z4
+	VMINPS       Z4, Z15, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z16, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z17
+	VADDPS       Z17, Z5, Z5
+	VMAXPS       Z5, Z14, Z5
+	VMINPS       Z5, Z15, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z16
+	VADDPS       Z16, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z17
+	VADDPS       Z17, Z6, Z6
+	VMAXPS       Z6, Z14, Z6
+	VMINPS       Z6, Z15, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z16, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z17
+	VADDPS       Z17, Z7, Z7
+	VMAXPS       Z7, Z14, Z7
+	VMINPS       Z7, Z15, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z16
+	VADDPS       Z16, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z17
+	VADDPS       Z17, Z8, Z8
+	VMAXPS       Z8, Z14, Z8
+	VMINPS       Z8, Z15, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z16, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z17
+	VADDPS       Z17, Z9, Z9
+	VMAXPS       Z9, Z14, Z9
+	VMINPS       Z9, Z15, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z16
+	VADDPS       Z16, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z17
+	VADDPS       Z17, Z10, Z10
+	VMAXPS       Z10, Z14, Z10
+	VMINPS       Z10, Z15, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z16, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z17
+	VADDPS       Z17, Z11, Z11
+	VMAXPS       Z11, Z14, Z11
+	VMINPS       Z11, Z15, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 24(DX), Z16
+	VADDPS       Z16, Z12, Z12
+	VMOVUPS.Z    (BX), K1, Z17
+	VADDPS       Z17, Z12, Z12
+	VMAXPS       Z12, Z14, Z12
+	VMINPS       Z12, Z15, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       Z16, Z13, Z13
+	VMOVUPS.Z    64(BX), K2, Z17
+	VADDPS       Z17, Z13, Z13
+	VMAXPS       Z13, Z14, Z13
+	VMINPS       Z13, Z15, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_7_epaccum:
+	TESTQ        BX, BX
+	JNE          kernep_avx512_7_eprestrue
+	VBROADCASTSS (DX), Z16
+	VMOVUPS.Z    (AX), K1, Z17
+	VADDPS       Z17, Z0, Z0
+	VADDPS       Z16, Z0, Z0
+	VMAXPS       Z0, Z14, Z0
+	VMINPS       Z0, Z15, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z17
+	VADDPS       Z17, Z1, Z1
+	VADDPS       Z16, Z1, Z1
+	VMAXPS       Z1, Z14, Z1
+	VMINPS       Z1, Z15, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z16
+	VMOVUPS.Z    (AX), K1, Z17
+	VADDPS       Z17, Z2, Z2
+	VADDPS       Z16, Z2, Z2
+	VMAXPS       Z2, Z14, Z2
+	VMINPS       Z2, Z15, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z17
+	VADDPS       Z17, Z3, Z3
+	VADDPS       Z16, Z3, Z3
+	VMAXPS       Z3, Z14, Z3
+	VMINPS       Z3, Z15, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z16
+	VMOVUPS.Z    (AX), K1, Z17
+	VADDPS       Z17, Z4, Z4
+	VADDPS       Z16, Z4, Z4
+	VMAXPS       Z4, Z14, Z4
+	VMINPS       Z4, Z15, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z17
+	VADDPS       Z17, Z5, Z5
+	VADDPS       Z16, Z5, Z5
+	VMAXPS       Z5, Z14, Z5
+	VMINPS       Z5, Z15, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z16
+	VMOVUPS.Z    (AX), K1, Z17
+	VADDPS       Z17, Z6, Z6
+	VADDPS       Z16, Z6, Z6
+	VMAXPS       Z6, Z14, Z6
+	VMINPS       Z6, Z15, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z17
+	VADDPS       Z17, Z7, Z7
+	VADDPS       Z16, Z7, Z7
+	VMAXPS       Z7, Z14, Z7
+	VMINPS       Z7, Z15, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z16
+	VMOVUPS.Z    (AX), K1, Z17
+	VADDPS       Z17, Z8, Z8
+	VADDPS       Z16, Z8, Z8
+	VMAXPS       Z8, Z14, Z8
+	VMINPS       Z8, Z15, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z17
+	VADDPS       Z17, Z9, Z9
+	VADDPS       Z16, Z9, Z9
+	VMAXPS       Z9, Z14, Z9
+	VMINPS       Z9, Z15, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z16
+	VMOVUPS.Z    (AX), K1, Z17
+	VADDPS       Z17, Z10, Z10
+	VADDPS       Z16, Z10, Z10
+	VMAXPS       Z10, Z14, Z10
+	VMINPS       Z10, Z15, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z17
+	VADDPS       Z17, Z11, Z11
+	VADDPS       Z16, Z11, Z11
+	VMAXPS       Z11, Z14, Z11
+	VMINPS       Z11, Z15, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 24(DX), Z16
+	VMOVUPS.Z    (AX), K1, Z17
+	VADDPS       Z17, Z12, Z12
+	VADDPS       Z16, Z12, Z12
+	VMAXPS       Z12, Z14, Z12
+	VMINPS       Z12, Z15, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z17
+	VADDPS       Z17, Z13, Z13
+	VADDPS       Z16, Z13, Z13
+	VMAXPS       Z13, Z14, Z13
+	VMINPS       Z13, Z15, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_7_eprestrue:
+	VBROADCASTSS (DX), Z16
+	VMOVUPS.Z    (AX), K1, Z17
+	VADDPS       Z17, Z0, Z0
+	VADDPS       Z16, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z17
+	VADDPS       Z17, Z0, Z0
+	VMAXPS       Z0, Z14, Z0
+	VMINPS       Z0, Z15, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z17
+	VADDPS       Z17, Z1, Z1
+	VADDPS       Z16, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z17
+	VADDPS       Z17, Z1, Z1
+	VMAXPS       Z1, Z14, Z1
+	VMINPS       Z1, Z15, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z16
+	VMOVUPS.Z    (AX), K1, Z17
+	VADDPS       Z17, Z2, Z2
+	VADDPS       Z16, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z17
+	VADDPS       Z17, Z2, Z2
+	VMAXPS       Z2, Z14, Z2
+	VMINPS       Z2, Z15, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z17
+	VADDPS       Z17, Z3, Z3
+	VADDPS       Z16, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z17
+	VADDPS       Z17, Z3, Z3
+	VMAXPS       Z3, Z14, Z3
+	VMINPS       Z3, Z15, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z16
+	VMOVUPS.Z    (AX), K1, Z17
+	VADDPS       Z17, Z4, Z4
+	VADDPS       Z16, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z17
+	VADDPS       Z17, Z4, Z4
+	VMAXPS       Z4, Z14, Z4
+	VMINPS       Z4, Z15, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z17
+	VADDPS       Z17, Z5, Z5
+	VADDPS       Z16, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z17
+	VADDPS       Z17, Z5, Z5
+	VMAXPS       Z5, Z14, Z5
+	VMINPS       Z5, Z15, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z16
+	VMOVUPS.Z    (AX), K1, Z17
+	VADDPS       Z17, Z6, Z6
+	VADDPS       Z16, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z17
+	VADDPS       Z17, Z6, Z6
+	VMAXPS       Z6, Z14, Z6
+	VMINPS       Z6, Z15, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z17
+	VADDPS       Z17, Z7, Z7
+	VADDPS       Z16, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z17
+	VADDPS       Z17, Z7, Z7
+	VMAXPS       Z7, Z14, Z7
+	VMINPS       Z7, Z15, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z16
+	VMOVUPS.Z    (AX), K1, Z17
+	VADDPS       Z17, Z8, Z8
+	VADDPS       Z16, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z17
+	VADDPS       Z17, Z8, Z8
+	VMAXPS       Z8, Z14, Z8
+	VMINPS       Z8, Z15, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z17
+	VADDPS       Z17, Z9, Z9
+	VADDPS       Z16, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z17
+	VADDPS       Z17, Z9, Z9
+	VMAXPS       Z9, Z14, Z9
+	VMINPS       Z9, Z15, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z16
+	VMOVUPS.Z    (AX), K1, Z17
+	VADDPS       Z17, Z10, Z10
+	VADDPS       Z16, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z17
+	VADDPS       Z17, Z10, Z10
+	VMAXPS       Z10, Z14, Z10
+	VMINPS       Z10, Z15, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z17
+	VADDPS       Z17, Z11, Z11
+	VADDPS       Z16, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z17
+	VADDPS       Z17, Z11, Z11
+	VMAXPS       Z11, Z14, Z11
+	VMINPS       Z11, Z15, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 24(DX), Z16
+	VMOVUPS.Z    (AX), K1, Z17
+	VADDPS       Z17, Z12, Z12
+	VADDPS       Z16, Z12, Z12
+	VMOVUPS.Z    (BX), K1, Z17
+	VADDPS       Z17, Z12, Z12
+	VMAXPS       Z12, Z14, Z12
+	VMINPS       Z12, Z15, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z17
+	VADDPS       Z17, Z13, Z13
+	VADDPS       Z16, Z13, Z13
+	VMOVUPS.Z    64(BX), K2, Z17
+	VADDPS       Z17, Z13, Z13
+	VMAXPS       Z13, Z14, Z13
+	VMINPS       Z13, Z15, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernep_avx512_8(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernep_avx512_8(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernep_avx512_8_m_loop4
+
+kernep_avx512_8_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_8_tail
+	VMOVUPS      (DX), Z16
+	VMOVUPS      64(DX), Z17
+	VBROADCASTSS (CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 8(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 12(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 16(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 20(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 24(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 28(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      (DX)(BX*1), Z16
+	VMOVUPS      64(DX)(BX*1), Z17
+	VBROADCASTSS 32(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 36(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 40(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 44(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 48(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 52(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 56(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 60(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      (SI), Z16
+	VMOVUPS      64(SI), Z17
+	VBROADCASTSS 64(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 68(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 72(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 76(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 80(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 84(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 88(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 92(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      (SI)(BX*1), Z16
+	VMOVUPS      64(SI)(BX*1), Z17
+	VBROADCASTSS 96(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 100(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 104(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 108(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 112(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 116(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 120(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 124(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x00000080, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_8_loop4
+
+kernep_avx512_8_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_8_sum
+	VMOVUPS      (DX), Z16
+	VMOVUPS      64(DX), Z17
+	VBROADCASTSS (CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 8(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 12(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 16(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 20(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 24(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 28(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x00000020, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_8_tail
+
+kernep_avx512_8_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_8_m_tail
+	VMOVUPS.Z    (DX), K1, Z16
+	VMOVUPS.Z    64(DX), K2, Z17
+	VBROADCASTSS (CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 8(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 12(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 16(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 20(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 24(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 28(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS.Z    (DX)(BX*1), K1, Z16
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z17
+	VBROADCASTSS 32(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 36(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 40(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 44(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 48(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 52(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 56(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 60(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS.Z    (SI), K1, Z16
+	VMOVUPS.Z    64(SI), K2, Z17
+	VBROADCASTSS 64(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 68(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 72(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 76(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 80(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 84(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 88(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 92(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS.Z    (SI)(BX*1), K1, Z16
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z17
+	VBROADCASTSS 96(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 100(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 104(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 108(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 112(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 116(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 120(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 124(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x00000080, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_8_m_loop4
+
+kernep_avx512_8_m_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_8_sum
+	VMOVUPS.Z    (DX), K1, Z16
+	VMOVUPS.Z    64(DX), K2, Z17
+	VBROADCASTSS (CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 8(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 12(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 16(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 20(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 24(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 28(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x00000020, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_8_m_tail
+
+kernep_avx512_8_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z16
+	VBROADCASTSS hi+76(FP), Z17
+	VXORPS       X18, X18, X18
+	VUCOMISS     beta+52(FP), X18
+	JNE          kernep_avx512_8_epaccum
+	JP           kernep_avx512_8_epaccum
+	TESTQ        BX, BX
+	JNE          kernep_avx512_8_epresfalse
+	VBROADCASTSS (DX), Z18
+	VADDPS       Z18, Z0, Z0
+	VMAXPS       Z0, Z16, Z0
+	VMINPS       Z0, Z17, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z18, Z1, Z1
+	VMAXPS       Z1, Z16, Z1
+	VMINPS       Z1, Z17, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z18
+	VADDPS       Z18, Z2, Z2
+	VMAXPS       Z2, Z16, Z2
+	VMINPS       Z2, Z17, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z18, Z3, Z3
+	VMAXPS       Z3, Z16, Z3
+	VMINPS       Z3, Z17, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z18
+	VADDPS       Z18, Z4, Z4
+	VMAXPS       Z4, Z16, Z4
+	VMINPS       Z4, Z17, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z18, Z5, Z5
+	VMAXPS       Z5, Z16, Z5
+	VMINPS       Z5, Z17, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z18
+	VADDPS       Z18, Z6, Z6
+	VMAXPS       Z6, Z16, Z6
+	VMINPS       Z6, Z17, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z18, Z7, Z7
+	VMAXPS       Z7, Z16, Z7
+	VMINPS       Z7, Z17, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z18
+	VADDPS       Z18, Z8, Z8
+	VMAXPS       Z8, Z16, Z8
+	VMINPS       Z8, Z17, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z18, Z9, Z9
+	VMAXPS       Z9, Z16, Z9
+	VMINPS       Z9, Z17, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z18
+	VADDPS       Z18, Z10, Z10
+	VMAXPS       Z10, Z16, Z10
+	VMINPS       Z10, Z17, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z18, Z11, Z11
+	VMAXPS       Z11, Z16, Z11
+	VMINPS       Z11, Z17, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 24(DX), Z18
+	VADDPS       Z18, Z12, Z12
+	VMAXPS       Z12, Z16, Z12
+	VMINPS       Z12, Z17, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       Z18, Z13, Z13
+	VMAXPS       Z13, Z16, Z13
+	VMINPS       Z13, Z17, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 28(DX), Z18
+	VADDPS       Z18, Z14, Z14
+	VMAXPS       Z14, Z16, Z14
+	VMINPS       Z14, Z17, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       Z18, Z15, Z15
+	VMAXPS       Z15, Z16, Z15
+	VMINPS       Z15, Z17, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_8_epresfalse:
+	VBROADCASTSS (DX), Z18
+	VADDPS       Z18, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z19
+	VADDPS       Z19, Z0, Z0
+	VMAXPS       Z0, Z16, Z0
+	VMINPS       Z0, Z17, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z18, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z19
+	VADDPS       Z19, Z1, Z1
+	VMAXPS       Z1, Z16, Z1
+	VMINPS       Z1, Z17, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z18
+	VADDPS       Z18, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z19
+	VADDPS       Z19, Z2, Z2
+	VMAXPS       Z2, Z16, Z2
+	VMINPS       Z2, Z17, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z18, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z19
+	VADDPS       Z19, Z3, Z3
+	VMAXPS       Z3, Z16, Z3
+	VMINPS       Z3, Z17, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z18
+	VADDPS       Z18, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z19
+	VADDPS       Z19, Z4, Z4
+	VMAXPS       Z4, Z16, Z4
+	VMINPS       Z4, Z17, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z18, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z19
+	VADDPS       Z19, Z5, Z5
+	VMAXPS       Z5, Z16, Z5
+	VMINPS       Z5, Z17, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z18
+	VADDPS       Z18, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z19
+	VADDPS       Z19, Z6, Z6
+	VMAXPS       Z6, Z16, Z6
+	VMINPS       Z6, Z17, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z18, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z19
+	VADDPS       Z19, Z7, Z7
+	VMAXPS       Z7, Z16, Z7
+	VMINPS       Z7, Z17, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z18
+	VADDPS       Z18, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z19
+	VADDPS       Z19, Z8, Z8
+	VMAXPS       Z8, Z16, Z8
+	VMINPS       Z8, Z17, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z18, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z19
+	VADDPS       Z19, Z9, Z9
+	VMAXPS       Z9, Z16, Z9
+	VMINPS       Z9, Z17, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z18
+	VADDPS       Z18, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z19
+	VADDPS       Z19, Z10, Z10
+	VMAXPS       Z10, Z16, Z10
+	VMINPS       Z10, Z17, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z18, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z19
+	VADDPS       Z19, Z11, Z11
+	VMAXPS       Z11, Z16, Z11
+	VMINPS       Z11, Z17, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 24(DX), Z18
+	VADDPS       Z18, Z12, Z12
+	VMOVUPS.Z    (BX), K1, Z19
+	VADDPS       Z19, Z12, Z12
+	VMAXPS       Z12, Z16, Z12
+	VMINPS       Z12, Z17, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       Z18, Z13, Z13
+	VMOVUPS.Z    64(BX), K2, Z19
+	VADDPS       Z19, Z13, Z13
+	VMAXPS       Z13, Z16, Z13
+	VMINPS       Z13, Z17, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 28(DX), Z18
+	VADDPS       Z18, Z14, Z14
+	VMOVUPS.Z    (BX), K1, Z19
+	VADDPS       Z19, Z14, Z14
+	VMAXPS       Z14, Z16, Z14
+	VMINPS       Z14, Z17, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       Z18, Z15, Z15
+	VMOVUPS.Z    64(BX), K2, Z19
+	VADDPS       Z19, Z15, Z15
+	VMAXPS       Z15, Z16, Z15
+	VMINPS       Z15, Z17, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_8_epaccum:
+	TESTQ        BX, BX
+	JNE          kernep_avx512_8_eprestrue
+	VBROADCASTSS (DX), Z18
+	VMOVUPS.Z    (AX), K1, Z19
+	VADDPS       Z19, Z0, Z0
+	VADDPS       Z18, Z0, Z0
+	VMAXPS       Z0, Z16, Z0
+	VMINPS       Z0, Z17, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z19
+	VADDPS       Z19, Z1, Z1
+	VADDPS       Z18, Z1, Z1
+	VMAXPS       Z1, Z16, Z1
+	VMINPS       Z1, Z17, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z18
+	VMOVUPS.Z    (AX), K1, Z19
+	VADDPS       Z19, Z2, Z2
+	VADDPS       Z18, Z2, Z2
+	VMAXPS       Z2, Z16, Z2
+	VMINPS       Z2, Z17, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z19
+	VADDPS       Z19, Z3, Z3
+	VADDPS       Z18, Z3, Z3
+	VMAXPS       Z3, Z16, Z3
+	VMINPS       Z3, Z17, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z18
+	VMOVUPS.Z    (AX), K1, Z19
+	VADDPS       Z19, Z4, Z4
+	VADDPS       Z18, Z4, Z4
+	VMAXPS       Z4, Z16, Z4
+	VMINPS       Z4, Z17, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z19
+	VADDPS       Z19, Z5, Z5
+	VADDPS       Z18, Z5, Z5
+	VMAXPS       Z5, Z16, Z5
+	VMINPS       Z5, Z17, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z18
+	VMOVUPS.Z    (AX), K1, Z19
+	VADDPS       Z19, Z6, Z6
+	VADDPS       Z18, Z6, Z6
+	VMAXPS       Z6, Z16, Z6
+	VMINPS       Z6, Z17, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z19
+	VADDPS       Z19, Z7, Z7
+	VADDPS       Z18, Z7, Z7
+	VMAXPS       Z7, Z16, Z7
+	VMINPS       Z7, Z17, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z18
+	VMOVUPS.Z    (AX), K1, Z19
+	VADDPS       Z19, Z8, Z8
+	VADDPS       Z18, Z8, Z8
+	VMAXPS       Z8, Z16, Z8
+	VMINPS       Z8, Z17, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z19
+	VADDPS       Z19, Z9, Z9
+	VADDPS       Z18, Z9, Z9
+	VMAXPS       Z9, Z16, Z9
+	VMINPS       Z9, Z17, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z18
+	VMOVUPS.Z    (AX), K1, Z19
+	VADDPS       Z19, Z10, Z10
+	VADDPS       Z18, Z10, Z10
+	VMAXPS       Z10, Z16, Z10
+	VMINPS       Z10, Z17, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z19
+	VADDPS       Z19, Z11, Z11
+	VADDPS       Z18, Z11, Z11
+	VMAXPS       Z11, Z16, Z11
+	VMINPS       Z11, Z17, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 24(DX), Z18
+	VMOVUPS.Z    (AX), K1, Z19
+	VADDPS       Z19, Z12, Z12
+	VADDPS       Z18, Z12, Z12
+	VMAXPS       Z12, Z16, Z12
+	VMINPS       Z12, Z17, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z19
+	VADDPS       Z19, Z13, Z13
+	VADDPS       Z18, Z13, Z13
+	VMAXPS       Z13, Z16, Z13
+	VMINPS       Z13, Z17, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 28(DX), Z18
+	VMOVUPS.Z    (AX), K1, Z19
+	VADDPS       Z19, Z14, Z14
+	VADDPS       Z18, Z14, Z14
+	VMAXPS       Z14, Z16, Z14
+	VMINPS       Z14, Z17, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z19
+	VADDPS       Z19, Z15, Z15
+	VADDPS       Z18, Z15, Z15
+	VMAXPS       Z15, Z16, Z15
+	VMINPS       Z15, Z17, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_8_eprestrue:
+	VBROADCASTSS (DX), Z18
+	VMOVUPS.Z    (AX), K1, Z19
+	VADDPS       Z19, Z0, Z0
+	VADDPS       Z18, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z19
+	VADDPS       Z19, Z0, Z0
+	VMAXPS       Z0, Z16, Z0
+	VMINPS       Z0, Z17, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z19
+	VADDPS       Z19, Z1, Z1
+	VADDPS       Z18, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z19
+	VADDPS       Z19, Z1, Z1
+	VMAXPS       Z1, Z16, Z1
+	VMINPS       Z1, Z17, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z18
+	VMOVUPS.Z    (AX), K1, Z19
+	VADDPS       Z19, Z2, Z2
+	VADDPS       Z18, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z19
+	VADDPS       Z19, Z2, Z2
+	VMAXPS       Z2, Z16, Z2
+	VMINPS       Z2, Z17, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z19
+	VADDPS       Z19, Z3, Z3
+	VADDPS       Z18, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z19
+	VADDPS       Z19, Z3, Z3
+	VMAXPS       Z3, Z16, Z3
+	VMINPS       Z3, Z17, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z18
+	VMOVUPS.Z    (AX), K1, Z19
+	VADDPS       Z19, Z4, Z4
+	VADDPS       Z18, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z19
+	VADDPS       Z19, Z4, Z4
+	VMAXPS       Z4, Z16, Z4
+	VMINPS       Z4, Z17, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z19
+	VADDPS       Z19, Z5, Z5
+	VADDPS       Z18, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z19
+	VADDPS       Z19, Z5, Z5
+	VMAXPS       Z5, Z16, Z5
+	VMINPS       Z5, Z17, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z18
+	VMOVUPS.Z    (AX), K1, Z19
+	VADDPS       Z19, Z6, Z6
+	VADDPS       Z18, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z19
+	VADDPS       Z19, Z6, Z6
+	VMAXPS       Z6, Z16, Z6
+	VMINPS       Z6, Z17, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z19
+	VADDPS       Z19, Z7, Z7
+	VADDPS       Z18, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z19
+	VADDPS       Z19, Z7, Z7
+	VMAXPS       Z7, Z16, Z7
+	VMINPS       Z7, Z17, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z18
+	VMOVUPS.Z    (AX), K1, Z19
+	VADDPS       Z19, Z8, Z8
+	VADDPS       Z18, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z19
+	VADDPS       Z19, Z8, Z8
+	VMAXPS       Z8, Z16, Z8
+	VMINPS       Z8, Z17, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z19
+	VADDPS       Z19, Z9, Z9
+	VADDPS       Z18, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z19
+	VADDPS       Z19, Z9, Z9
+	VMAXPS       Z9, Z16, Z9
+	VMINPS       Z9, Z17, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z18
+	VMOVUPS.Z    (AX), K1, Z19
+	VADDPS       Z19, Z10, Z10
+	VADDPS       Z18, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z19
+	VADDPS       Z19, Z10, Z10
+	VMAXPS       Z10, Z16, Z10
+	VMINPS       Z10, Z17, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z19
+	VADDPS       Z19, Z11, Z11
+	VADDPS       Z18, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z19
+	VADDPS       Z19, Z11, Z11
+	VMAXPS       Z11, Z16, Z11
+	VMINPS       Z11, Z17, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 24(DX), Z18
+	VMOVUPS.Z    (AX), K1, Z19
+	VADDPS       Z19, Z12, Z12
+	VADDPS       Z18, Z12, Z12
+	VMOVUPS.Z    (BX), K1, Z19
+	VADDPS       Z19, Z12, Z12
+	VMAXPS       Z12, Z16, Z12
+	VMINPS       Z12, Z17, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z19
+	VADDPS       Z19, Z13, Z13
+	VADDPS       Z18, Z13, Z13
+	VMOVUPS.Z    64(BX), K2, Z19
+	VADDPS       Z19, Z13, Z13
+	VMAXPS       Z13, Z16, Z13
+	VMINPS       Z13, Z17, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 28(DX), Z18
+	VMOVUPS.Z    (AX), K1, Z19
+	VADDPS       Z19, Z14, Z14
+	VADDPS       Z18, Z14, Z14
+	VMOVUPS.Z    (BX), K1, Z19
+	VADDPS       Z19, Z14, Z14
+	VMAXPS       Z14, Z16, Z14
+	VMINPS       Z14, Z17, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z19
+	VADDPS       Z19, Z15, Z15
+	VADDPS       Z18, Z15, Z15
+	VMOVUPS.Z    64(BX), K2, Z19
+	VADDPS       Z19, Z15, Z15
+	VMAXPS       Z15, Z16, Z15
+	VMINPS       Z15, Z17, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernep_avx512_9(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernep_avx512_9(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernep_avx512_9_m_loop4
+
+kernep_avx512_9_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_9_tail
+	VMOVUPS      (DX), Z18
+	VMOVUPS      64(DX), Z19
+	VBROADCASTSS (CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 4(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 8(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 12(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 16(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 20(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 24(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 28(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 32(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS      (DX)(BX*1), Z18
+	VMOVUPS      64(DX)(BX*1), Z19
+	VBROADCASTSS 36(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 40(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 44(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 48(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 52(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 56(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 60(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 64(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 68(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS      (SI), Z18
+	VMOVUPS      64(SI), Z19
+	VBROADCASTSS 72(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 76(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 80(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 84(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 88(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 92(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 96(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 100(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 104(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS      (SI)(BX*1), Z18
+	VMOVUPS      64(SI)(BX*1), Z19
+	VBROADCASTSS 108(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 112(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 116(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 120(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 124(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 128(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 132(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 136(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 140(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         $0x00000090, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_9_loop4
+
+kernep_avx512_9_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_9_sum
+	VMOVUPS      (DX), Z18
+	VMOVUPS      64(DX), Z19
+	VBROADCASTSS (CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 4(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 8(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 12(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 16(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 20(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 24(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 28(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 32(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         $0x00000024, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_9_tail
+
+kernep_avx512_9_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_9_m_tail
+	VMOVUPS.Z    (DX), K1, Z18
+	VMOVUPS.Z    64(DX), K2, Z19
+	VBROADCASTSS (CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 4(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 8(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 12(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 16(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 20(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 24(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 28(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 32(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS.Z    (DX)(BX*1), K1, Z18
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z19
+	VBROADCASTSS 36(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 40(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 44(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 48(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 52(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 56(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 60(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 64(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 68(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS.Z    (SI), K1, Z18
+	VMOVUPS.Z    64(SI), K2, Z19
+	VBROADCASTSS 72(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 76(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 80(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 84(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 88(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 92(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 96(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 100(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 104(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS.Z    (SI)(BX*1), K1, Z18
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z19
+	VBROADCASTSS 108(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 112(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 116(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 120(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 124(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 128(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 132(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 136(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 140(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         $0x00000090, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_9_m_loop4
+
+kernep_avx512_9_m_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_9_sum
+	VMOVUPS.Z    (DX), K1, Z18
+	VMOVUPS.Z    64(DX), K2, Z19
+	VBROADCASTSS (CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 4(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 8(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 12(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 16(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 20(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 24(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 28(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 32(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         $0x00000024, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_9_m_tail
+
+kernep_avx512_9_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z18
+	VBROADCASTSS hi+76(FP), Z19
+	VXORPS       X20, X20, X20
+	VUCOMISS     beta+52(FP), X20
+	JNE          kernep_avx512_9_epaccum
+	JP           kernep_avx512_9_epaccum
+	TESTQ        BX, BX
+	JNE          kernep_avx512_9_epresfalse
+	VBROADCASTSS (DX), Z20
+	VADDPS       Z20, Z0, Z0
+	VMAXPS       Z0, Z18, Z0
+	VMINPS       Z0, Z19, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z20, Z1, Z1
+	VMAXPS       Z1, Z18, Z1
+	VMINPS       Z1, Z19, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z20
+	VADDPS       Z20, Z2, Z2
+	VMAXPS       Z2, Z18, Z2
+	VMINPS       Z2, Z19, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z20, Z3, Z3
+	VMAXPS       Z3, Z18, Z3
+	VMINPS       Z3, Z19, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z20
+	VADDPS       Z20, Z4, Z4
+	VMAXPS       Z4, Z18, Z4
+	VMINPS       Z4, Z19, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z20, Z5, Z5
+	VMAXPS       Z5, Z18, Z5
+	VMINPS       Z5, Z19, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z20
+	VADDPS       Z20, Z6, Z6
+	VMAXPS       Z6, Z18, Z6
+	VMINPS       Z6, Z19, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z20, Z7, Z7
+	VMAXPS       Z7, Z18, Z7
+	VMINPS       Z7, Z19, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z20
+	VADDPS       Z20, Z8, Z8
+	VMAXPS       Z8, Z18, Z8
+	VMINPS       Z8, Z19, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z20, Z9, Z9
+	VMAXPS       Z9, Z18, Z9
+	VMINPS       Z9, Z19, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z20
+	VADDPS       Z20, Z10, Z10
+	VMAXPS       Z10, Z18, Z10
+	VMINPS       Z10, Z19, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z20, Z11, Z11
+	VMAXPS       Z11, Z18, Z11
+	VMINPS       Z11, Z19, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 24(DX), Z20
+	VADDPS       Z20, Z12, Z12
+	VMAXPS       Z12, Z18, Z12
+	VMINPS       Z12, Z19, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       Z20, Z13, Z13
+	VMAXPS       Z13, Z18, Z13
+	VMINPS       Z13, Z19, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 28(DX), Z20
+	VADDPS       Z20, Z14, Z14
+	VMAXPS       Z14, Z18, Z14
+	VMINPS       Z14, Z19, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       Z20, Z15, Z15
+	VMAXPS       Z15, Z18, Z15
+	VMINPS       Z15, Z19, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 32(DX), Z20
+	VADDPS       Z20, Z16, Z16
+	VMAXPS       Z16, Z18, Z16
+	VMINPS       Z16, Z19, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       Z20, Z17, Z17
+	VMAXPS       Z17, Z18, Z17
+	VMINPS       Z17, Z19, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_9_epresfalse:
+	VBROADCASTSS (DX), Z20
+	VADDPS       Z20, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z0, Z0
+	VMAXPS       Z0, Z18, Z0
+	VMINPS       Z0, Z19, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z20, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z1, Z1
+	VMAXPS       Z1, Z18, Z1
+	VMINPS       Z1, Z19, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z20
+	VADDPS       Z20, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z2, Z2
+	VMAXPS       Z2, Z18, Z2
+	VMINPS       Z2, Z19, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z20, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z3, Z3
+	VMAXPS       Z3, Z18, Z3
+	VMINPS       Z3, Z19, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z20
+	VADDPS       Z20, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z4, Z4
+	VMAXPS       Z4, Z18, Z4
+	VMINPS       Z4, Z19, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z20, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z5, Z5
+	VMAXPS       Z5, Z18, Z5
+	VMINPS       Z5, Z19, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z20
+	VADDPS       Z20, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z6, Z6
+	VMAXPS       Z6, Z18, Z6
+	VMINPS       Z6, Z19, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z20, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z7, Z7
+	VMAXPS       Z7, Z18, Z7
+	VMINPS       Z7, Z19, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z20
+	VADDPS       Z20, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z8, Z8
+	VMAXPS       Z8, Z18, Z8
+	VMINPS       Z8, Z19, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z20, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z9, Z9
+	VMAXPS       Z9, Z18, Z9
+	VMINPS       Z9, Z19, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z20
+	VADDPS       Z20, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z10, Z10
+	VMAXPS       Z10, Z18, Z10
+	VMINPS       Z10, Z19, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z20, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z11, Z11
+	VMAXPS       Z11, Z18, Z11
+	VMINPS       Z11, Z19, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 24(DX), Z20
+	VADDPS       Z20, Z12, Z12
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z12, Z12
+	VMAXPS       Z12, Z18, Z12
+	VMINPS       Z12, Z19, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       Z20, Z13, Z13
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z13, Z13
+	VMAXPS       Z13, Z18, Z13
+	VMINPS       Z13, Z19, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 28(DX), Z20
+	VADDPS       Z20, Z14, Z14
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z14, Z14
+	VMAXPS       Z14, Z18, Z14
+	VMINPS       Z14, Z19, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       Z20, Z15, Z15
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z15, Z15
+	VMAXPS       Z15, Z18, Z15
+	VMINPS       Z15, Z19, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 32(DX), Z20
+	VADDPS       Z20, Z16, Z16
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z16, Z16
+	VMAXPS       Z16, Z18, Z16
+	VMINPS       Z16, Z19, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       Z20, Z17, Z17
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z17, Z17
+	VMAXPS       Z17, Z18, Z17
+	VMINPS       Z17, Z19, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_9_epaccum:
+	TESTQ        BX, BX
+	JNE          kernep_avx512_9_eprestrue
+	VBROADCASTSS (DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z0, Z0
+	VADDPS       Z20, Z0, Z0
+	VMAXPS       Z0, Z18, Z0
+	VMINPS       Z0, Z19, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z1, Z1
+	VADDPS       Z20, Z1, Z1
+	VMAXPS       Z1, Z18, Z1
+	VMINPS       Z1, Z19, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z2, Z2
+	VADDPS       Z20, Z2, Z2
+	VMAXPS       Z2, Z18, Z2
+	VMINPS       Z2, Z19, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z3, Z3
+	VADDPS       Z20, Z3, Z3
+	VMAXPS       Z3, Z18, Z3
+	VMINPS       Z3, Z19, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z4, Z4
+	VADDPS       Z20, Z4, Z4
+	VMAXPS       Z4, Z18, Z4
+	VMINPS       Z4, Z19, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z5, Z5
+	VADDPS       Z20, Z5, Z5
+	VMAXPS       Z5, Z18, Z5
+	VMINPS       Z5, Z19, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z6, Z6
+	VADDPS       Z20, Z6, Z6
+	VMAXPS       Z6, Z18, Z6
+	VMINPS       Z6, Z19, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z7, Z7
+	VADDPS       Z20, Z7, Z7
+	VMAXPS       Z7, Z18, Z7
+	VMINPS       Z7, Z19, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z8, Z8
+	VADDPS       Z20, Z8, Z8
+	VMAXPS       Z8, Z18, Z8
+	VMINPS       Z8, Z19, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z9, Z9
+	VADDPS       Z20, Z9, Z9
+	VMAXPS       Z9, Z18, Z9
+	VMINPS       Z9, Z19, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z10, Z10
+	VADDPS       Z20, Z10, Z10
+	VMAXPS       Z10, Z18, Z10
+	VMINPS       Z10, Z19, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z11, Z11
+	VADDPS       Z20, Z11, Z11
+	VMAXPS       Z11, Z18, Z11
+	VMINPS       Z11, Z19, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 24(DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z12, Z12
+	VADDPS       Z20, Z12, Z12
+	VMAXPS       Z12, Z18, Z12
+	VMINPS       Z12, Z19, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z13, Z13
+	VADDPS       Z20, Z13, Z13
+	VMAXPS       Z13, Z18, Z13
+	VMINPS       Z13, Z19, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 28(DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z14, Z14
+	VADDPS       Z20, Z14, Z14
+	VMAXPS       Z14, Z18, Z14
+	VMINPS       Z14, Z19, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z15, Z15
+	VADDPS       Z20, Z15, Z15
+	VMAXPS       Z15, Z18, Z15
+	VMINPS       Z15, Z19, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 32(DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z16, Z16
+	VADDPS       Z20, Z16, Z16
+	VMAXPS       Z16, Z18, Z16
+	VMINPS       Z16, Z19, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z17, Z17
+	VADDPS       Z20, Z17, Z17
+	VMAXPS       Z17, Z18, Z17
+	VMINPS       Z17, Z19, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_9_eprestrue:
+	VBROADCASTSS (DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z0, Z0
+	VADDPS       Z20, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z0, Z0
+	VMAXPS       Z0, Z18, Z0
+	VMINPS       Z0, Z19, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z1, Z1
+	VADDPS       Z20, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z1, Z1
+	VMAXPS       Z1, Z18, Z1
+	VMINPS       Z1, Z19, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z2, Z2
+	VADDPS       Z20, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z2, Z2
+	VMAXPS       Z2, Z18, Z2
+	VMINPS       Z2, Z19, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z3, Z3
+	VADDPS       Z20, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z3, Z3
+	VMAXPS       Z3, Z18, Z3
+	VMINPS       Z3, Z19, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z4, Z4
+	VADDPS       Z20, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z4, Z4
+	VMAXPS       Z4, Z18, Z4
+	VMINPS       Z4, Z19, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z5, Z5
+	VADDPS       Z20, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z5, Z5
+	VMAXPS       Z5, Z18, Z5
+	VMINPS       Z5, Z19, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z6, Z6
+	VADDPS       Z20, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z6, Z6
+	VMAXPS       Z6, Z18, Z6
+	VMINPS       Z6, Z19, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z7, Z7
+	VADDPS       Z20, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z7, Z7
+	VMAXPS       Z7, Z18, Z7
+	VMINPS       Z7, Z19, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z8, Z8
+	VADDPS       Z20, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z8, Z8
+	VMAXPS       Z8, Z18, Z8
+	VMINPS       Z8, Z19, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z9, Z9
+	VADDPS       Z20, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z9, Z9
+	VMAXPS       Z9, Z18, Z9
+	VMINPS       Z9, Z19, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z10, Z10
+	VADDPS       Z20, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z10, Z10
+	VMAXPS       Z10, Z18, Z10
+	VMINPS       Z10, Z19, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z11, Z11
+	VADDPS       Z20, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z11, Z11
+	VMAXPS       Z11, Z18, Z11
+	VMINPS       Z11, Z19, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 24(DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z12, Z12
+	VADDPS       Z20, Z12, Z12
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z12, Z12
+	VMAXPS       Z12, Z18, Z12
+	VMINPS       Z12, Z19, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z13, Z13
+	VADDPS       Z20, Z13, Z13
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z13, Z13
+	VMAXPS       Z13, Z18, Z13
+	VMINPS       Z13, Z19, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 28(DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z14, Z14
+	VADDPS       Z20, Z14, Z14
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z14, Z14
+	VMAXPS       Z14, Z18, Z14
+	VMINPS       Z14, Z19, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z15, Z15
+	VADDPS       Z20, Z15, Z15
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z15, Z15
+	VMAXPS       Z15, Z18, Z15
+	VMINPS       Z15, Z19, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 32(DX), Z20
+	VMOVUPS.Z    (AX), K1, Z21
+	VADDPS       Z21, Z16, Z16
+	VADDPS       Z20, Z16, Z16
+	VMOVUPS.Z    (BX), K1, Z21
+	VADDPS       Z21, Z16, Z16
+	VMAXPS       Z16, Z18, Z16
+	VMINPS       Z16, Z19, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z21
+	VADDPS       Z21, Z17, Z17
+	VADDPS       Z20, Z17, Z17
+	VMOVUPS.Z    64(BX), K2, Z21
+	VADDPS       Z21, Z17, Z17
+	VMAXPS       Z17, Z18, Z17
+	VMINPS       Z17, Z19, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernep_avx512_10(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernep_avx512_10(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernep_avx512_10_m_loop4
+
+kernep_avx512_10_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_10_tail
+	VMOVUPS      (DX), Z20
+	VMOVUPS      64(DX), Z21
+	VBROADCASTSS (CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 4(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 8(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 12(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 16(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 20(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 24(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 28(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 32(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 36(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS      (DX)(BX*1), Z20
+	VMOVUPS      64(DX)(BX*1), Z21
+	VBROADCASTSS 40(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 44(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 48(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 52(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 56(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 60(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 64(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 68(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 72(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 76(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS      (SI), Z20
+	VMOVUPS      64(SI), Z21
+	VBROADCASTSS 80(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 84(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 88(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 92(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 96(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 100(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 104(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 108(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 112(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 116(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS      (SI)(BX*1), Z20
+	VMOVUPS      64(SI)(BX*1), Z21
+	VBROADCASTSS 120(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 124(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 128(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 132(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 136(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 140(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 144(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 148(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 152(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 156(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         $0x000000a0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_10_loop4
+
+kernep_avx512_10_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_10_sum
+	VMOVUPS      (DX), Z20
+	VMOVUPS      64(DX), Z21
+	VBROADCASTSS (CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 4(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 8(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 12(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 16(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 20(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 24(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 28(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 32(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 36(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         $0x00000028, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_10_tail
+
+kernep_avx512_10_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_10_m_tail
+	VMOVUPS.Z    (DX), K1, Z20
+	VMOVUPS.Z    64(DX), K2, Z21
+	VBROADCASTSS (CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 4(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 8(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 12(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 16(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 20(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 24(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 28(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 32(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 36(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS.Z    (DX)(BX*1), K1, Z20
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z21
+	VBROADCASTSS 40(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 44(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 48(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 52(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 56(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 60(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 64(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 68(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 72(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 76(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS.Z    (SI), K1, Z20
+	VMOVUPS.Z    64(SI), K2, Z21
+	VBROADCASTSS 80(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 84(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 88(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 92(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 96(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 100(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 104(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 108(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 112(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 116(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS.Z    (SI)(BX*1), K1, Z20
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z21
+	VBROADCASTSS 120(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 124(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 128(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 132(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 136(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 140(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 144(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 148(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 152(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 156(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         $0x000000a0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_10_m_loop4
+
+kernep_avx512_10_m_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_10_sum
+	VMOVUPS.Z    (DX), K1, Z20
+	VMOVUPS.Z    64(DX), K2, Z21
+	VBROADCASTSS (CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 4(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 8(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 12(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 16(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 20(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 24(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 28(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 32(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 36(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         $0x00000028, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_10_m_tail
+
+kernep_avx512_10_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z20
+	VBROADCASTSS hi+76(FP), Z21
+	VXORPS       X22, X22, X22
+	VUCOMISS     beta+52(FP), X22
+	JNE          kernep_avx512_10_epaccum
+	JP           kernep_avx512_10_epaccum
+	TESTQ        BX, BX
+	JNE          kernep_avx512_10_epresfalse
+	VBROADCASTSS (DX), Z22
+	VADDPS       Z22, Z0, Z0
+	VMAXPS       Z0, Z20, Z0
+	VMINPS       Z0, Z21, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z22, Z1, Z1
+	VMAXPS       Z1, Z20, Z1
+	VMINPS       Z1, Z21, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z22
+	VADDPS       Z22, Z2, Z2
+	VMAXPS       Z2, Z20, Z2
+	VMINPS       Z2, Z21, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z22, Z3, Z3
+	VMAXPS       Z3, Z20, Z3
+	VMINPS       Z3, Z21, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z22
+	VADDPS       Z22, Z4, Z4
+	VMAXPS       Z4, Z20, Z4
+	VMINPS       Z4, Z21, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z22, Z5, Z5
+	VMAXPS       Z5, Z20, Z5
+	VMINPS       Z5, Z21, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z22
+	VADDPS       Z22, Z6, Z6
+	VMAXPS       Z6, Z20, Z6
+	VMINPS       Z6, Z21, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z22, Z7, Z7
+	VMAXPS       Z7, Z20, Z7
+	VMINPS       Z7, Z21, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z22
+	VADDPS       Z22, Z8, Z8
+	VMAXPS       Z8, Z20, Z8
+	VMINPS       Z8, Z21, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z22, Z9, Z9
+	VMAXPS       Z9, Z20, Z9
+	VMINPS       Z9, Z21, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z22
+	VADDPS       Z22, Z10, Z10
+	VMAXPS       Z10, Z20, Z10
+	VMINPS       Z10, Z21, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z22, Z11, Z11
+	VMAXPS       Z11, Z20, Z11
+	VMINPS       Z11, Z21, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 24(DX), Z22
+	VADDPS       Z22, Z12, Z12
+	VMAXPS       Z12, Z20, Z12
+	VMINPS       Z12, Z21, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       Z22, Z13, Z13
+	VMAXPS       Z13, Z20, Z13
+	VMINPS       Z13, Z21, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 28(DX), Z22
+	VADDPS       Z22, Z14, Z14
+	VMAXPS       Z14, Z20, Z14
+	VMINPS       Z14, Z21, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       Z22, Z15, Z15
+	VMAXPS       Z15, Z20, Z15
+	VMINPS       Z15, Z21, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 32(DX), Z22
+	VADDPS       Z22, Z16, Z16
+	VMAXPS       Z16, Z20, Z16
+	VMINPS       Z16, Z21, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       Z22, Z17, Z17
+	VMAXPS       Z17, Z20, Z17
+	VMINPS       Z17, Z21, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 36(DX), Z22
+	VADDPS       Z22, Z18, Z18
+	VMAXPS       Z18, Z20, Z18
+	VMINPS       Z18, Z21, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       Z22, Z19, Z19
+	VMAXPS       Z19, Z20, Z19
+	VMINPS       Z19, Z21, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_10_epresfalse:
+	VBROADCASTSS (DX), Z22
+	VADDPS       Z22, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z0, Z0
+	VMAXPS       Z0, Z20, Z0
+	VMINPS       Z0, Z21, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z22, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z1, Z1
+	VMAXPS       Z1, Z20, Z1
+	VMINPS       Z1, Z21, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z22
+	VADDPS       Z22, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z2, Z2
+	VMAXPS       Z2, Z20, Z2
+	VMINPS       Z2, Z21, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z22, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z3, Z3
+	VMAXPS       Z3, Z20, Z3
+	VMINPS       Z3, Z21, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z22
+	VADDPS       Z22, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z4, Z4
+	VMAXPS       Z4, Z20, Z4
+	VMINPS       Z4, Z21, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z22, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z5, Z5
+	VMAXPS       Z5, Z20, Z5
+	VMINPS       Z5, Z21, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z22
+	VADDPS       Z22, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z6, Z6
+	VMAXPS       Z6, Z20, Z6
+	VMINPS       Z6, Z21, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z22, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z7, Z7
+	VMAXPS       Z7, Z20, Z7
+	VMINPS       Z7, Z21, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z22
+	VADDPS       Z22, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z8, Z8
+	VMAXPS       Z8, Z20, Z8
+	VMINPS       Z8, Z21, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z22, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z9, Z9
+	VMAXPS       Z9, Z20, Z9
+	VMINPS       Z9, Z21, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z22
+	VADDPS       Z22, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z10, Z10
+	VMAXPS       Z10, Z20, Z10
+	VMINPS       Z10, Z21, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z22, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z11, Z11
+	VMAXPS       Z11, Z20, Z11
+	VMINPS       Z11, Z21, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 24(DX), Z22
+	VADDPS       Z22, Z12, Z12
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z12, Z12
+	VMAXPS       Z12, Z20, Z12
+	VMINPS       Z12, Z21, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       Z22, Z13, Z13
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z13, Z13
+	VMAXPS       Z13, Z20, Z13
+	VMINPS       Z13, Z21, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 28(DX), Z22
+	VADDPS       Z22, Z14, Z14
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z14, Z14
+	VMAXPS       Z14, Z20, Z14
+	VMINPS       Z14, Z21, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       Z22, Z15, Z15
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z15, Z15
+	VMAXPS       Z15, Z20, Z15
+	VMINPS       Z15, Z21, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 32(DX), Z22
+	VADDPS       Z22, Z16, Z16
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z16, Z16
+	VMAXPS       Z16, Z20, Z16
+	VMINPS       Z16, Z21, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       Z22, Z17, Z17
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z17, Z17
+	VMAXPS       Z17, Z20, Z17
+	VMINPS       Z17, Z21, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 36(DX), Z22
+	VADDPS       Z22, Z18, Z18
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z18, Z18
+	VMAXPS       Z18, Z20, Z18
+	VMINPS       Z18, Z21, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       Z22, Z19, Z19
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z19, Z19
+	VMAXPS       Z19, Z20, Z19
+	VMINPS       Z19, Z21, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_10_epaccum:
+	TESTQ        BX, BX
+	JNE          kernep_avx512_10_eprestrue
+	VBROADCASTSS (DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z0, Z0
+	VADDPS       Z22, Z0, Z0
+	VMAXPS       Z0, Z20, Z0
+	VMINPS       Z0, Z21, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z1, Z1
+	VADDPS       Z22, Z1, Z1
+	VMAXPS       Z1, Z20, Z1
+	VMINPS       Z1, Z21, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z2, Z2
+	VADDPS       Z22, Z2, Z2
+	VMAXPS       Z2, Z20, Z2
+	VMINPS       Z2, Z21, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z3, Z3
+	VADDPS       Z22, Z3, Z3
+	VMAXPS       Z3, Z20, Z3
+	VMINPS       Z3, Z21, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z4, Z4
+	VADDPS       Z22, Z4, Z4
+	VMAXPS       Z4, Z20, Z4
+	VMINPS       Z4, Z21, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z5, Z5
+	VADDPS       Z22, Z5, Z5
+	VMAXPS       Z5, Z20, Z5
+	VMINPS       Z5, Z21, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z6, Z6
+	VADDPS       Z22, Z6, Z6
+	VMAXPS       Z6, Z20, Z6
+	VMINPS       Z6, Z21, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z7, Z7
+	VADDPS       Z22, Z7, Z7
+	VMAXPS       Z7, Z20, Z7
+	VMINPS       Z7, Z21, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z8, Z8
+	VADDPS       Z22, Z8, Z8
+	VMAXPS       Z8, Z20, Z8
+	VMINPS       Z8, Z21, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z9, Z9
+	VADDPS       Z22, Z9, Z9
+	VMAXPS       Z9, Z20, Z9
+	VMINPS       Z9, Z21, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z10, Z10
+	VADDPS       Z22, Z10, Z10
+	VMAXPS       Z10, Z20, Z10
+	VMINPS       Z10, Z21, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z11, Z11
+	VADDPS       Z22, Z11, Z11
+	VMAXPS       Z11, Z20, Z11
+	VMINPS       Z11, Z21, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 24(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z12, Z12
+	VADDPS       Z22, Z12, Z12
+	VMAXPS       Z12, Z20, Z12
+	VMINPS       Z12, Z21, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z13, Z13
+	VADDPS       Z22, Z13, Z13
+	VMAXPS       Z13, Z20, Z13
+	VMINPS       Z13, Z21, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 28(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z14, Z14
+	VADDPS       Z22, Z14, Z14
+	VMAXPS       Z14, Z20, Z14
+	VMINPS       Z14, Z21, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z15, Z15
+	VADDPS       Z22, Z15, Z15
+	VMAXPS       Z15, Z20, Z15
+	VMINPS       Z15, Z21, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 32(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z16, Z16
+	VADDPS       Z22, Z16, Z16
+	VMAXPS       Z16, Z20, Z16
+	VMINPS       Z16, Z21, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z17, Z17
+	VADDPS       Z22, Z17, Z17
+	VMAXPS       Z17, Z20, Z17
+	VMINPS       Z17, Z21, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 36(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z18, Z18
+	VADDPS       Z22, Z18, Z18
+	VMAXPS       Z18, Z20, Z18
+	VMINPS       Z18, Z21, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z19, Z19
+	VADDPS       Z22, Z19, Z19
+	VMAXPS       Z19, Z20, Z19
+	VMINPS       Z19, Z21, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_10_eprestrue:
+	VBROADCASTSS (DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z0, Z0
+	VADDPS       Z22, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z0, Z0
+	VMAXPS       Z0, Z20, Z0
+	VMINPS       Z0, Z21, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z1, Z1
+	VADDPS       Z22, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z1, Z1
+	VMAXPS       Z1, Z20, Z1
+	VMINPS       Z1, Z21, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z2, Z2
+	VADDPS       Z22, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z2, Z2
+	VMAXPS       Z2, Z20, Z2
+	VMINPS       Z2, Z21, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z3, Z3
+	VADDPS       Z22, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z3, Z3
+	VMAXPS       Z3, Z20, Z3
+	VMINPS       Z3, Z21, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z4, Z4
+	VADDPS       Z22, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z4, Z4
+	VMAXPS       Z4, Z20, Z4
+	VMINPS       Z4, Z21, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z5, Z5
+	VADDPS       Z22, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z5, Z5
+	VMAXPS       Z5, Z20, Z5
+	VMINPS       Z5, Z21, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z6, Z6
+	VADDPS       Z22, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z6, Z6
+	VMAXPS       Z6, Z20, Z6
+	VMINPS       Z6, Z21, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z7, Z7
+	VADDPS       Z22, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z7, Z7
+	VMAXPS       Z7, Z20, Z7
+	VMINPS       Z7, Z21, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z8, Z8
+	VADDPS       Z22, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z8, Z8
+	VMAXPS       Z8, Z20, Z8
+	VMINPS       Z8, Z21, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z9, Z9
+	VADDPS       Z22, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z9, Z9
+	VMAXPS       Z9, Z20, Z9
+	VMINPS       Z9, Z21, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z10, Z10
+	VADDPS       Z22, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z10, Z10
+	VMAXPS       Z10, Z20, Z10
+	VMINPS       Z10, Z21, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z11, Z11
+	VADDPS       Z22, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z11, Z11
+	VMAXPS       Z11, Z20, Z11
+	VMINPS       Z11, Z21, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 24(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z12, Z12
+	VADDPS       Z22, Z12, Z12
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z12, Z12
+	VMAXPS       Z12, Z20, Z12
+	VMINPS       Z12, Z21, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z13, Z13
+	VADDPS       Z22, Z13, Z13
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z13, Z13
+	VMAXPS       Z13, Z20, Z13
+	VMINPS       Z13, Z21, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 28(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z14, Z14
+	VADDPS       Z22, Z14, Z14
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z14, Z14
+	VMAXPS       Z14, Z20, Z14
+	VMINPS       Z14, Z21, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z15, Z15
+	VADDPS       Z22, Z15, Z15
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z15, Z15
+	VMAXPS       Z15, Z20, Z15
+	VMINPS       Z15, Z21, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 32(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z16, Z16
+	VADDPS       Z22, Z16, Z16
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z16, Z16
+	VMAXPS       Z16, Z20, Z16
+	VMINPS       Z16, Z21, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z17, Z17
+	VADDPS       Z22, Z17, Z17
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z17, Z17
+	VMAXPS       Z17, Z20, Z17
+	VMINPS       Z17, Z21, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 36(DX), Z22
+	VMOVUPS.Z    (AX), K1, Z23
+	VADDPS       Z23, Z18, Z18
+	VADDPS       Z22, Z18, Z18
+	VMOVUPS.Z    (BX), K1, Z23
+	VADDPS       Z23, Z18, Z18
+	VMAXPS       Z18, Z20, Z18
+	VMINPS       Z18, Z21, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z23
+	VADDPS       Z23, Z19, Z19
+	VADDPS       Z22, Z19, Z19
+	VMOVUPS.Z    64(BX), K2, Z23
+	VADDPS       Z23, Z19, Z19
+	VMAXPS       Z19, Z20, Z19
+	VMINPS       Z19, Z21, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernep_avx512_11(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernep_avx512_11(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernep_avx512_11_m_loop4
+
+kernep_avx512_11_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_11_tail
+	VMOVUPS      (DX), Z22
+	VMOVUPS      64(DX), Z23
+	VBROADCASTSS (CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 4(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 8(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 12(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 16(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 20(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 24(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 28(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 32(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 36(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 40(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS      (DX)(BX*1), Z22
+	VMOVUPS      64(DX)(BX*1), Z23
+	VBROADCASTSS 44(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 48(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 52(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 56(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 60(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 64(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 68(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 72(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 76(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 80(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 84(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS      (SI), Z22
+	VMOVUPS      64(SI), Z23
+	VBROADCASTSS 88(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 92(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 96(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 100(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 104(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 108(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 112(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 116(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 120(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 124(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 128(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS      (SI)(BX*1), Z22
+	VMOVUPS      64(SI)(BX*1), Z23
+	VBROADCASTSS 132(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 136(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 140(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 144(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 148(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 152(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 156(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 160(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 164(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 168(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 172(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         $0x000000b0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_11_loop4
+
+kernep_avx512_11_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_11_sum
+	VMOVUPS      (DX), Z22
+	VMOVUPS      64(DX), Z23
+	VBROADCASTSS (CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 4(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 8(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 12(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 16(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 20(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 24(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 28(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 32(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 36(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 40(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         $0x0000002c, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_11_tail
+
+kernep_avx512_11_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_11_m_tail
+	VMOVUPS.Z    (DX), K1, Z22
+	VMOVUPS.Z    64(DX), K2, Z23
+	VBROADCASTSS (CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 4(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 8(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 12(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 16(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 20(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 24(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 28(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 32(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 36(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 40(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS.Z    (DX)(BX*1), K1, Z22
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z23
+	VBROADCASTSS 44(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 48(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 52(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 56(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 60(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 64(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 68(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 72(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 76(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 80(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 84(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS.Z    (SI), K1, Z22
+	VMOVUPS.Z    64(SI), K2, Z23
+	VBROADCASTSS 88(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 92(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 96(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 100(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 104(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 108(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 112(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 116(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 120(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 124(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 128(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS.Z    (SI)(BX*1), K1, Z22
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z23
+	VBROADCASTSS 132(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 136(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 140(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 144(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 148(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 152(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 156(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 160(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 164(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 168(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 172(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         $0x000000b0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_11_m_loop4
+
+kernep_avx512_11_m_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_11_sum
+	VMOVUPS.Z    (DX), K1, Z22
+	VMOVUPS.Z    64(DX), K2, Z23
+	VBROADCASTSS (CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 4(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 8(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 12(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 16(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 20(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 24(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 28(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 32(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 36(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 40(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         $0x0000002c, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_11_m_tail
+
+kernep_avx512_11_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z22
+	VBROADCASTSS hi+76(FP), Z23
+	VXORPS       X24, X24, X24
+	VUCOMISS     beta+52(FP), X24
+	JNE          kernep_avx512_11_epaccum
+	JP           kernep_avx512_11_epaccum
+	TESTQ        BX, BX
+	JNE          kernep_avx512_11_epresfalse
+	VBROADCASTSS (DX), Z24
+	VADDPS       Z24, Z0, Z0
+	VMAXPS       Z0, Z22, Z0
+	VMINPS       Z0, Z23, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z24, Z1, Z1
+	VMAXPS       Z1, Z22, Z1
+	VMINPS       Z1, Z23, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z24
+	VADDPS       Z24, Z2, Z2
+	VMAXPS       Z2, Z22, Z2
+	VMINPS       Z2, Z23, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z24, Z3, Z3
+	VMAXPS       Z3, Z22, Z3
+	VMINPS       Z3, Z23, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z24
+	VADDPS       Z24, Z4, Z4
+	VMAXPS       Z4, Z22, Z4
+	VMINPS       Z4, Z23, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z24, Z5, Z5
+	VMAXPS       Z5, Z22, Z5
+	VMINPS       Z5, Z23, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z24
+	VADDPS       Z24, Z6, Z6
+	VMAXPS       Z6, Z22, Z6
+	VMINPS       Z6, Z23, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z24, Z7, Z7
+	VMAXPS       Z7, Z22, Z7
+	VMINPS       Z7, Z23, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z24
+	VADDPS       Z24, Z8, Z8
+	VMAXPS       Z8, Z22, Z8
+	VMINPS       Z8, Z23, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z24, Z9, Z9
+	VMAXPS       Z9, Z22, Z9
+	VMINPS       Z9, Z23, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z24
+	VADDPS       Z24, Z10, Z10
+	VMAXPS       Z10, Z22, Z10
+	VMINPS       Z10, Z23, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z24, Z11, Z11
+	VMAXPS       Z11, Z22, Z11
+	VMINPS       Z11, Z23, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 24(DX), Z24
+	VADDPS       Z24, Z12, Z12
+	VMAXPS       Z12, Z22, Z12
+	VMINPS       Z12, Z23, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       Z24, Z13, Z13
+	VMAXPS       Z13, Z22, Z13
+	VMINPS       Z13, Z23, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 28(DX), Z24
+	VADDPS       Z24, Z14, Z14
+	VMAXPS       Z14, Z22, Z14
+	VMINPS       Z14, Z23, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       Z24, Z15, Z15
+	VMAXPS       Z15, Z22, Z15
+	VMINPS       Z15, Z23, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 32(DX), Z24
+	VADDPS       Z24, Z16, Z16
+	VMAXPS       Z16, Z22, Z16
+	VMINPS       Z16, Z23, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       Z24, Z17, Z17
+	VMAXPS       Z17, Z22, Z17
+	VMINPS       Z17, Z23, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 36(DX), Z24
+	VADDPS       Z24, Z18, Z18
+	VMAXPS       Z18, Z22, Z18
+	VMINPS       Z18, Z23, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       Z24, Z19, Z19
+	VMAXPS       Z19, Z22, Z19
+	VMINPS       Z19, Z23, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 40(DX), Z24
+	VADDPS       Z24, Z20, Z20
+	VMAXPS       Z20, Z22, Z20
+	VMINPS       Z20, Z23, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VADDPS       Z24, Z21, Z21
+	VMAXPS       Z21, Z22, Z21
+	VMINPS       Z21, Z23, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_11_epresfalse:
+	VBROADCASTSS (DX), Z24
+	VADDPS       Z24, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z0, Z0
+	VMAXPS       Z0, Z22, Z0
+	VMINPS       Z0, Z23, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z24, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z1, Z1
+	VMAXPS       Z1, Z22, Z1
+	VMINPS       Z1, Z23, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z24
+	VADDPS       Z24, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z2, Z2
+	VMAXPS       Z2, Z22, Z2
+	VMINPS       Z2, Z23, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z24, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z3, Z3
+	VMAXPS       Z3, Z22, Z3
+	VMINPS       Z3, Z23, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z24
+	VADDPS       Z24, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z4, Z4
+	VMAXPS       Z4, Z22, Z4
+	VMINPS       Z4, Z23, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z24, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z5, Z5
+	VMAXPS       Z5, Z22, Z5
+	VMINPS       Z5, Z23, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z24
+	VADDPS       Z24, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z6, Z6
+	VMAXPS       Z6, Z22, Z6
+	VMINPS       Z6, Z23, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z24, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z7, Z7
+	VMAXPS       Z7, Z22, Z7
+	VMINPS       Z7, Z23, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z24
+	VADDPS       Z24, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z8, Z8
+	VMAXPS       Z8, Z22, Z8
+	VMINPS       Z8, Z23, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z24, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z9, Z9
+	VMAXPS       Z9, Z22, Z9
+	VMINPS       Z9, Z23, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z24
+	VADDPS       Z24, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z10, Z10
+	VMAXPS       Z10, Z22, Z10
+	VMINPS       Z10, Z23, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z24, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z11, Z11
+	VMAXPS       Z11, Z22, Z11
+	VMINPS       Z11, Z23, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 24(DX), Z24
+	VADDPS       Z24, Z12, Z12
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z12, Z12
+	VMAXPS       Z12, Z22, Z12
+	VMINPS       Z12, Z23, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       Z24, Z13, Z13
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z13, Z13
+	VMAXPS       Z13, Z22, Z13
+	VMINPS       Z13, Z23, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 28(DX), Z24
+	VADDPS       Z24, Z14, Z14
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z14, Z14
+	VMAXPS       Z14, Z22, Z14
+	VMINPS       Z14, Z23, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       Z24, Z15, Z15
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z15, Z15
+	VMAXPS       Z15, Z22, Z15
+	VMINPS       Z15, Z23, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 32(DX), Z24
+	VADDPS       Z24, Z16, Z16
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z16, Z16
+	VMAXPS       Z16, Z22, Z16
+	VMINPS       Z16, Z23, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       Z24, Z17, Z17
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z17, Z17
+	VMAXPS       Z17, Z22, Z17
+	VMINPS       Z17, Z23, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 36(DX), Z24
+	VADDPS       Z24, Z18, Z18
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z18, Z18
+	VMAXPS       Z18, Z22, Z18
+	VMINPS       Z18, Z23, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       Z24, Z19, Z19
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z19, Z19
+	VMAXPS       Z19, Z22, Z19
+	VMINPS       Z19, Z23, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 40(DX), Z24
+	VADDPS       Z24, Z20, Z20
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z20, Z20
+	VMAXPS       Z20, Z22, Z20
+	VMINPS       Z20, Z23, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VADDPS       Z24, Z21, Z21
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z21, Z21
+	VMAXPS       Z21, Z22, Z21
+	VMINPS       Z21, Z23, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_11_epaccum:
+	TESTQ        BX, BX
+	JNE          kernep_avx512_11_eprestrue
+	VBROADCASTSS (DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z0, Z0
+	VADDPS       Z24, Z0, Z0
+	VMAXPS       Z0, Z22, Z0
+	VMINPS       Z0, Z23, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z1, Z1
+	VADDPS       Z24, Z1, Z1
+	VMAXPS       Z1, Z22, Z1
+	VMINPS       Z1, Z23, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z2, Z2
+	VADDPS       Z24, Z2, Z2
+	VMAXPS       Z2, Z22, Z2
+	VMINPS       Z2, Z23, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z3, Z3
+	VADDPS       Z24, Z3, Z3
+	VMAXPS       Z3, Z22, Z3
+	VMINPS       Z3, Z23, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z4, Z4
+	VADDPS       Z24, Z4, Z4
+	VMAXPS       Z4, Z22, Z4
+	VMINPS       Z4, Z23, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z5, Z5
+	VADDPS       Z24, Z5, Z5
+	VMAXPS       Z5, Z22, Z5
+	VMINPS       Z5, Z23, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z6, Z6
+	VADDPS       Z24, Z6, Z6
+	VMAXPS       Z6, Z22, Z6
+	VMINPS       Z6, Z23, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z7, Z7
+	VADDPS       Z24, Z7, Z7
+	VMAXPS       Z7, Z22, Z7
+	VMINPS       Z7, Z23, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z8, Z8
+	VADDPS       Z24, Z8, Z8
+	VMAXPS       Z8, Z22, Z8
+	VMINPS       Z8, Z23, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z9, Z9
+	VADDPS       Z24, Z9, Z9
+	VMAXPS       Z9, Z22, Z9
+	VMINPS       Z9, Z23, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z10, Z10
+	VADDPS       Z24, Z10, Z10
+	VMAXPS       Z10, Z22, Z10
+	VMINPS       Z10, Z23, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z11, Z11
+	VADDPS       Z24, Z11, Z11
+	VMAXPS       Z11, Z22, Z11
+	VMINPS       Z11, Z23, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 24(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z12, Z12
+	VADDPS       Z24, Z12, Z12
+	VMAXPS       Z12, Z22, Z12
+	VMINPS       Z12, Z23, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z13, Z13
+	VADDPS       Z24, Z13, Z13
+	VMAXPS       Z13, Z22, Z13
+	VMINPS       Z13, Z23, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 28(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z14, Z14
+	VADDPS       Z24, Z14, Z14
+	VMAXPS       Z14, Z22, Z14
+	VMINPS       Z14, Z23, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z15, Z15
+	VADDPS       Z24, Z15, Z15
+	VMAXPS       Z15, Z22, Z15
+	VMINPS       Z15, Z23, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 32(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z16, Z16
+	VADDPS       Z24, Z16, Z16
+	VMAXPS       Z16, Z22, Z16
+	VMINPS       Z16, Z23, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z17, Z17
+	VADDPS       Z24, Z17, Z17
+	VMAXPS       Z17, Z22, Z17
+	VMINPS       Z17, Z23, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 36(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z18, Z18
+	VADDPS       Z24, Z18, Z18
+	VMAXPS       Z18, Z22, Z18
+	VMINPS       Z18, Z23, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z19, Z19
+	VADDPS       Z24, Z19, Z19
+	VMAXPS       Z19, Z22, Z19
+	VMINPS       Z19, Z23, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 40(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z20, Z20
+	VADDPS       Z24, Z20, Z20
+	VMAXPS       Z20, Z22, Z20
+	VMINPS       Z20, Z23, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z21, Z21
+	VADDPS       Z24, Z21, Z21
+	VMAXPS       Z21, Z22, Z21
+	VMINPS       Z21, Z23, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_11_eprestrue:
+	VBROADCASTSS (DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z0, Z0
+	VADDPS       Z24, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z0, Z0
+	VMAXPS       Z0, Z22, Z0
+	VMINPS       Z0, Z23, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z1, Z1
+	VADDPS       Z24, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z1, Z1
+	VMAXPS       Z1, Z22, Z1
+	VMINPS       Z1, Z23, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z2, Z2
+	VADDPS       Z24, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z2, Z2
+	VMAXPS       Z2, Z22, Z2
+	VMINPS       Z2, Z23, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z3, Z3
+	VADDPS       Z24, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z3, Z3
+	VMAXPS       Z3, Z22, Z3
+	VMINPS       Z3, Z23, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z4, Z4
+	VADDPS       Z24, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z4, Z4
+	VMAXPS       Z4, Z22, Z4
+	VMINPS       Z4, Z23, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z5, Z5
+	VADDPS       Z24, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z5, Z5
+	VMAXPS       Z5, Z22, Z5
+	VMINPS       Z5, Z23, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z6, Z6
+	VADDPS       Z24, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z6, Z6
+	VMAXPS       Z6, Z22, Z6
+	VMINPS       Z6, Z23, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z7, Z7
+	VADDPS       Z24, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z7, Z7
+	VMAXPS       Z7, Z22, Z7
+	VMINPS       Z7, Z23, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z8, Z8
+	VADDPS       Z24, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z8, Z8
+	VMAXPS       Z8, Z22, Z8
+	VMINPS       Z8, Z23, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z9, Z9
+	VADDPS       Z24, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z9, Z9
+	VMAXPS       Z9, Z22, Z9
+	VMINPS       Z9, Z23, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z10, Z10
+	VADDPS       Z24, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z10, Z10
+	VMAXPS       Z10, Z22, Z10
+	VMINPS       Z10, Z23, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z11, Z11
+	VADDPS       Z24, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z11, Z11
+	VMAXPS       Z11, Z22, Z11
+	VMINPS       Z11, Z23, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 24(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z12, Z12
+	VADDPS       Z24, Z12, Z12
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z12, Z12
+	VMAXPS       Z12, Z22, Z12
+	VMINPS       Z12, Z23, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z13, Z13
+	VADDPS       Z24, Z13, Z13
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z13, Z13
+	VMAXPS       Z13, Z22, Z13
+	VMINPS       Z13, Z23, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 28(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z14, Z14
+	VADDPS       Z24, Z14, Z14
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z14, Z14
+	VMAXPS       Z14, Z22, Z14
+	VMINPS       Z14, Z23, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z15, Z15
+	VADDPS       Z24, Z15, Z15
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z15, Z15
+	VMAXPS       Z15, Z22, Z15
+	VMINPS       Z15, Z23, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 32(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z16, Z16
+	VADDPS       Z24, Z16, Z16
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z16, Z16
+	VMAXPS       Z16, Z22, Z16
+	VMINPS       Z16, Z23, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z17, Z17
+	VADDPS       Z24, Z17, Z17
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z17, Z17
+	VMAXPS       Z17, Z22, Z17
+	VMINPS       Z17, Z23, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 36(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z18, Z18
+	VADDPS       Z24, Z18, Z18
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z18, Z18
+	VMAXPS       Z18, Z22, Z18
+	VMINPS       Z18, Z23, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z19, Z19
+	VADDPS       Z24, Z19, Z19
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z19, Z19
+	VMAXPS       Z19, Z22, Z19
+	VMINPS       Z19, Z23, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 40(DX), Z24
+	VMOVUPS.Z    (AX), K1, Z25
+	VADDPS       Z25, Z20, Z20
+	VADDPS       Z24, Z20, Z20
+	VMOVUPS.Z    (BX), K1, Z25
+	VADDPS       Z25, Z20, Z20
+	VMAXPS       Z20, Z22, Z20
+	VMINPS       Z20, Z23, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z25
+	VADDPS       Z25, Z21, Z21
+	VADDPS       Z24, Z21, Z21
+	VMOVUPS.Z    64(BX), K2, Z25
+	VADDPS       Z25, Z21, Z21
+	VMAXPS       Z21, Z22, Z21
+	VMINPS       Z21, Z23, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernep_avx512_12(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernep_avx512_12(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	VXORPS     Z22, Z22, Z22
+	VXORPS     Z23, Z23, Z23
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernep_avx512_12_m_loop4
+
+kernep_avx512_12_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_12_tail
+	VMOVUPS      (DX), Z24
+	VMOVUPS      64(DX), Z25
+	VBROADCASTSS (CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 16(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 20(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 24(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 28(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 32(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 36(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 40(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 44(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (DX)(BX*1), Z24
+	VMOVUPS      64(DX)(BX*1), Z25
+	VBROADCASTSS 48(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 52(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 56(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 60(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 64(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 68(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 72(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 76(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 80(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 84(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 88(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 92(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (SI), Z24
+	VMOVUPS      64(SI), Z25
+	VBROADCASTSS 96(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 100(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 104(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 108(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 112(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 116(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 120(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 124(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 128(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 132(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 136(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 140(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (SI)(BX*1), Z24
+	VMOVUPS      64(SI)(BX*1), Z25
+	VBROADCASTSS 144(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 148(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 152(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 156(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 160(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 164(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 168(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 172(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 176(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 180(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 184(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 188(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x000000c0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_12_loop4
+
+kernep_avx512_12_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_12_sum
+	VMOVUPS      (DX), Z24
+	VMOVUPS      64(DX), Z25
+	VBROADCASTSS (CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 16(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 20(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 24(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 28(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 32(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 36(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 40(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 44(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x00000030, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_12_tail
+
+kernep_avx512_12_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_12_m_tail
+	VMOVUPS.Z    (DX), K1, Z24
+	VMOVUPS.Z    64(DX), K2, Z25
+	VBROADCASTSS (CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 16(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 20(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 24(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 28(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 32(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 36(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 40(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 44(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS.Z    (DX)(BX*1), K1, Z24
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z25
+	VBROADCASTSS 48(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 52(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 56(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 60(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 64(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 68(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 72(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 76(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 80(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 84(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 88(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 92(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS.Z    (SI), K1, Z24
+	VMOVUPS.Z    64(SI), K2, Z25
+	VBROADCASTSS 96(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 100(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 104(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 108(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 112(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 116(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 120(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 124(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 128(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 132(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 136(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 140(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS.Z    (SI)(BX*1), K1, Z24
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z25
+	VBROADCASTSS 144(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 148(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 152(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 156(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 160(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 164(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 168(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 172(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 176(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 180(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 184(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 188(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x000000c0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_12_m_loop4
+
+kernep_avx512_12_m_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_12_sum
+	VMOVUPS.Z    (DX), K1, Z24
+	VMOVUPS.Z    64(DX), K2, Z25
+	VBROADCASTSS (CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 16(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 20(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 24(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 28(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 32(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 36(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 40(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 44(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x00000030, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_12_m_tail
+
+kernep_avx512_12_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z24
+	VBROADCASTSS hi+76(FP), Z25
+	VXORPS       X26, X26, X26
+	VUCOMISS     beta+52(FP), X26
+	JNE          kernep_avx512_12_epaccum
+	JP           kernep_avx512_12_epaccum
+	TESTQ        BX, BX
+	JNE          kernep_avx512_12_epresfalse
+	VBROADCASTSS (DX), Z26
+	VADDPS       Z26, Z0, Z0
+	VMAXPS       Z0, Z24, Z0
+	VMINPS       Z0, Z25, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z26, Z1, Z1
+	VMAXPS       Z1, Z24, Z1
+	VMINPS       Z1, Z25, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z26
+	VADDPS       Z26, Z2, Z2
+	VMAXPS       Z2, Z24, Z2
+	VMINPS       Z2, Z25, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z26, Z3, Z3
+	VMAXPS       Z3, Z24, Z3
+	VMINPS       Z3, Z25, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z26
+	VADDPS       Z26, Z4, Z4
+	VMAXPS       Z4, Z24, Z4
+	VMINPS       Z4, Z25, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z26, Z5, Z5
+	VMAXPS       Z5, Z24, Z5
+	VMINPS       Z5, Z25, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z26
+	VADDPS       Z26, Z6, Z6
+	VMAXPS       Z6, Z24, Z6
+	VMINPS       Z6, Z25, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z26, Z7, Z7
+	VMAXPS       Z7, Z24, Z7
+	VMINPS       Z7, Z25, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z26
+	VADDPS       Z26, Z8, Z8
+	VMAXPS       Z8, Z24, Z8
+	VMINPS       Z8, Z25, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z26, Z9, Z9
+	VMAXPS       Z9, Z24, Z9
+	VMINPS       Z9, Z25, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z26
+	VADDPS       Z26, Z10, Z10
+	VMAXPS       Z10, Z24, Z10
+	VMINPS       Z10, Z25, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z26, Z11, Z11
+	VMAXPS       Z11, Z24, Z11
+	VMINPS       Z11, Z25, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 24(DX), Z26
+	VADDPS       Z26, Z12, Z12
+	VMAXPS       Z12, Z24, Z12
+	VMINPS       Z12, Z25, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       Z26, Z13, Z13
+	VMAXPS       Z13, Z24, Z13
+	VMINPS       Z13, Z25, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 28(DX), Z26
+	VADDPS       Z26, Z14, Z14
+	VMAXPS       Z14, Z24, Z14
+	VMINPS       Z14, Z25, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       Z26, Z15, Z15
+	VMAXPS       Z15, Z24, Z15
+	VMINPS       Z15, Z25, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 32(DX), Z26
+	VADDPS       Z26, Z16, Z16
+	VMAXPS       Z16, Z24, Z16
+	VMINPS       Z16, Z25, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       Z26, Z17, Z17
+	VMAXPS       Z17, Z24, Z17
+	VMINPS       Z17, Z25, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 36(DX), Z26
+	VADDPS       Z26, Z18, Z18
+	VMAXPS       Z18, Z24, Z18
+	VMINPS       Z18, Z25, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       Z26, Z19, Z19
+	VMAXPS       Z19, Z24, Z19
+	VMINPS       Z19, Z25, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 40(DX), Z26
+	VADDPS       Z26, Z20, Z20
+	VMAXPS       Z20, Z24, Z20
+	VMINPS       Z20, Z25, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VADDPS       Z26, Z21, Z21
+	VMAXPS       Z21, Z24, Z21
+	VMINPS       Z21, Z25, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 44(DX), Z26
+	VADDPS       Z26, Z22, Z22
+	VMAXPS       Z22, Z24, Z22
+	VMINPS       Z22, Z25, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VADDPS       Z26, Z23, Z23
+	VMAXPS       Z23, Z24, Z23
+	VMINPS       Z23, Z25, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_12_epresfalse:
+	VBROADCASTSS (DX), Z26
+	VADDPS       Z26, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z0, Z0
+	VMAXPS       Z0, Z24, Z0
+	VMINPS       Z0, Z25, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z26, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z1, Z1
+	VMAXPS       Z1, Z24, Z1
+	VMINPS       Z1, Z25, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z26
+	VADDPS       Z26, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z2, Z2
+	VMAXPS       Z2, Z24, Z2
+	VMINPS       Z2, Z25, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z26, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z3, Z3
+	VMAXPS       Z3, Z24, Z3
+	VMINPS       Z3, Z25, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z26
+	VADDPS       Z26, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z4, Z4
+	VMAXPS       Z4, Z24, Z4
+	VMINPS       Z4, Z25, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z26, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z5, Z5
+	VMAXPS       Z5, Z24, Z5
+	VMINPS       Z5, Z25, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z26
+	VADDPS       Z26, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z6, Z6
+	VMAXPS       Z6, Z24, Z6
+	VMINPS       Z6, Z25, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z26, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z7, Z7
+	VMAXPS       Z7, Z24, Z7
+	VMINPS       Z7, Z25, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z26
+	VADDPS       Z26, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z8, Z8
+	VMAXPS       Z8, Z24, Z8
+	VMINPS       Z8, Z25, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z26, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z9, Z9
+	VMAXPS       Z9, Z24, Z9
+	VMINPS       Z9, Z25, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z26
+	VADDPS       Z26, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z10, Z10
+	VMAXPS       Z10, Z24, Z10
+	VMINPS       Z10, Z25, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z26, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z11, Z11
+	VMAXPS       Z11, Z24, Z11
+	VMINPS       Z11, Z25, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 24(DX), Z26
+	VADDPS       Z26, Z12, Z12
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z12, Z12
+	VMAXPS       Z12, Z24, Z12
+	VMINPS       Z12, Z25, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       Z26, Z13, Z13
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z13, Z13
+	VMAXPS       Z13, Z24, Z13
+	VMINPS       Z13, Z25, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 28(DX), Z26
+	VADDPS       Z26, Z14, Z14
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z14, Z14
+	VMAXPS       Z14, Z24, Z14
+	VMINPS       Z14, Z25, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       Z26, Z15, Z15
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z15, Z15
+	VMAXPS       Z15, Z24, Z15
+	VMINPS       Z15, Z25, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 32(DX), Z26
+	VADDPS       Z26, Z16, Z16
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z16, Z16
+	VMAXPS       Z16, Z24, Z16
+	VMINPS       Z16, Z25, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       Z26, Z17, Z17
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z17, Z17
+	VMAXPS       Z17, Z24, Z17
+	VMINPS       Z17, Z25, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 36(DX), Z26
+	VADDPS       Z26, Z18, Z18
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z18, Z18
+	VMAXPS       Z18, Z24, Z18
+	VMINPS       Z18, Z25, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       Z26, Z19, Z19
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z19, Z19
+	VMAXPS       Z19, Z24, Z19
+	VMINPS       Z19, Z25, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 40(DX), Z26
+	VADDPS       Z26, Z20, Z20
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z20, Z20
+	VMAXPS       Z20, Z24, Z20
+	VMINPS       Z20, Z25, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VADDPS       Z26, Z21, Z21
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z21, Z21
+	VMAXPS       Z21, Z24, Z21
+	VMINPS       Z21, Z25, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 44(DX), Z26
+	VADDPS       Z26, Z22, Z22
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z22, Z22
+	VMAXPS       Z22, Z24, Z22
+	VMINPS       Z22, Z25, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VADDPS       Z26, Z23, Z23
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z23, Z23
+	VMAXPS       Z23, Z24, Z23
+	VMINPS       Z23, Z25, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_12_epaccum:
+	TESTQ        BX, BX
+	JNE          kernep_avx512_12_eprestrue
+	VBROADCASTSS (DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z0, Z0
+	VADDPS       Z26, Z0, Z0
+	VMAXPS       Z0, Z24, Z0
+	VMINPS       Z0, Z25, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z1, Z1
+	VADDPS       Z26, Z1, Z1
+	VMAXPS       Z1, Z24, Z1
+	VMINPS       Z1, Z25, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z2, Z2
+	VADDPS       Z26, Z2, Z2
+	VMAXPS       Z2, Z24, Z2
+	VMINPS       Z2, Z25, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z3, Z3
+	VADDPS       Z26, Z3, Z3
+	VMAXPS       Z3, Z24, Z3
+	VMINPS       Z3, Z25, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z4, Z4
+	VADDPS       Z26, Z4, Z4
+	VMAXPS       Z4, Z24, Z4
+	VMINPS       Z4, Z25, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z5, Z5
+	VADDPS       Z26, Z5, Z5
+	VMAXPS       Z5, Z24, Z5
+	VMINPS       Z5, Z25, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z6, Z6
+	VADDPS       Z26, Z6, Z6
+	VMAXPS       Z6, Z24, Z6
+	VMINPS       Z6, Z25, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z7, Z7
+	VADDPS       Z26, Z7, Z7
+	VMAXPS       Z7, Z24, Z7
+	VMINPS       Z7, Z25, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z8, Z8
+	VADDPS       Z26, Z8, Z8
+	VMAXPS       Z8, Z24, Z8
+	VMINPS       Z8, Z25, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z9, Z9
+	VADDPS       Z26, Z9, Z9
+	VMAXPS       Z9, Z24, Z9
+	VMINPS       Z9, Z25, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z10, Z10
+	VADDPS       Z26, Z10, Z10
+	VMAXPS       Z10, Z24, Z10
+	VMINPS       Z10, Z25, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z11, Z11
+	VADDPS       Z26, Z11, Z11
+	VMAXPS       Z11, Z24, Z11
+	VMINPS       Z11, Z25, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 24(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z12, Z12
+	VADDPS       Z26, Z12, Z12
+	VMAXPS       Z12, Z24, Z12
+	VMINPS       Z12, Z25, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z13, Z13
+	VADDPS       Z26, Z13, Z13
+	VMAXPS       Z13, Z24, Z13
+	VMINPS       Z13, Z25, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 28(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z14, Z14
+	VADDPS       Z26, Z14, Z14
+	VMAXPS       Z14, Z24, Z14
+	VMINPS       Z14, Z25, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z15, Z15
+	VADDPS       Z26, Z15, Z15
+	VMAXPS       Z15, Z24, Z15
+	VMINPS       Z15, Z25, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 32(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z16, Z16
+	VADDPS       Z26, Z16, Z16
+	VMAXPS       Z16, Z24, Z16
+	VMINPS       Z16, Z25, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z17, Z17
+	VADDPS       Z26, Z17, Z17
+	VMAXPS       Z17, Z24, Z17
+	VMINPS       Z17, Z25, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 36(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z18, Z18
+	VADDPS       Z26, Z18, Z18
+	VMAXPS       Z18, Z24, Z18
+	VMINPS       Z18, Z25, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z19, Z19
+	VADDPS       Z26, Z19, Z19
+	VMAXPS       Z19, Z24, Z19
+	VMINPS       Z19, Z25, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 40(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z20, Z20
+	VADDPS       Z26, Z20, Z20
+	VMAXPS       Z20, Z24, Z20
+	VMINPS       Z20, Z25, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z21, Z21
+	VADDPS       Z26, Z21, Z21
+	VMAXPS       Z21, Z24, Z21
+	VMINPS       Z21, Z25, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 44(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z22, Z22
+	VADDPS       Z26, Z22, Z22
+	VMAXPS       Z22, Z24, Z22
+	VMINPS       Z22, Z25, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z23, Z23
+	VADDPS       Z26, Z23, Z23
+	VMAXPS       Z23, Z24, Z23
+	VMINPS       Z23, Z25, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_12_eprestrue:
+	VBROADCASTSS (DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z0, Z0
+	VADDPS       Z26, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z0, Z0
+	VMAXPS       Z0, Z24, Z0
+	VMINPS       Z0, Z25, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z1, Z1
+	VADDPS       Z26, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z1, Z1
+	VMAXPS       Z1, Z24, Z1
+	VMINPS       Z1, Z25, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z2, Z2
+	VADDPS       Z26, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z2, Z2
+	VMAXPS       Z2, Z24, Z2
+	VMINPS       Z2, Z25, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z3, Z3
+	VADDPS       Z26, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z3, Z3
+	VMAXPS       Z3, Z24, Z3
+	VMINPS       Z3, Z25, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z4, Z4
+	VADDPS       Z26, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z4, Z4
+	VMAXPS       Z4, Z24, Z4
+	VMINPS       Z4, Z25, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z5, Z5
+	VADDPS       Z26, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z5, Z5
+	VMAXPS       Z5, Z24, Z5
+	VMINPS       Z5, Z25, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z6, Z6
+	VADDPS       Z26, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z6, Z6
+	VMAXPS       Z6, Z24, Z6
+	VMINPS       Z6, Z25, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z7, Z7
+	VADDPS       Z26, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z7, Z7
+	VMAXPS       Z7, Z24, Z7
+	VMINPS       Z7, Z25, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z8, Z8
+	VADDPS       Z26, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z8, Z8
+	VMAXPS       Z8, Z24, Z8
+	VMINPS       Z8, Z25, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z9, Z9
+	VADDPS       Z26, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z9, Z9
+	VMAXPS       Z9, Z24, Z9
+	VMINPS       Z9, Z25, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z10, Z10
+	VADDPS       Z26, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z10, Z10
+	VMAXPS       Z10, Z24, Z10
+	VMINPS       Z10, Z25, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z11, Z11
+	VADDPS       Z26, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z11, Z11
+	VMAXPS       Z11, Z24, Z11
+	VMINPS       Z11, Z25, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 24(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z12, Z12
+	VADDPS       Z26, Z12, Z12
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z12, Z12
+	VMAXPS       Z12, Z24, Z12
+	VMINPS       Z12, Z25, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z13, Z13
+	VADDPS       Z26, Z13, Z13
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z13, Z13
+	VMAXPS       Z13, Z24, Z13
+	VMINPS       Z13, Z25, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 28(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z14, Z14
+	VADDPS       Z26, Z14, Z14
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z14, Z14
+	VMAXPS       Z14, Z24, Z14
+	VMINPS       Z14, Z25, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z15, Z15
+	VADDPS       Z26, Z15, Z15
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z15, Z15
+	VMAXPS       Z15, Z24, Z15
+	VMINPS       Z15, Z25, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 32(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z16, Z16
+	VADDPS       Z26, Z16, Z16
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z16, Z16
+	VMAXPS       Z16, Z24, Z16
+	VMINPS       Z16, Z25, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z17, Z17
+	VADDPS       Z26, Z17, Z17
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z17, Z17
+	VMAXPS       Z17, Z24, Z17
+	VMINPS       Z17, Z25, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 36(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z18, Z18
+	VADDPS       Z26, Z18, Z18
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z18, Z18
+	VMAXPS       Z18, Z24, Z18
+	VMINPS       Z18, Z25, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z19, Z19
+	VADDPS       Z26, Z19, Z19
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z19, Z19
+	VMAXPS       Z19, Z24, Z19
+	VMINPS       Z19, Z25, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 40(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z20, Z20
+	VADDPS       Z26, Z20, Z20
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z20, Z20
+	VMAXPS       Z20, Z24, Z20
+	VMINPS       Z20, Z25, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z21, Z21
+	VADDPS       Z26, Z21, Z21
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z21, Z21
+	VMAXPS       Z21, Z24, Z21
+	VMINPS       Z21, Z25, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 44(DX), Z26
+	VMOVUPS.Z    (AX), K1, Z27
+	VADDPS       Z27, Z22, Z22
+	VADDPS       Z26, Z22, Z22
+	VMOVUPS.Z    (BX), K1, Z27
+	VADDPS       Z27, Z22, Z22
+	VMAXPS       Z22, Z24, Z22
+	VMINPS       Z22, Z25, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z27
+	VADDPS       Z27, Z23, Z23
+	VADDPS       Z26, Z23, Z23
+	VMOVUPS.Z    64(BX), K2, Z27
+	VADDPS       Z27, Z23, Z23
+	VMAXPS       Z23, Z24, Z23
+	VMINPS       Z23, Z25, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernep_avx512_13(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernep_avx512_13(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	VXORPS     Z22, Z22, Z22
+	VXORPS     Z23, Z23, Z23
+	VXORPS     Z24, Z24, Z24
+	VXORPS     Z25, Z25, Z25
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernep_avx512_13_m_loop4
+
+kernep_avx512_13_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_13_tail
+	VMOVUPS      (DX), Z26
+	VMOVUPS      64(DX), Z27
+	VBROADCASTSS (CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 4(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 8(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 12(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 16(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 20(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 24(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 28(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 32(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 36(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 40(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 44(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 48(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS      (DX)(BX*1), Z26
+	VMOVUPS      64(DX)(BX*1), Z27
+	VBROADCASTSS 52(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 56(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 60(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 64(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 68(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 72(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 76(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 80(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 84(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 88(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 92(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 96(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 100(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS      (SI), Z26
+	VMOVUPS      64(SI), Z27
+	VBROADCASTSS 104(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 108(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 112(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 116(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 120(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 124(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 128(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 132(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 136(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 140(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 144(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 148(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 152(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS      (SI)(BX*1), Z26
+	VMOVUPS      64(SI)(BX*1), Z27
+	VBROADCASTSS 156(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 160(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 164(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 168(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 172(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 176(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 180(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 184(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 188(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 192(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 196(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 200(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 204(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	ADDQ         $0x000000d0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_13_loop4
+
+kernep_avx512_13_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_13_sum
+	VMOVUPS      (DX), Z26
+	VMOVUPS      64(DX), Z27
+	VBROADCASTSS (CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 4(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 8(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 12(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 16(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 20(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 24(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 28(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 32(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 36(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 40(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 44(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 48(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	ADDQ         $0x00000034, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_13_tail
+
+kernep_avx512_13_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_13_m_tail
+	VMOVUPS.Z    (DX), K1, Z26
+	VMOVUPS.Z    64(DX), K2, Z27
+	VBROADCASTSS (CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 4(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 8(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 12(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 16(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 20(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 24(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 28(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 32(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 36(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 40(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 44(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 48(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS.Z    (DX)(BX*1), K1, Z26
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z27
+	VBROADCASTSS 52(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 56(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 60(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 64(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 68(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 72(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 76(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 80(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 84(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 88(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 92(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 96(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 100(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS.Z    (SI), K1, Z26
+	VMOVUPS.Z    64(SI), K2, Z27
+	VBROADCASTSS 104(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 108(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 112(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 116(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 120(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 124(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 128(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 132(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 136(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 140(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 144(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 148(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 152(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS.Z    (SI)(BX*1), K1, Z26
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z27
+	VBROADCASTSS 156(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 160(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 164(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 168(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 172(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 176(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 180(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 184(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 188(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 192(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 196(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 200(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 204(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	ADDQ         $0x000000d0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_13_m_loop4
+
+kernep_avx512_13_m_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_13_sum
+	VMOVUPS.Z    (DX), K1, Z26
+	VMOVUPS.Z    64(DX), K2, Z27
+	VBROADCASTSS (CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 4(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 8(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 12(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 16(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 20(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 24(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 28(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 32(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 36(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 40(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 44(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 48(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	ADDQ         $0x00000034, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_13_m_tail
+
+kernep_avx512_13_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z26
+	VBROADCASTSS hi+76(FP), Z27
+	VXORPS       X28, X28, X28
+	VUCOMISS     beta+52(FP), X28
+	JNE          kernep_avx512_13_epaccum
+	JP           kernep_avx512_13_epaccum
+	TESTQ        BX, BX
+	JNE          kernep_avx512_13_epresfalse
+	VBROADCASTSS (DX), Z28
+	VADDPS       Z28, Z0, Z0
+	VMAXPS       Z0, Z26, Z0
+	VMINPS       Z0, Z27, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z28, Z1, Z1
+	VMAXPS       Z1, Z26, Z1
+	VMINPS       Z1, Z27, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z28
+	VADDPS       Z28, Z2, Z2
+	VMAXPS       Z2, Z26, Z2
+	VMINPS       Z2, Z27, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z28, Z3, Z3
+	VMAXPS       Z3, Z26, Z3
+	VMINPS       Z3, Z27, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z28
+	VADDPS       Z28, Z4, Z4
+	VMAXPS       Z4, Z26, Z4
+	VMINPS       Z4, Z27, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z28, Z5, Z5
+	VMAXPS       Z5, Z26, Z5
+	VMINPS       Z5, Z27, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z28
+	VADDPS       Z28, Z6, Z6
+	VMAXPS       Z6, Z26, Z6
+	VMINPS       Z6, Z27, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z28, Z7, Z7
+	VMAXPS       Z7, Z26, Z7
+	VMINPS       Z7, Z27, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z28
+	VADDPS       Z28, Z8, Z8
+	VMAXPS       Z8, Z26, Z8
+	VMINPS       Z8, Z27, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z28, Z9, Z9
+	VMAXPS       Z9, Z26, Z9
+	VMINPS       Z9, Z27, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z28
+	VADDPS       Z28, Z10, Z10
+	VMAXPS       Z10, Z26, Z10
+	VMINPS       Z10, Z27, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z28, Z11, Z11
+	VMAXPS       Z11, Z26, Z11
+	VMINPS       Z11, Z27, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 24(DX), Z28
+	VADDPS       Z28, Z12, Z12
+	VMAXPS       Z12, Z26, Z12
+	VMINPS       Z12, Z27, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       Z28, Z13, Z13
+	VMAXPS       Z13, Z26, Z13
+	VMINPS       Z13, Z27, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 28(DX), Z28
+	VADDPS       Z28, Z14, Z14
+	VMAXPS       Z14, Z26, Z14
+	VMINPS       Z14, Z27, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       Z28, Z15, Z15
+	VMAXPS       Z15, Z26, Z15
+	VMINPS       Z15, Z27, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 32(DX), Z28
+	VADDPS       Z28, Z16, Z16
+	VMAXPS       Z16, Z26, Z16
+	VMINPS       Z16, Z27, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       Z28, Z17, Z17
+	VMAXPS       Z17, Z26, Z17
+	VMINPS       Z17, Z27, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 36(DX), Z28
+	VADDPS       Z28, Z18, Z18
+	VMAXPS       Z18, Z26, Z18
+	VMINPS       Z18, Z27, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       Z28, Z19, Z19
+	VMAXPS       Z19, Z26, Z19
+	VMINPS       Z19, Z27, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 40(DX), Z28
+	VADDPS       Z28, Z20, Z20
+	VMAXPS       Z20, Z26, Z20
+	VMINPS       Z20, Z27, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VADDPS       Z28, Z21, Z21
+	VMAXPS       Z21, Z26, Z21
+	VMINPS       Z21, Z27, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 44(DX), Z28
+	VADDPS       Z28, Z22, Z22
+	VMAXPS       Z22, Z26, Z22
+	VMINPS       Z22, Z27, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VADDPS       Z28, Z23, Z23
+	VMAXPS       Z23, Z26, Z23
+	VMINPS       Z23, Z27, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 48(DX), Z28
+	VADDPS       Z28, Z24, Z24
+	VMAXPS       Z24, Z26, Z24
+	VMINPS       Z24, Z27, Z24
+	VMOVUPS      Z24, K1, (AX)
+	VADDPS       Z28, Z25, Z25
+	VMAXPS       Z25, Z26, Z25
+	VMINPS       Z25, Z27, Z25
+	VMOVUPS      Z25, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_13_epresfalse:
+	VBROADCASTSS (DX), Z28
+	VADDPS       Z28, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z0, Z0
+	VMAXPS       Z0, Z26, Z0
+	VMINPS       Z0, Z27, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z28, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z1, Z1
+	VMAXPS       Z1, Z26, Z1
+	VMINPS       Z1, Z27, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z28
+	VADDPS       Z28, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z2, Z2
+	VMAXPS       Z2, Z26, Z2
+	VMINPS       Z2, Z27, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z28, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z3, Z3
+	VMAXPS       Z3, Z26, Z3
+	VMINPS       Z3, Z27, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z28
+	VADDPS       Z28, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z4, Z4
+	VMAXPS       Z4, Z26, Z4
+	VMINPS       Z4, Z27, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z28, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z5, Z5
+	VMAXPS       Z5, Z26, Z5
+	VMINPS       Z5, Z27, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z28
+	VADDPS       Z28, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z6, Z6
+	VMAXPS       Z6, Z26, Z6
+	VMINPS       Z6, Z27, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z28, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z7, Z7
+	VMAXPS       Z7, Z26, Z7
+	VMINPS       Z7, Z27, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z28
+	VADDPS       Z28, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z8, Z8
+	VMAXPS       Z8, Z26, Z8
+	VMINPS       Z8, Z27, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z28, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z9, Z9
+	VMAXPS       Z9, Z26, Z9
+	VMINPS       Z9, Z27, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z28
+	VADDPS       Z28, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z10, Z10
+	VMAXPS       Z10, Z26, Z10
+	VMINPS       Z10, Z27, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z28, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z11, Z11
+	VMAXPS       Z11, Z26, Z11
+	VMINPS       Z11, Z27, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 24(DX), Z28
+	VADDPS       Z28, Z12, Z12
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z12, Z12
+	VMAXPS       Z12, Z26, Z12
+	VMINPS       Z12, Z27, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       Z28, Z13, Z13
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z13, Z13
+	VMAXPS       Z13, Z26, Z13
+	VMINPS       Z13, Z27, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 28(DX), Z28
+	VADDPS       Z28, Z14, Z14
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z14, Z14
+	VMAXPS       Z14, Z26, Z14
+	VMINPS       Z14, Z27, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       Z28, Z15, Z15
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z15, Z15
+	VMAXPS       Z15, Z26, Z15
+	VMINPS       Z15, Z27, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 32(DX), Z28
+	VADDPS       Z28, Z16, Z16
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z16, Z16
+	VMAXPS       Z16, Z26, Z16
+	VMINPS       Z16, Z27, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       Z28, Z17, Z17
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z17, Z17
+	VMAXPS       Z17, Z26, Z17
+	VMINPS       Z17, Z27, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 36(DX), Z28
+	VADDPS       Z28, Z18, Z18
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z18, Z18
+	VMAXPS       Z18, Z26, Z18
+	VMINPS       Z18, Z27, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       Z28, Z19, Z19
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z19, Z19
+	VMAXPS       Z19, Z26, Z19
+	VMINPS       Z19, Z27, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 40(DX), Z28
+	VADDPS       Z28, Z20, Z20
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z20, Z20
+	VMAXPS       Z20, Z26, Z20
+	VMINPS       Z20, Z27, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VADDPS       Z28, Z21, Z21
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z21, Z21
+	VMAXPS       Z21, Z26, Z21
+	VMINPS       Z21, Z27, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 44(DX), Z28
+	VADDPS       Z28, Z22, Z22
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z22, Z22
+	VMAXPS       Z22, Z26, Z22
+	VMINPS       Z22, Z27, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VADDPS       Z28, Z23, Z23
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z23, Z23
+	VMAXPS       Z23, Z26, Z23
+	VMINPS       Z23, Z27, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 48(DX), Z28
+	VADDPS       Z28, Z24, Z24
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z24, Z24
+	VMAXPS       Z24, Z26, Z24
+	VMINPS       Z24, Z27, Z24
+	VMOVUPS      Z24, K1, (AX)
+	VADDPS       Z28, Z25, Z25
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z25, Z25
+	VMAXPS       Z25, Z26, Z25
+	VMINPS       Z25, Z27, Z25
+	VMOVUPS      Z25, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_13_epaccum:
+	TESTQ        BX, BX
+	JNE          kernep_avx512_13_eprestrue
+	VBROADCASTSS (DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z0, Z0
+	VADDPS       Z28, Z0, Z0
+	VMAXPS       Z0, Z26, Z0
+	VMINPS       Z0, Z27, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z1, Z1
+	VADDPS       Z28, Z1, Z1
+	VMAXPS       Z1, Z26, Z1
+	VMINPS       Z1, Z27, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z2, Z2
+	VADDPS       Z28, Z2, Z2
+	VMAXPS       Z2, Z26, Z2
+	VMINPS       Z2, Z27, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z3, Z3
+	VADDPS       Z28, Z3, Z3
+	VMAXPS       Z3, Z26, Z3
+	VMINPS       Z3, Z27, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z4, Z4
+	VADDPS       Z28, Z4, Z4
+	VMAXPS       Z4, Z26, Z4
+	VMINPS       Z4, Z27, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z5, Z5
+	VADDPS       Z28, Z5, Z5
+	VMAXPS       Z5, Z26, Z5
+	VMINPS       Z5, Z27, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z6, Z6
+	VADDPS       Z28, Z6, Z6
+	VMAXPS       Z6, Z26, Z6
+	VMINPS       Z6, Z27, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z7, Z7
+	VADDPS       Z28, Z7, Z7
+	VMAXPS       Z7, Z26, Z7
+	VMINPS       Z7, Z27, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z8, Z8
+	VADDPS       Z28, Z8, Z8
+	VMAXPS       Z8, Z26, Z8
+	VMINPS       Z8, Z27, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z9, Z9
+	VADDPS       Z28, Z9, Z9
+	VMAXPS       Z9, Z26, Z9
+	VMINPS       Z9, Z27, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z10, Z10
+	VADDPS       Z28, Z10, Z10
+	VMAXPS       Z10, Z26, Z10
+	VMINPS       Z10, Z27, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z11, Z11
+	VADDPS       Z28, Z11, Z11
+	VMAXPS       Z11, Z26, Z11
+	VMINPS       Z11, Z27, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 24(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z12, Z12
+	VADDPS       Z28, Z12, Z12
+	VMAXPS       Z12, Z26, Z12
+	VMINPS       Z12, Z27, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z13, Z13
+	VADDPS       Z28, Z13, Z13
+	VMAXPS       Z13, Z26, Z13
+	VMINPS       Z13, Z27, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 28(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z14, Z14
+	VADDPS       Z28, Z14, Z14
+	VMAXPS       Z14, Z26, Z14
+	VMINPS       Z14, Z27, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z15, Z15
+	VADDPS       Z28, Z15, Z15
+	VMAXPS       Z15, Z26, Z15
+	VMINPS       Z15, Z27, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 32(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z16, Z16
+	VADDPS       Z28, Z16, Z16
+	VMAXPS       Z16, Z26, Z16
+	VMINPS       Z16, Z27, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z17, Z17
+	VADDPS       Z28, Z17, Z17
+	VMAXPS       Z17, Z26, Z17
+	VMINPS       Z17, Z27, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 36(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z18, Z18
+	VADDPS       Z28, Z18, Z18
+	VMAXPS       Z18, Z26, Z18
+	VMINPS       Z18, Z27, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z19, Z19
+	VADDPS       Z28, Z19, Z19
+	VMAXPS       Z19, Z26, Z19
+	VMINPS       Z19, Z27, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 40(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z20, Z20
+	VADDPS       Z28, Z20, Z20
+	VMAXPS       Z20, Z26, Z20
+	VMINPS       Z20, Z27, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z21, Z21
+	VADDPS       Z28, Z21, Z21
+	VMAXPS       Z21, Z26, Z21
+	VMINPS       Z21, Z27, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 44(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z22, Z22
+	VADDPS       Z28, Z22, Z22
+	VMAXPS       Z22, Z26, Z22
+	VMINPS       Z22, Z27, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z23, Z23
+	VADDPS       Z28, Z23, Z23
+	VMAXPS       Z23, Z26, Z23
+	VMINPS       Z23, Z27, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 48(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z24, Z24
+	VADDPS       Z28, Z24, Z24
+	VMAXPS       Z24, Z26, Z24
+	VMINPS       Z24, Z27, Z24
+	VMOVUPS      Z24, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z25, Z25
+	VADDPS       Z28, Z25, Z25
+	VMAXPS       Z25, Z26, Z25
+	VMINPS       Z25, Z27, Z25
+	VMOVUPS      Z25, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_13_eprestrue:
+	VBROADCASTSS (DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z0, Z0
+	VADDPS       Z28, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z0, Z0
+	VMAXPS       Z0, Z26, Z0
+	VMINPS       Z0, Z27, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z1, Z1
+	VADDPS       Z28, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z1, Z1
+	VMAXPS       Z1, Z26, Z1
+	VMINPS       Z1, Z27, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z2, Z2
+	VADDPS       Z28, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z2, Z2
+	VMAXPS       Z2, Z26, Z2
+	VMINPS       Z2, Z27, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z3, Z3
+	VADDPS       Z28, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z3, Z3
+	VMAXPS       Z3, Z26, Z3
+	VMINPS       Z3, Z27, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z4, Z4
+	VADDPS       Z28, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z4, Z4
+	VMAXPS       Z4, Z26, Z4
+	VMINPS       Z4, Z27, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z5, Z5
+	VADDPS       Z28, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z5, Z5
+	VMAXPS       Z5, Z26, Z5
+	VMINPS       Z5, Z27, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z6, Z6
+	VADDPS       Z28, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z6, Z6
+	VMAXPS       Z6, Z26, Z6
+	VMINPS       Z6, Z27, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z7, Z7
+	VADDPS       Z28, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z7, Z7
+	VMAXPS       Z7, Z26, Z7
+	VMINPS       Z7, Z27, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z8, Z8
+	VADDPS       Z28, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z8, Z8
+	VMAXPS       Z8, Z26, Z8
+	VMINPS       Z8, Z27, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z9, Z9
+	VADDPS       Z28, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z9, Z9
+	VMAXPS       Z9, Z26, Z9
+	VMINPS       Z9, Z27, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z10, Z10
+	VADDPS       Z28, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z10, Z10
+	VMAXPS       Z10, Z26, Z10
+	VMINPS       Z10, Z27, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z11, Z11
+	VADDPS       Z28, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z11, Z11
+	VMAXPS       Z11, Z26, Z11
+	VMINPS       Z11, Z27, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 24(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z12, Z12
+	VADDPS       Z28, Z12, Z12
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z12, Z12
+	VMAXPS       Z12, Z26, Z12
+	VMINPS       Z12, Z27, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z13, Z13
+	VADDPS       Z28, Z13, Z13
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z13, Z13
+	VMAXPS       Z13, Z26, Z13
+	VMINPS       Z13, Z27, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 28(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z14, Z14
+	VADDPS       Z28, Z14, Z14
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z14, Z14
+	VMAXPS       Z14, Z26, Z14
+	VMINPS       Z14, Z27, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z15, Z15
+	VADDPS       Z28, Z15, Z15
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z15, Z15
+	VMAXPS       Z15, Z26, Z15
+	VMINPS       Z15, Z27, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 32(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z16, Z16
+	VADDPS       Z28, Z16, Z16
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z16, Z16
+	VMAXPS       Z16, Z26, Z16
+	VMINPS       Z16, Z27, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z17, Z17
+	VADDPS       Z28, Z17, Z17
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z17, Z17
+	VMAXPS       Z17, Z26, Z17
+	VMINPS       Z17, Z27, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 36(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z18, Z18
+	VADDPS       Z28, Z18, Z18
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z18, Z18
+	VMAXPS       Z18, Z26, Z18
+	VMINPS       Z18, Z27, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z19, Z19
+	VADDPS       Z28, Z19, Z19
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z19, Z19
+	VMAXPS       Z19, Z26, Z19
+	VMINPS       Z19, Z27, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 40(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z20, Z20
+	VADDPS       Z28, Z20, Z20
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z20, Z20
+	VMAXPS       Z20, Z26, Z20
+	VMINPS       Z20, Z27, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z21, Z21
+	VADDPS       Z28, Z21, Z21
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z21, Z21
+	VMAXPS       Z21, Z26, Z21
+	VMINPS       Z21, Z27, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 44(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z22, Z22
+	VADDPS       Z28, Z22, Z22
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z22, Z22
+	VMAXPS       Z22, Z26, Z22
+	VMINPS       Z22, Z27, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z23, Z23
+	VADDPS       Z28, Z23, Z23
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z23, Z23
+	VMAXPS       Z23, Z26, Z23
+	VMINPS       Z23, Z27, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 48(DX), Z28
+	VMOVUPS.Z    (AX), K1, Z29
+	VADDPS       Z29, Z24, Z24
+	VADDPS       Z28, Z24, Z24
+	VMOVUPS.Z    (BX), K1, Z29
+	VADDPS       Z29, Z24, Z24
+	VMAXPS       Z24, Z26, Z24
+	VMINPS       Z24, Z27, Z24
+	VMOVUPS      Z24, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z29
+	VADDPS       Z29, Z25, Z25
+	VADDPS       Z28, Z25, Z25
+	VMOVUPS.Z    64(BX), K2, Z29
+	VADDPS       Z29, Z25, Z25
+	VMAXPS       Z25, Z26, Z25
+	VMINPS       Z25, Z27, Z25
+	VMOVUPS      Z25, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernep_avx512_14(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernep_avx512_14(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	VXORPS     Z22, Z22, Z22
+	VXORPS     Z23, Z23, Z23
+	VXORPS     Z24, Z24, Z24
+	VXORPS     Z25, Z25, Z25
+	VXORPS     Z26, Z26, Z26
+	VXORPS     Z27, Z27, Z27
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernep_avx512_14_m_loop4
+
+kernep_avx512_14_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_14_tail
+	VMOVUPS      (DX), Z28
+	VMOVUPS      64(DX), Z29
+	VBROADCASTSS (CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 4(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 8(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 12(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 16(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 20(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 24(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 28(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 32(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 36(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 40(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 44(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 48(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 52(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS      (DX)(BX*1), Z28
+	VMOVUPS      64(DX)(BX*1), Z29
+	VBROADCASTSS 56(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 60(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 64(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 68(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 72(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 76(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 80(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 84(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 88(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 92(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 96(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 100(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 104(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 108(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS      (SI), Z28
+	VMOVUPS      64(SI), Z29
+	VBROADCASTSS 112(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 116(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 120(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 124(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 128(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 132(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 136(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 140(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 144(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 148(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 152(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 156(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 160(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 164(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS      (SI)(BX*1), Z28
+	VMOVUPS      64(SI)(BX*1), Z29
+	VBROADCASTSS 168(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 172(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 176(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 180(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 184(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 188(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 192(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 196(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 200(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 204(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 208(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 212(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 216(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 220(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	ADDQ         $0x000000e0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_14_loop4
+
+kernep_avx512_14_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_14_sum
+	VMOVUPS      (DX), Z28
+	VMOVUPS      64(DX), Z29
+	VBROADCASTSS (CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 4(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 8(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 12(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 16(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 20(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 24(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 28(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 32(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 36(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 40(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 44(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 48(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 52(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	ADDQ         $0x00000038, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_14_tail
+
+kernep_avx512_14_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernep_avx512_14_m_tail
+	VMOVUPS.Z    (DX), K1, Z28
+	VMOVUPS.Z    64(DX), K2, Z29
+	VBROADCASTSS (CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 4(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 8(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 12(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 16(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 20(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 24(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 28(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 32(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 36(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 40(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 44(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 48(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 52(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS.Z    (DX)(BX*1), K1, Z28
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z29
+	VBROADCASTSS 56(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 60(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 64(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 68(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 72(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 76(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 80(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 84(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 88(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 92(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 96(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 100(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 104(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 108(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS.Z    (SI), K1, Z28
+	VMOVUPS.Z    64(SI), K2, Z29
+	VBROADCASTSS 112(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 116(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 120(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 124(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 128(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 132(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 136(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 140(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 144(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 148(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 152(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 156(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 160(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 164(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS.Z    (SI)(BX*1), K1, Z28
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z29
+	VBROADCASTSS 168(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 172(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 176(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 180(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 184(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 188(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 192(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 196(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 200(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 204(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 208(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 212(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 216(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 220(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	ADDQ         $0x000000e0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernep_avx512_14_m_loop4
+
+kernep_avx512_14_m_tail:
+	TESTQ        AX, AX
+	JE           kernep_avx512_14_sum
+	VMOVUPS.Z    (DX), K1, Z28
+	VMOVUPS.Z    64(DX), K2, Z29
+	VBROADCASTSS (CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 4(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 8(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 12(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 16(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 20(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 24(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 28(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 32(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 36(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 40(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 44(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 48(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 52(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	ADDQ         $0x00000038, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernep_avx512_14_m_tail
+
+kernep_avx512_14_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z28
+	VBROADCASTSS hi+76(FP), Z29
+	VXORPS       X30, X30, X30
+	VUCOMISS     beta+52(FP), X30
+	JNE          kernep_avx512_14_epaccum
+	JP           kernep_avx512_14_epaccum
+	TESTQ        BX, BX
+	JNE          kernep_avx512_14_epresfalse
+	VBROADCASTSS (DX), Z30
+	VADDPS       Z30, Z0, Z0
+	VMAXPS       Z0, Z28, Z0
+	VMINPS       Z0, Z29, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z30, Z1, Z1
+	VMAXPS       Z1, Z28, Z1
+	VMINPS       Z1, Z29, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z30
+	VADDPS       Z30, Z2, Z2
+	VMAXPS       Z2, Z28, Z2
+	VMINPS       Z2, Z29, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z30, Z3, Z3
+	VMAXPS       Z3, Z28, Z3
+	VMINPS       Z3, Z29, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z30
+	VADDPS       Z30, Z4, Z4
+	VMAXPS       Z4, Z28, Z4
+	VMINPS       Z4, Z29, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z30, Z5, Z5
+	VMAXPS       Z5, Z28, Z5
+	VMINPS       Z5, Z29, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z30
+	VADDPS       Z30, Z6, Z6
+	VMAXPS       Z6, Z28, Z6
+	VMINPS       Z6, Z29, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z30, Z7, Z7
+	VMAXPS       Z7, Z28, Z7
+	VMINPS       Z7, Z29, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z30
+	VADDPS       Z30, Z8, Z8
+	VMAXPS       Z8, Z28, Z8
+	VMINPS       Z8, Z29, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z30, Z9, Z9
+	VMAXPS       Z9, Z28, Z9
+	VMINPS       Z9, Z29, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z30
+	VADDPS       Z30, Z10, Z10
+	VMAXPS       Z10, Z28, Z10
+	VMINPS       Z10, Z29, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z30, Z11, Z11
+	VMAXPS       Z11, Z28, Z11
+	VMINPS       Z11, Z29, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 24(DX), Z30
+	VADDPS       Z30, Z12, Z12
+	VMAXPS       Z12, Z28, Z12
+	VMINPS       Z12, Z29, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       Z30, Z13, Z13
+	VMAXPS       Z13, Z28, Z13
+	VMINPS       Z13, Z29, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 28(DX), Z30
+	VADDPS       Z30, Z14, Z14
+	VMAXPS       Z14, Z28, Z14
+	VMINPS       Z14, Z29, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       Z30, Z15, Z15
+	VMAXPS       Z15, Z28, Z15
+	VMINPS       Z15, Z29, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 32(DX), Z30
+	VADDPS       Z30, Z16, Z16
+	VMAXPS       Z16, Z28, Z16
+	VMINPS       Z16, Z29, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       Z30, Z17, Z17
+	VMAXPS       Z17, Z28, Z17
+	VMINPS       Z17, Z29, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 36(DX), Z30
+	VADDPS       Z30, Z18, Z18
+	VMAXPS       Z18, Z28, Z18
+	VMINPS       Z18, Z29, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       Z30, Z19, Z19
+	VMAXPS       Z19, Z28, Z19
+	VMINPS       Z19, Z29, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 40(DX), Z30
+	VADDPS       Z30, Z20, Z20
+	VMAXPS       Z20, Z28, Z20
+	VMINPS       Z20, Z29, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VADDPS       Z30, Z21, Z21
+	VMAXPS       Z21, Z28, Z21
+	VMINPS       Z21, Z29, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 44(DX), Z30
+	VADDPS       Z30, Z22, Z22
+	VMAXPS       Z22, Z28, Z22
+	VMINPS       Z22, Z29, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VADDPS       Z30, Z23, Z23
+	VMAXPS       Z23, Z28, Z23
+	VMINPS       Z23, Z29, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 48(DX), Z30
+	VADDPS       Z30, Z24, Z24
+	VMAXPS       Z24, Z28, Z24
+	VMINPS       Z24, Z29, Z24
+	VMOVUPS      Z24, K1, (AX)
+	VADDPS       Z30, Z25, Z25
+	VMAXPS       Z25, Z28, Z25
+	VMINPS       Z25, Z29, Z25
+	VMOVUPS      Z25, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 52(DX), Z30
+	VADDPS       Z30, Z26, Z26
+	VMAXPS       Z26, Z28, Z26
+	VMINPS       Z26, Z29, Z26
+	VMOVUPS      Z26, K1, (AX)
+	VADDPS       Z30, Z27, Z27
+	VMAXPS       Z27, Z28, Z27
+	VMINPS       Z27, Z29, Z27
+	VMOVUPS      Z27, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_14_epresfalse:
+	VBROADCASTSS (DX), Z30
+	VADDPS       Z30, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z0, Z0
+	VMAXPS       Z0, Z28, Z0
+	VMINPS       Z0, Z29, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       Z30, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z1, Z1
+	VMAXPS       Z1, Z28, Z1
+	VMINPS       Z1, Z29, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z30
+	VADDPS       Z30, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z2, Z2
+	VMAXPS       Z2, Z28, Z2
+	VMINPS       Z2, Z29, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       Z30, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z3, Z3
+	VMAXPS       Z3, Z28, Z3
+	VMINPS       Z3, Z29, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z30
+	VADDPS       Z30, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z4, Z4
+	VMAXPS       Z4, Z28, Z4
+	VMINPS       Z4, Z29, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       Z30, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z5, Z5
+	VMAXPS       Z5, Z28, Z5
+	VMINPS       Z5, Z29, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z30
+	VADDPS       Z30, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z6, Z6
+	VMAXPS       Z6, Z28, Z6
+	VMINPS       Z6, Z29, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       Z30, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z7, Z7
+	VMAXPS       Z7, Z28, Z7
+	VMINPS       Z7, Z29, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z30
+	VADDPS       Z30, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z8, Z8
+	VMAXPS       Z8, Z28, Z8
+	VMINPS       Z8, Z29, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       Z30, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z9, Z9
+	VMAXPS       Z9, Z28, Z9
+	VMINPS       Z9, Z29, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z30
+	VADDPS       Z30, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z10, Z10
+	VMAXPS       Z10, Z28, Z10
+	VMINPS       Z10, Z29, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       Z30, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z11, Z11
+	VMAXPS       Z11, Z28, Z11
+	VMINPS       Z11, Z29, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 24(DX), Z30
+	VADDPS       Z30, Z12, Z12
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z12, Z12
+	VMAXPS       Z12, Z28, Z12
+	VMINPS       Z12, Z29, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       Z30, Z13, Z13
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z13, Z13
+	VMAXPS       Z13, Z28, Z13
+	VMINPS       Z13, Z29, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 28(DX), Z30
+	VADDPS       Z30, Z14, Z14
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z14, Z14
+	VMAXPS       Z14, Z28, Z14
+	VMINPS       Z14, Z29, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       Z30, Z15, Z15
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z15, Z15
+	VMAXPS       Z15, Z28, Z15
+	VMINPS       Z15, Z29, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 32(DX), Z30
+	VADDPS       Z30, Z16, Z16
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z16, Z16
+	VMAXPS       Z16, Z28, Z16
+	VMINPS       Z16, Z29, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       Z30, Z17, Z17
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z17, Z17
+	VMAXPS       Z17, Z28, Z17
+	VMINPS       Z17, Z29, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 36(DX), Z30
+	VADDPS       Z30, Z18, Z18
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z18, Z18
+	VMAXPS       Z18, Z28, Z18
+	VMINPS       Z18, Z29, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       Z30, Z19, Z19
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z19, Z19
+	VMAXPS       Z19, Z28, Z19
+	VMINPS       Z19, Z29, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 40(DX), Z30
+	VADDPS       Z30, Z20, Z20
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z20, Z20
+	VMAXPS       Z20, Z28, Z20
+	VMINPS       Z20, Z29, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VADDPS       Z30, Z21, Z21
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z21, Z21
+	VMAXPS       Z21, Z28, Z21
+	VMINPS       Z21, Z29, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 44(DX), Z30
+	VADDPS       Z30, Z22, Z22
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z22, Z22
+	VMAXPS       Z22, Z28, Z22
+	VMINPS       Z22, Z29, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VADDPS       Z30, Z23, Z23
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z23, Z23
+	VMAXPS       Z23, Z28, Z23
+	VMINPS       Z23, Z29, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 48(DX), Z30
+	VADDPS       Z30, Z24, Z24
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z24, Z24
+	VMAXPS       Z24, Z28, Z24
+	VMINPS       Z24, Z29, Z24
+	VMOVUPS      Z24, K1, (AX)
+	VADDPS       Z30, Z25, Z25
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z25, Z25
+	VMAXPS       Z25, Z28, Z25
+	VMINPS       Z25, Z29, Z25
+	VMOVUPS      Z25, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 52(DX), Z30
+	VADDPS       Z30, Z26, Z26
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z26, Z26
+	VMAXPS       Z26, Z28, Z26
+	VMINPS       Z26, Z29, Z26
+	VMOVUPS      Z26, K1, (AX)
+	VADDPS       Z30, Z27, Z27
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z27, Z27
+	VMAXPS       Z27, Z28, Z27
+	VMINPS       Z27, Z29, Z27
+	VMOVUPS      Z27, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_14_epaccum:
+	TESTQ        BX, BX
+	JNE          kernep_avx512_14_eprestrue
+	VBROADCASTSS (DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z0, Z0
+	VADDPS       Z30, Z0, Z0
+	VMAXPS       Z0, Z28, Z0
+	VMINPS       Z0, Z29, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z1, Z1
+	VADDPS       Z30, Z1, Z1
+	VMAXPS       Z1, Z28, Z1
+	VMINPS       Z1, Z29, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 4(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z2, Z2
+	VADDPS       Z30, Z2, Z2
+	VMAXPS       Z2, Z28, Z2
+	VMINPS       Z2, Z29, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z3, Z3
+	VADDPS       Z30, Z3, Z3
+	VMAXPS       Z3, Z28, Z3
+	VMINPS       Z3, Z29, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 8(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z4, Z4
+	VADDPS       Z30, Z4, Z4
+	VMAXPS       Z4, Z28, Z4
+	VMINPS       Z4, Z29, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z5, Z5
+	VADDPS       Z30, Z5, Z5
+	VMAXPS       Z5, Z28, Z5
+	VMINPS       Z5, Z29, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 12(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z6, Z6
+	VADDPS       Z30, Z6, Z6
+	VMAXPS       Z6, Z28, Z6
+	VMINPS       Z6, Z29, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z7, Z7
+	VADDPS       Z30, Z7, Z7
+	VMAXPS       Z7, Z28, Z7
+	VMINPS       Z7, Z29, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 16(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z8, Z8
+	VADDPS       Z30, Z8, Z8
+	VMAXPS       Z8, Z28, Z8
+	VMINPS       Z8, Z29, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z9, Z9
+	VADDPS       Z30, Z9, Z9
+	VMAXPS       Z9, Z28, Z9
+	VMINPS       Z9, Z29, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 20(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z10, Z10
+	VADDPS       Z30, Z10, Z10
+	VMAXPS       Z10, Z28, Z10
+	VMINPS       Z10, Z29, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z11, Z11
+	VADDPS       Z30, Z11, Z11
+	VMAXPS       Z11, Z28, Z11
+	VMINPS       Z11, Z29, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 24(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z12, Z12
+	VADDPS       Z30, Z12, Z12
+	VMAXPS       Z12, Z28, Z12
+	VMINPS       Z12, Z29, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z13, Z13
+	VADDPS       Z30, Z13, Z13
+	VMAXPS       Z13, Z28, Z13
+	VMINPS       Z13, Z29, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 28(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z14, Z14
+	VADDPS       Z30, Z14, Z14
+	VMAXPS       Z14, Z28, Z14
+	VMINPS       Z14, Z29, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z15, Z15
+	VADDPS       Z30, Z15, Z15
+	VMAXPS       Z15, Z28, Z15
+	VMINPS       Z15, Z29, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 32(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z16, Z16
+	VADDPS       Z30, Z16, Z16
+	VMAXPS       Z16, Z28, Z16
+	VMINPS       Z16, Z29, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z17, Z17
+	VADDPS       Z30, Z17, Z17
+	VMAXPS       Z17, Z28, Z17
+	VMINPS       Z17, Z29, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 36(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z18, Z18
+	VADDPS       Z30, Z18, Z18
+	VMAXPS       Z18, Z28, Z18
+	VMINPS       Z18, Z29, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z19, Z19
+	VADDPS       Z30, Z19, Z19
+	VMAXPS       Z19, Z28, Z19
+	VMINPS       Z19, Z29, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 40(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z20, Z20
+	VADDPS       Z30, Z20, Z20
+	VMAXPS       Z20, Z28, Z20
+	VMINPS       Z20, Z29, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z21, Z21
+	VADDPS       Z30, Z21, Z21
+	VMAXPS       Z21, Z28, Z21
+	VMINPS       Z21, Z29, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 44(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z22, Z22
+	VADDPS       Z30, Z22, Z22
+	VMAXPS       Z22, Z28, Z22
+	VMINPS       Z22, Z29, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z23, Z23
+	VADDPS       Z30, Z23, Z23
+	VMAXPS       Z23, Z28, Z23
+	VMINPS       Z23, Z29, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 48(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z24, Z24
+	VADDPS       Z30, Z24, Z24
+	VMAXPS       Z24, Z28, Z24
+	VMINPS       Z24, Z29, Z24
+	VMOVUPS      Z24, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z25, Z25
+	VADDPS       Z30, Z25, Z25
+	VMAXPS       Z25, Z28, Z25
+	VMINPS       Z25, Z29, Z25
+	VMOVUPS      Z25, K2, 64(AX)
+	ADDQ         CX, AX
+	VBROADCASTSS 52(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z26, Z26
+	VADDPS       Z30, Z26, Z26
+	VMAXPS       Z26, Z28, Z26
+	VMINPS       Z26, Z29, Z26
+	VMOVUPS      Z26, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z27, Z27
+	VADDPS       Z30, Z27, Z27
+	VMAXPS       Z27, Z28, Z27
+	VMINPS       Z27, Z29, Z27
+	VMOVUPS      Z27, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernep_avx512_14_eprestrue:
+	VBROADCASTSS (DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z0, Z0
+	VADDPS       Z30, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z0, Z0
+	VMAXPS       Z0, Z28, Z0
+	VMINPS       Z0, Z29, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z1, Z1
+	VADDPS       Z30, Z1, Z1
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z1, Z1
+	VMAXPS       Z1, Z28, Z1
+	VMINPS       Z1, Z29, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 4(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z2, Z2
+	VADDPS       Z30, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z2, Z2
+	VMAXPS       Z2, Z28, Z2
+	VMINPS       Z2, Z29, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z3, Z3
+	VADDPS       Z30, Z3, Z3
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z3, Z3
+	VMAXPS       Z3, Z28, Z3
+	VMINPS       Z3, Z29, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 8(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z4, Z4
+	VADDPS       Z30, Z4, Z4
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z4, Z4
+	VMAXPS       Z4, Z28, Z4
+	VMINPS       Z4, Z29, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z5, Z5
+	VADDPS       Z30, Z5, Z5
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z5, Z5
+	VMAXPS       Z5, Z28, Z5
+	VMINPS       Z5, Z29, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 12(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z6, Z6
+	VADDPS       Z30, Z6, Z6
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z6, Z6
+	VMAXPS       Z6, Z28, Z6
+	VMINPS       Z6, Z29, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z7, Z7
+	VADDPS       Z30, Z7, Z7
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z7, Z7
+	VMAXPS       Z7, Z28, Z7
+	VMINPS       Z7, Z29, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 16(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z8, Z8
+	VADDPS       Z30, Z8, Z8
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z8, Z8
+	VMAXPS       Z8, Z28, Z8
+	VMINPS       Z8, Z29, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z9, Z9
+	VADDPS       Z30, Z9, Z9
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z9, Z9
+	VMAXPS       Z9, Z28, Z9
+	VMINPS       Z9, Z29, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 20(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z10, Z10
+	VADDPS       Z30, Z10, Z10
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z10, Z10
+	VMAXPS       Z10, Z28, Z10
+	VMINPS       Z10, Z29, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z11, Z11
+	VADDPS       Z30, Z11, Z11
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z11, Z11
+	VMAXPS       Z11, Z28, Z11
+	VMINPS       Z11, Z29, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 24(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z12, Z12
+	VADDPS       Z30, Z12, Z12
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z12, Z12
+	VMAXPS       Z12, Z28, Z12
+	VMINPS       Z12, Z29, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z13, Z13
+	VADDPS       Z30, Z13, Z13
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z13, Z13
+	VMAXPS       Z13, Z28, Z13
+	VMINPS       Z13, Z29, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 28(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z14, Z14
+	VADDPS       Z30, Z14, Z14
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z14, Z14
+	VMAXPS       Z14, Z28, Z14
+	VMINPS       Z14, Z29, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z15, Z15
+	VADDPS       Z30, Z15, Z15
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z15, Z15
+	VMAXPS       Z15, Z28, Z15
+	VMINPS       Z15, Z29, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 32(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z16, Z16
+	VADDPS       Z30, Z16, Z16
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z16, Z16
+	VMAXPS       Z16, Z28, Z16
+	VMINPS       Z16, Z29, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z17, Z17
+	VADDPS       Z30, Z17, Z17
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z17, Z17
+	VMAXPS       Z17, Z28, Z17
+	VMINPS       Z17, Z29, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 36(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z18, Z18
+	VADDPS       Z30, Z18, Z18
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z18, Z18
+	VMAXPS       Z18, Z28, Z18
+	VMINPS       Z18, Z29, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z19, Z19
+	VADDPS       Z30, Z19, Z19
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z19, Z19
+	VMAXPS       Z19, Z28, Z19
+	VMINPS       Z19, Z29, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 40(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z20, Z20
+	VADDPS       Z30, Z20, Z20
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z20, Z20
+	VMAXPS       Z20, Z28, Z20
+	VMINPS       Z20, Z29, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z21, Z21
+	VADDPS       Z30, Z21, Z21
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z21, Z21
+	VMAXPS       Z21, Z28, Z21
+	VMINPS       Z21, Z29, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 44(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z22, Z22
+	VADDPS       Z30, Z22, Z22
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z22, Z22
+	VMAXPS       Z22, Z28, Z22
+	VMINPS       Z22, Z29, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z23, Z23
+	VADDPS       Z30, Z23, Z23
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z23, Z23
+	VMAXPS       Z23, Z28, Z23
+	VMINPS       Z23, Z29, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 48(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z24, Z24
+	VADDPS       Z30, Z24, Z24
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z24, Z24
+	VMAXPS       Z24, Z28, Z24
+	VMINPS       Z24, Z29, Z24
+	VMOVUPS      Z24, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z25, Z25
+	VADDPS       Z30, Z25, Z25
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z25, Z25
+	VMAXPS       Z25, Z28, Z25
+	VMINPS       Z25, Z29, Z25
+	VMOVUPS      Z25, K2, 64(AX)
+	ADDQ         CX, AX
+	ADDQ         SI, BX
+	VBROADCASTSS 52(DX), Z30
+	VMOVUPS.Z    (AX), K1, Z31
+	VADDPS       Z31, Z26, Z26
+	VADDPS       Z30, Z26, Z26
+	VMOVUPS.Z    (BX), K1, Z31
+	VADDPS       Z31, Z26, Z26
+	VMAXPS       Z26, Z28, Z26
+	VMINPS       Z26, Z29, Z26
+	VMOVUPS      Z26, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z31
+	VADDPS       Z31, Z27, Z27
+	VADDPS       Z30, Z27, Z27
+	VMOVUPS.Z    64(BX), K2, Z31
+	VADDPS       Z31, Z27, Z27
+	VMAXPS       Z27, Z28, Z27
+	VMINPS       Z27, Z29, Z27
+	VMOVUPS      Z27, K2, 64(AX)
+	VZEROUPPER
+	RET
+
 // func gemv_avx512(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·gemv_avx512(SB), NOSPLIT, $0-60
@@ -8017,6 +19192,102 @@ packgather_avx2_16_loop:
 	JNE        packgather_avx2_16_loop
 
 packgather_avx2_16_done:
+	VZEROUPPER
+	RET
+
+// func packsegs(rows int, src *float32, plane int, segs *int32, taps int, nseg int, t0 int, dst *float32, w int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·packsegs(SB), NOSPLIT, $8-72
+	MOVQ  rows+0(FP), AX
+	MOVQ  src+8(FP), DX
+	MOVQ  plane+16(FP), BX
+	MOVQ  segs+24(FP), SI
+	MOVQ  taps+32(FP), DI
+	MOVQ  nseg+40(FP), R8
+	MOVQ  t0+48(FP), R9
+	MOVQ  dst+56(FP), R10
+	SHLQ  $0x02, BX
+	MOVQ  w+64(FP), R11
+	MOVQ  $0x00000001, R12
+	MOVQ  R11, CX
+	SHLQ  CL, R12
+	DECQ  R12
+	MOVQ  R12, CX
+	KMOVW CX, K1
+	SHRQ  $0x10, CX
+	KMOVW CX, K2
+	SHLQ  $0x02, R11
+	MOVQ  R8, CX
+	SHLQ  $0x03, CX
+	MOVQ  R9, R12
+	IMULQ CX, R12
+	ADDQ  SI, R12
+	TESTQ AX, AX
+	JE    packsegs_done
+	CMPQ  R8, $0x01
+	JE    packsegs_one
+
+packsegs_row:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	MOVQ   R12, R13
+	MOVQ   R8, R14
+
+packsegs_seg:
+	MOVL    4(R13), R15
+	TESTL   R15, R15
+	JE      packsegs_next
+	MOVLQSX (R13), BP
+	KMOVW   R15, K3
+	SHRL    $0x10, R15
+	KMOVW   R15, K4
+	VMOVUPS (DX)(BP*4), K3, Z0
+	VMOVUPS 64(DX)(BP*4), K4, Z1
+
+packsegs_next:
+	ADDQ    $0x08, R13
+	DECQ    R14
+	JNE     packsegs_seg
+	VMOVUPS Z0, K1, (R10)
+	VMOVUPS Z1, K2, 64(R10)
+	ADDQ    R11, R10
+	ADDQ    CX, R12
+	INCQ    R9
+	CMPQ    R9, DI
+	JL      packsegs_more
+	XORQ    R9, R9
+	MOVQ    SI, R12
+	ADDQ    BX, DX
+
+packsegs_more:
+	DECQ AX
+	JNE  packsegs_row
+	JMP  packsegs_done
+
+packsegs_one:
+	MOVL      4(R12), R15
+	MOVLQSX   (R12), BP
+	KMOVW     R15, K3
+	SHRL      $0x10, R15
+	KMOVW     R15, K4
+	VMOVUPS.Z (DX)(BP*4), K3, Z0
+	VMOVUPS.Z 64(DX)(BP*4), K4, Z1
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      $0x08, R12
+	INCQ      R9
+	CMPQ      R9, DI
+	JL        packsegs_onemore
+	XORQ      R9, R9
+	MOVQ      SI, R12
+	ADDQ      BX, DX
+
+packsegs_onemore:
+	DECQ AX
+	JNE  packsegs_one
+
+packsegs_done:
 	VZEROUPPER
 	RET
 

@@ -10,6 +10,11 @@ import "os"
 // kernels touch only the columns j with bit j of mask set (a prefix).
 type microKernel func(k int, a, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32)
 
+// epMicroKernel is a masked microKernel (alpha 1, beta 0 or 1) whose
+// store applies a simple epilogue: C = min(max(acc (+ C) + bias[i]
+// (+ res[i·ldr+j] when res is not nil), lo), hi) for tile row i.
+type epMicroKernel func(k int, a, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32, bias *float32, lo, hi float32, res *float32, ldr int)
+
 // kernelSet is one ISA level: its micro-kernels and the cache blocking
 // tuned for them. Packed operands remember the set they were packed for.
 type kernelSet struct {
@@ -32,6 +37,9 @@ type kernelSet struct {
 	// in the layout of pack.go; nil: the Go loops. gather* transpose
 	// (rows ld apart become consecutive steps), copy* copy rows.
 	gatherA, copyA, copyB, gatherB panelPacker
+	// epKern[r-1], when set, is kern[r-1] storing with a per-row bias
+	// and a clamp (see epMicroKernel); masked sets only.
+	epKern []epMicroKernel
 	// Optional epilogue additions over a multiple of 32 floats; nil: Go.
 	addVec    func(dst, src *float32, n int)
 	addScalar func(dst *float32, s float32, n int)
@@ -65,6 +73,10 @@ func init() {
 // Level is the ISA the kernels in use were written for: "avx512", "avx2"
 // or "generic".
 func Level() string { return active.level }
+
+// PanelShape is the register tile of the level in use: operands packed
+// now (PackA, PackB) have row panels mr high and column panels nr wide.
+func PanelShape() (mr, nr int) { return active.mr, active.nr }
 
 // colMask is the kernel mask selecting the first w columns.
 func colMask(w int) uint32 {

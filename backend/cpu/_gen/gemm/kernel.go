@@ -11,14 +11,21 @@ import (
 // kernel emits an mr × (nv·lanes) tile kernel, k unrolled by 4. A masked
 // kernel reads B and reads and writes C only in the columns whose bit is
 // set in mask (bit j: column j; the set bits must be a prefix); the others
-// ignore mask.
-func kernel(s isa, name string, mr, nv int, masked bool) {
-	TEXT(name, NOSPLIT, "func(k int, a, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32)")
-	what := "ignores mask"
-	if masked {
-		what = "columns limited by mask"
+// ignore mask. With ep (masked kernels only), the kernel takes three more
+// parameters and stores with an epilogue instead (storeEp).
+func kernel(s isa, name string, mr, nv int, masked bool, ep ...bool) {
+	withEp := len(ep) > 0 && ep[0]
+	if withEp {
+		TEXT(name, NOSPLIT, "func(k int, a, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32, bias *float32, lo, hi float32, res *float32, ldr int)")
+		Doc(fmt.Sprintf("%s is the %d×%d micro-kernel for %s (columns limited by mask) with the epilogue of storeEp in the generator.", name, mr, nv*s.lanes, s.name))
+	} else {
+		TEXT(name, NOSPLIT, "func(k int, a, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32)")
+		what := "ignores mask"
+		if masked {
+			what = "columns limited by mask"
+		}
+		Doc(fmt.Sprintf("%s is the %d×%d micro-kernel for %s (%s); see kernelGeneric.", name, mr, nv*s.lanes, s.name, what))
 	}
-	Doc(fmt.Sprintf("%s is the %d×%d micro-kernel for %s (%s); see kernelGeneric.", name, mr, nv*s.lanes, s.name, what))
 	var km []reg.OpmaskVirtual
 	if masked {
 		m := Load(Param("mask"), GP32())
@@ -140,7 +147,74 @@ func kernel(s isa, name string, mr, nv int, masked bool) {
 			}
 		}
 	}
+	if withEp {
+		storeEp(s, name, acc[0], km)
+		return
+	}
 	store(s, name, acc[0], bv[0], km)
+}
+
+// storeEp writes the accumulated tile with an epilogue: C = min(max(acc
+// (+ C when beta ≠ 0) + bias[i] (+ res[i·ldr+j] when res is not nil),
+// lo), hi), row i's bias broadcast over the row (alpha must be 1, beta 0
+// or 1). Operands are ordered so that a NaN sum stays NaN through the max
+// and min.
+func storeEp(s isa, name string, acc [][]reg.VecVirtual, km []reg.OpmaskVirtual) {
+	nv := len(acc[0])
+	vb := s.lanes * 4
+	c := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), ldc)
+	bias := Load(Param("bias"), GP64())
+	res := Load(Param("res"), GP64())
+	ldr := Load(Param("ldr"), GP64())
+	SHLQ(U8(2), ldr)
+	lo, hi, bt, t := s.vec(), s.vec(), s.vec(), s.vec()
+	VBROADCASTSS(paramAddr("lo"), lo)
+	VBROADCASTSS(paramAddr("hi"), hi)
+	zero := XMM()
+	VXORPS(zero, zero, zero)
+	VUCOMISS(paramAddr("beta"), zero)
+	JNE(LabelRef(name + "_epaccum"))
+	JP(LabelRef(name + "_epaccum"))
+	for _, acc2 := range []bool{false, true} {
+		if acc2 {
+			Label(name + "_epaccum")
+		}
+		TESTQ(res, res)
+		JNE(LabelRef(fmt.Sprintf("%s_epres%v", name, acc2)))
+		for _, withRes := range []bool{false, true} {
+			if withRes {
+				Label(fmt.Sprintf("%s_epres%v", name, acc2))
+			}
+			for i := range acc {
+				VBROADCASTSS(Mem{Base: bias, Disp: 4 * i}, bt)
+				for v := 0; v < nv; v++ {
+					x := acc[i][v]
+					if acc2 {
+						VMOVUPS_Z(Mem{Base: c, Disp: v * vb}, km[v], t)
+						VADDPS(t, x, x)
+					}
+					VADDPS(bt, x, x)
+					if withRes {
+						VMOVUPS_Z(Mem{Base: res, Disp: v * vb}, km[v], t)
+						VADDPS(t, x, x)
+					}
+					VMAXPS(x, lo, x)
+					VMINPS(x, hi, x)
+					VMOVUPS(x, km[v], Mem{Base: c, Disp: v * vb})
+				}
+				if i+1 < len(acc) {
+					ADDQ(ldc, c)
+					if withRes {
+						ADDQ(ldr, res)
+					}
+				}
+			}
+			VZEROUPPER()
+			RET()
+		}
+	}
 }
 
 // store writes the accumulated tile: C = alpha·acc, or alpha·acc + beta·C

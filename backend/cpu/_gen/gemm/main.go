@@ -43,6 +43,11 @@ func main() {
 		for mr := 1; mr <= s.mr; mr++ {
 			kernel(s, fmt.Sprintf("kern_%s_%d", s.name, mr), mr, s.nv, s.masked)
 		}
+		if s.masked {
+			for mr := 1; mr <= s.mr; mr++ {
+				kernel(s, fmt.Sprintf("kernep_%s_%d", s.name, mr), mr, s.nv, true, true)
+			}
+		}
 		kernel(s, "gemv_"+s.name, 1, 8, false)
 		fmaPeak(s)
 	}
@@ -66,6 +71,7 @@ func main() {
 		packCopyAVX2(w, lanes)
 		packGatherAVX2(w, iota, lanes)
 	}
+	packSegments()
 	epilogueAdds()
 	cpuid()
 	Generate()
