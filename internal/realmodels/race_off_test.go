@@ -1,0 +1,5 @@
+//go:build !race
+
+package realmodels
+
+const raceEnabled = false
