@@ -85,7 +85,12 @@ func attrKey(a *ir.Attr) string {
 	return fmt.Sprintf("%d:%v:%v:%q:%v:%v:%q:%v", a.Kind, a.F, a.I, a.S, a.Floats, a.Ints, a.Strings, a.Types)
 }
 
+// tensorKey renders a tensor's dtype, shape and contents; strings quoted,
+// so that ["a b" "c"] and ["a" "b c"] differ.
 func tensorKey(t *ir.Tensor) string {
+	if s, ok := t.Data.([]string); ok {
+		return fmt.Sprintf("%s%v%q", t.DType, t.Shape, s)
+	}
 	return fmt.Sprintf("%s%v%v", t.DType, t.Shape, t.Data)
 }
 

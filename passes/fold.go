@@ -75,6 +75,15 @@ func foldNode(n *ir.Node) []*ir.Tensor {
 		in[i] = t
 		inElems += t.Len()
 	}
+	// A result inference already knows to be too big is not computed
+	// just to be thrown away (ConstantOfShape of a GiB costs seconds).
+	for _, v := range n.Outputs {
+		if dims, ok := staticShape(v); ok && !is(n, "Constant") {
+			if size, ok := ir.NumElements(dims); !ok || (size > maxFoldElems && size > inElems) {
+				return nil
+			}
+		}
+	}
 	k := ref.Lookup(ir.OpKey(n.Domain, n.Op))
 	if k == nil {
 		return nil

@@ -47,7 +47,9 @@ func ruleAttention(c *rewriter, n *ir.Node) (bool, error) {
 				break // only the divisor may be the constant
 			}
 			k, ok := scalarOf(d.In(1 - i))
-			if ok && k != 0 && d.In(1-i).Type.Shape.Rank() <= r && is(producer(d.In(i)), "MatMul") {
+			// The scaled scores keep the MatMul's type: a constant of
+			// higher rank would have grown them.
+			if ok && k != 0 && sameType(d.In(i), cur) && is(producer(d.In(i)), "MatMul") {
 				cur, next, scale = d.In(i), d, k
 				if is(d, "Div") {
 					scale = 1 / k

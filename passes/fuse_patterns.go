@@ -112,6 +112,11 @@ func ruleLayerNorm(c *rewriter, div *ir.Node) (bool, error) {
 	if e, ok := scalarOf(pow.In(1)); !ok || e != 2 {
 		return false, nil
 	}
+	// An eps (or mean) of higher rank than x broadcasts the result to a
+	// bigger shape than LayerNormalization's.
+	if !sameType(div.Out(0), x) {
+		return false, nil
+	}
 	if us := c.users(d); len(us) != 2 {
 		return false, nil
 	}

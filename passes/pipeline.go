@@ -187,13 +187,26 @@ func restoreOutputNames(g *ir.Graph, names []string) error {
 	byName := map[string]*ir.Value{}
 	count := map[*ir.Value]int{}
 	eachValue(g, func(v *ir.Value) { byName[v.Name] = v })
-	for _, v := range g.Outputs {
-		count[v]++
+	// An output listed twice under one name is one output: count the
+	// distinct names each value must carry, and give a repeated name the
+	// value its first listing got.
+	seen := map[string]bool{}
+	for i, v := range g.Outputs {
+		if !seen[names[i]] {
+			seen[names[i]] = true
+			count[v]++
+		}
 	}
+	done := map[string]*ir.Value{}
 	nm := ir.NewNamer(g)
 	for i, v := range g.Outputs {
 		want := names[i]
+		if d := done[want]; d != nil {
+			g.Outputs[i] = d
+			continue
+		}
 		if v.Name == want {
+			done[want] = v
 			continue
 		}
 		if holder := byName[want]; holder != nil && holder != v {
@@ -206,6 +219,7 @@ func restoreOutputNames(g *ir.Graph, names []string) error {
 			delete(byName, v.Name)
 			v.Name = want
 			byName[want] = v
+			done[want] = v
 			continue
 		}
 		n, err := g.AddNode(ir.NodeSpec{Op: "Identity", Inputs: []*ir.Value{v}, Outputs: []string{want}})
@@ -215,6 +229,7 @@ func restoreOutputNames(g *ir.Graph, names []string) error {
 		count[v]--
 		g.Outputs[i] = n.Outputs[0]
 		byName[want] = n.Outputs[0]
+		done[want] = n.Outputs[0]
 	}
 	return nil
 }

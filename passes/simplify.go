@@ -188,7 +188,9 @@ func ruleTransposeChain(c *rewriter, n *ir.Node) (bool, error) {
 }
 
 // ruleCastChain: Cast(Cast(x, A), B) is Cast(x, B) when A holds every
-// value of x's dtype exactly, so the first cast loses nothing.
+// value of x's dtype exactly, so the first cast loses nothing, and B is
+// not string: text depends on the dtype printed (int32 5 prints "5", its
+// float64 "5.0"; float32 0.1 prints "0.1", its float64 more digits).
 func ruleCastChain(c *rewriter, n *ir.Node) (bool, error) {
 	inner := producer(n.In(0))
 	if !is(inner, "Cast") {
@@ -196,7 +198,7 @@ func ruleCastChain(c *rewriter, n *ir.Node) (bool, error) {
 	}
 	x := inner.In(0)
 	from, mid, to := x.Type.DType, inner.Out(0).Type.DType, n.Out(0).Type.DType
-	if from == ir.Undefined || to == ir.Undefined || !lossless(from, mid) {
+	if from == ir.Undefined || to == ir.Undefined || to == ir.String || !lossless(from, mid) {
 		return false, nil
 	}
 	if from == to {

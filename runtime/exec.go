@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	goruntime "runtime"
 	"time"
 
 	"github.com/dlc-go/dlc/backend/cpu"
@@ -112,11 +113,22 @@ func (p *plan) getCtx() (*execCtx, error) {
 	return p.newCtx(ks), nil
 }
 
+// putCtx returns a context to the free list, or drops it when the list
+// holds maxFreeContexts already: a burst of overlapping runs must not
+// keep one arena per run for the life of the session.
 func (p *plan) putCtx(c *execCtx) {
 	p.ctxMu.Lock()
-	p.free = append(p.free, c)
+	if len(p.free) < maxFreeContexts() {
+		p.free = append(p.free, c)
+	} else {
+		p.contexts--
+	}
 	p.ctxMu.Unlock()
 }
+
+// maxFreeContexts bounds the contexts a plan keeps between runs: enough
+// for as many overlapping runs as there are cores, twice over.
+func maxFreeContexts() int { return max(4, 2*goruntime.GOMAXPROCS(0)) }
 
 // exec runs the plan on inputs indexed like the graph inputs (nil: the
 // default) and copies the graph outputs into outs, which match the output
@@ -131,6 +143,13 @@ func (p *plan) exec(ins, outs []*ir.Tensor) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = panicError(p.steps[c.cur].node, r)
+		}
+		// Let go of the caller's inputs, also after a failed step: a
+		// pooled context must not keep them.
+		for i := range ins {
+			for _, k := range c.follow[i] {
+				c.hdr[k].Data = nil
+			}
 		}
 	}()
 	for i, t := range ins {
@@ -162,12 +181,6 @@ func (p *plan) exec(ins, outs []*ir.Tensor) (err error) {
 	}
 	for k, sl := range p.outputs {
 		copyTensorData(outs[k], c.hdr[sl])
-	}
-	// Let go of the caller's inputs: a pooled context must not keep them.
-	for i := range ins {
-		for _, k := range c.follow[i] {
-			c.hdr[k].Data = nil
-		}
 	}
 	return nil
 }

@@ -83,7 +83,11 @@ func (s *Session) Plan(shapes map[string][]int) (*PlanInfo, error) {
 			info.Interpreted = "a reference kernel contradicted the planned types"
 		default:
 			info.Interpreted = "no plan for these shapes"
-			if q := s.lookup(ins); q != nil && q.interpreted != nil {
+			var q *plan
+			if e := s.lookup(ins); e != nil {
+				q = e.built()
+			}
+			if q != nil && q.interpreted != nil {
 				info.Interpreted = q.interpreted.Error()
 			} else if q != nil && q.broken.Load() {
 				info.Interpreted = "a reference kernel contradicted the planned types"

@@ -91,10 +91,28 @@ func (s *interpreter) run(inputs map[string]ir.Data) ([]ir.Data, error) {
 		}
 	}
 	out, err := s.runGraph(g, f)
+	// The caller owns what Run returns: a constant, a caller's input
+	// (passed through, or by Identity) or a tensor already returned as an
+	// earlier output is copied.
+	var given map[*ir.Tensor]bool
+	seen := map[*ir.Tensor]bool{}
 	for i, d := range out {
-		if t, ok := d.(*ir.Tensor); ok && s.inits[t] {
+		t, ok := d.(*ir.Tensor)
+		if !ok || t == nil {
+			continue
+		}
+		if given == nil {
+			given = map[*ir.Tensor]bool{}
+			for _, d := range inputs {
+				if in, ok := d.(*ir.Tensor); ok {
+					given[in] = true
+				}
+			}
+		}
+		if s.inits[t] || given[t] || seen[t] {
 			out[i] = t.Clone()
 		}
+		seen[t] = true
 	}
 	return out, err
 }

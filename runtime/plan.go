@@ -24,8 +24,6 @@ type plan struct {
 	steps  []step
 	// inputs and outputs are the slots of the graph inputs and outputs.
 	inputs, outputs []int
-	// inputShapes is the signature a specialized plan was built for.
-	inputShapes [][]int
 	// interpreted, when set, marks a signature the plan could not cover;
 	// such a plan has no steps and runs go to the interpreter.
 	interpreted error
@@ -285,19 +283,4 @@ func (p *plan) buildKernels() (ks []cpu.Kernel, err error) {
 		}
 	}
 	return ks, nil
-}
-
-// matches reports whether a run with these inputs (nil: the default) has
-// the shapes this plan was specialized for.
-func (p *plan) matches(ins []*ir.Tensor) bool {
-	g := p.s.Model.Graph
-	for i, t := range ins {
-		if t == nil {
-			t = g.Inputs[i].Init
-		}
-		if !sameShape(t.Shape, p.inputShapes[i]) {
-			return false
-		}
-	}
-	return true
 }

@@ -105,8 +105,8 @@ func (s *Session) allPlans() []*plan {
 		ps = append(ps, s.static)
 	}
 	s.mu.RLock()
-	for _, p := range s.byShape {
-		if p.interpreted == nil {
+	for _, e := range s.byShape {
+		if p := e.built(); p != nil && p.interpreted == nil {
 			ps = append(ps, p)
 		}
 	}

@@ -89,7 +89,7 @@ type Session struct {
 	noPlan   error // why neither applies (the interpreter runs everything)
 
 	mu      sync.RWMutex
-	byShape []*plan // specialized plans, including interpreter markers
+	byShape []*specialized // plans per input-shape signature, including interpreter markers
 }
 
 // New prepares a session: every op in the graph (and its subgraphs) must
@@ -224,9 +224,11 @@ func (s *Session) Run(inputs map[string]ir.Data) ([]ir.Data, error) {
 // RunInto executes the model on inputs given in the order of Inputs() and
 // writes the graph outputs into outputs, which the caller allocates with
 // the dtypes and shapes the model produces for these inputs (those of a
-// previous Run's results, say). On the planned path with fast kernels for
-// every node, and for models without defaulted inputs, it does not
-// allocate.
+// previous Run's results, say). Outputs must not share memory with the
+// inputs: outputs are written one after the other once the run is done,
+// and one that overwrote an input would change what a later output
+// copies from it. On the planned path with fast kernels for every node,
+// and for models without defaulted inputs, it does not allocate.
 func (s *Session) RunInto(inputs, outputs []*ir.Tensor) error {
 	g := s.Model.Graph
 	if len(inputs) != len(s.required) {

@@ -10,7 +10,10 @@ import (
 
 // choose returns the plan for these inputs (indexed like the graph inputs,
 // nil for a default), building a specialized one on the first run with a
-// new shape signature, or nil when the interpreter must run them.
+// new shape signature, or nil when the interpreter must run them. A
+// signature's plan is built outside the session's lock: runs with shapes
+// already planned go on meanwhile, and runs with the same new shapes wait
+// for that one build.
 func (s *Session) choose(ins []*ir.Tensor) *plan {
 	if s.static != nil {
 		if s.static.broken.Load() {
@@ -21,35 +24,72 @@ func (s *Session) choose(ins []*ir.Tensor) *plan {
 	if !s.symbolic {
 		return nil
 	}
-	p := s.lookup(ins)
-	if p == nil {
+	e := s.lookup(ins)
+	if e == nil {
 		s.mu.Lock()
-		if p = s.lookupLocked(ins); p == nil {
+		if e = s.lookupLocked(ins); e == nil {
 			if len(s.byShape) >= maxSignatures {
 				s.mu.Unlock()
 				return nil
 			}
-			p = s.specialize(s.signature(ins))
-			s.byShape = append(s.byShape, p)
+			e = &specialized{sig: s.signature(ins), done: make(chan struct{})}
+			s.byShape = append(s.byShape, e)
+			s.mu.Unlock()
+			e.p = s.specialize(e.sig)
+			close(e.done)
+		} else {
+			s.mu.Unlock()
 		}
-		s.mu.Unlock()
 	}
-	if p.interpreted != nil || p.broken.Load() {
-		return nil
+	<-e.done
+	if p := e.p; p.interpreted == nil && !p.broken.Load() {
+		return p
 	}
-	return p
+	return nil
 }
 
-func (s *Session) lookup(ins []*ir.Tensor) *plan {
+// specialized is the plan of one input-shape signature; p is set, and
+// done closed, once it is built.
+type specialized struct {
+	sig  [][]int
+	done chan struct{}
+	p    *plan
+}
+
+// built returns the plan if it is built, else nil.
+func (e *specialized) built() *plan {
+	select {
+	case <-e.done:
+		return e.p
+	default:
+		return nil
+	}
+}
+
+// matches reports whether a run with these inputs (nil: the default) has
+// this signature's shapes.
+func (e *specialized) matches(g *ir.Graph, ins []*ir.Tensor) bool {
+	for i, t := range ins {
+		if t == nil {
+			t = g.Inputs[i].Init
+		}
+		if !sameShape(t.Shape, e.sig[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Session) lookup(ins []*ir.Tensor) *specialized {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.lookupLocked(ins)
 }
 
-func (s *Session) lookupLocked(ins []*ir.Tensor) *plan {
-	for _, p := range s.byShape {
-		if p.matches(ins) {
-			return p
+func (s *Session) lookupLocked(ins []*ir.Tensor) *specialized {
+	for _, e := range s.byShape {
+		if e.matches(s.Model.Graph, ins) {
+			return e
 		}
 	}
 	return nil
@@ -74,7 +114,7 @@ func (s *Session) signature(ins []*ir.Tensor) [][]int {
 // shapes go to the interpreter.
 func (s *Session) specialize(sig [][]int) *plan {
 	fail := func(err error) *plan {
-		return &plan{s: s, inputShapes: sig, interpreted: err}
+		return &plan{s: s, interpreted: err}
 	}
 	c, err := cloneModel(s.Model)
 	if err != nil {
@@ -100,7 +140,6 @@ func (s *Session) specialize(sig [][]int) *plan {
 	if err != nil {
 		return fail(err)
 	}
-	p.inputShapes = sig
 	return p
 }
 
