@@ -303,7 +303,7 @@ func unaryInstr(e *ewInstr, d, x []float32) {
 		case 2:
 			vec.Mul(d, x, x)
 		case 0.5:
-			vec.Sqrt(d, x)
+			powHalf(d, x)
 		default:
 			copy(d, x)
 		}

@@ -62,7 +62,7 @@ func clipFn(n *ir.Node) func(dst, src []float32) {
 
 // powFn handles Pow by a constant scalar exponent of 1, 2 or 0.5 (x·x and
 // the correctly rounded sqrt match the reference's rounded float64 pow;
-// sqrt differs from pow only at -Inf and -0).
+// powHalf mends the two points where sqrt and pow differ).
 func powFn(n *ir.Node) func(dst, src []float32) {
 	if n.In(1).Type.Shape.Rank() > 1 {
 		return nil
@@ -77,9 +77,31 @@ func powFn(n *ir.Node) func(dst, src []float32) {
 	case 2:
 		return func(dst, src []float32) { vec.Mul(dst, src, src) }
 	case 0.5:
-		return vec.Sqrt
+		return powHalf
 	}
 	return nil
+}
+
+// powHalf sets dst[i] = pow(src[i], 0.5): sqrt, except that pow gives +Inf
+// at -Inf (sqrt: NaN) and +0 at -0 (sqrt: -0). dst may be src.
+func powHalf(dst, src []float32) {
+	const block = 256
+	var negInf [block]bool
+	for lo := 0; lo < len(dst); lo += block {
+		hi := min(lo+block, len(dst))
+		for i, x := range src[lo:hi] {
+			negInf[i] = math.IsInf(float64(x), -1)
+		}
+		vec.Sqrt(dst[lo:hi], src[lo:hi])
+		for i, d := range dst[lo:hi] {
+			switch {
+			case negInf[i]:
+				dst[lo+i] = float32(math.Inf(1))
+			case d == 0:
+				dst[lo+i] = 0
+			}
+		}
+	}
 }
 
 type unaryKernel struct {
