@@ -31,7 +31,9 @@ type Kernel interface {
 
 // InPlacer is implemented by kernels whose output Out may share its buffer
 // with input In (same dtype and size): an elementwise op reading each
-// element before writing it.
+// element before writing it. The same value may also feed other inputs of
+// the node (Add(x, x)); a kernel that reads those other inputs other than
+// element by element must then return -1s (the planner does not check).
 type InPlacer interface {
 	InPlace() (out, in int)
 }
