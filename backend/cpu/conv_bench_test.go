@@ -41,6 +41,8 @@ func TestKernelsDoNotAllocate(t *testing.T) {
 			pads: [4]int64{1, 1, 1, 1}, group: 1, bias: true, constW: true}.refCase(rng),
 		"conv3x3s2": convCase{n: 1, c: 8, m: 16, h: 15, w: 15, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1,
 			pads: [4]int64{1, 1, 1, 1}, group: 1, bias: true, constW: true}.refCase(rng),
+		"conv1x1s2": convCase{n: 2, c: 16, m: 8, h: 7, w: 9, kh: 1, kw: 1, sh: 2, sw: 2, dh: 1, dw: 1,
+			group: 1, bias: true, constW: true}.refCase(rng),
 		"conv1x1": convCase{n: 2, c: 16, m: 8, h: 7, w: 7, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1,
 			group: 1, bias: true, constW: true}.refCase(rng),
 		"depthwise": convCase{n: 1, c: 16, m: 16, h: 14, w: 14, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1,
@@ -120,11 +122,18 @@ func BenchmarkConv(b *testing.B) {
 		{"resnet_3x3_512to512_7", convCase{n: 1, c: 512, m: 512, h: 7, w: 7, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pads: [4]int64{1, 1, 1, 1}, group: 1}},
 		{"resnet_3x3s2_64to128_56", convCase{n: 1, c: 64, m: 128, h: 56, w: 56, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pads: [4]int64{1, 1, 1, 1}, group: 1}},
 		{"resnet_1x1s2_64to128_56", convCase{n: 1, c: 64, m: 128, h: 56, w: 56, kh: 1, kw: 1, sh: 2, sw: 2, dh: 1, dw: 1, group: 1}},
+		{"resnet_1x1s2_256to512_56", convCase{n: 1, c: 256, m: 512, h: 56, w: 56, kh: 1, kw: 1, sh: 2, sw: 2, dh: 1, dw: 1, group: 1}},
+		{"resnet_1x1_256to512_28", convCase{n: 1, c: 256, m: 512, h: 28, w: 28, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1}},
+		{"resnet_1x1s2_1024to2048_14", convCase{n: 1, c: 1024, m: 2048, h: 14, w: 14, kh: 1, kw: 1, sh: 2, sw: 2, dh: 1, dw: 1, group: 1}},
+		{"resnet_1x1_1024to2048_7", convCase{n: 1, c: 1024, m: 2048, h: 7, w: 7, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1}},
 		{"mbv2_3x3s2_3to32_224", convCase{n: 1, c: 3, m: 32, h: 224, w: 224, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pads: [4]int64{1, 1, 1, 1}, group: 1}},
 		{"mbv2_1x1_320to1280_7", convCase{n: 1, c: 320, m: 1280, h: 7, w: 7, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1}},
 		{"sqz_3x3_16to64_55", convCase{n: 1, c: 16, m: 64, h: 55, w: 55, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pads: [4]int64{1, 1, 1, 1}, group: 1}},
 		{"mbv2_1x1_64to384_14", convCase{n: 1, c: 64, m: 384, h: 14, w: 14, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1}},
 		{"sqz_1x1_512to1000_13", convCase{n: 1, c: 512, m: 1000, h: 13, w: 13, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1}},
+		{"sqz_1x1_384to48_13", convCase{n: 1, c: 384, m: 48, h: 13, w: 13, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1}},
+		{"sqz_1x1_512to64_13", convCase{n: 1, c: 512, m: 64, h: 13, w: 13, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1}},
+		{"sqz_3x3s2_3to64_224", convCase{n: 1, c: 3, m: 64, h: 224, w: 224, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, group: 1}},
 		{"sqz_1x1_64to16_55", convCase{n: 1, c: 64, m: 16, h: 55, w: 55, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1}},
 	}
 	for i, l := range layers {
@@ -140,6 +149,27 @@ func BenchmarkConv(b *testing.B) {
 		ow := (cc.w+int(cc.pads[1]+cc.pads[3])-cc.kw)/cc.sw + 1
 		flops := 2 * float64(cc.n*cc.m*oh*ow*(cc.c/cc.group)*cc.kh*cc.kw)
 		b.Run(l.name, func(b *testing.B) { benchKernel(b, c, flops) })
+	}
+}
+
+// BenchmarkConvResidual covers ResNet-50's bottleneck expansions as the
+// passes leave them: 1×1 convs fused with the residual add and ReLU.
+func BenchmarkConvResidual(b *testing.B) {
+	if v := os.Getenv("DLC_CONV_TRANSPOSED"); v != "" {
+		convTransposedMode, _ = strconv.Atoi(v)
+		defer func() { convTransposedMode = 0 }()
+	}
+	rng := rand.New(rand.NewPCG(91, 92))
+	for _, l := range []struct{ c, m, hw int }{{64, 256, 56}, {128, 512, 28}, {256, 1024, 14}, {512, 2048, 7}, {1024, 256, 14}, {2048, 512, 7}} {
+		attrs := actAttrs(1, map[string]*ir.Attr{"pads": ints(0, 0, 0, 0), "strides": ints(1, 1), "group": ir.IntAttr(1)})
+		c := refCase{Op: "FusedConv", Domain: "dlc", Attrs: attrs, Const: []bool{false, true, true, false},
+			Inputs: []*ir.Tensor{randTensor(rng, 1, l.c, l.hw, l.hw), randTensor(rng, l.m, l.c, 1, 1), randTensor(rng, l.m),
+				randTensor(rng, 1, l.m, l.hw, l.hw)}}
+		flops := 2 * float64(l.c*l.m*l.hw*l.hw)
+		b.Run(fmt.Sprintf("1x1_%dto%d_%d_res_relu", l.c, l.m, l.hw), func(b *testing.B) { benchKernel(b, c, flops) })
+		c.Inputs = c.Inputs[:3]
+		c.Const = c.Const[:3]
+		b.Run(fmt.Sprintf("1x1_%dto%d_%d_relu", l.c, l.m, l.hw), func(b *testing.B) { benchKernel(b, c, flops) })
 	}
 }
 

@@ -41,3 +41,40 @@ func validRange(off, stride, size, out int) (lo, hi int) {
 	lo = min(lo, hi)
 	return lo, hi
 }
+
+// pointwiseStrided reports whether g is a 1×1 window without padding
+// whose strides skip input positions: such a conv is a pointwise conv on
+// the subsampled input (conv.go copies the used positions first, so that
+// the GEMM reads its operand in place instead of packing strided rows).
+func (g *win2) pointwiseStrided() bool {
+	return g.kh == 1 && g.kw == 1 && g.ph+g.pw+g.peh+g.pew == 0 && (g.sh > 1 || g.sw > 1)
+}
+
+// subsampled is the stride-1 1×1 window over the OH×OW plane of
+// positions a pointwiseStrided g reads.
+func (g *win2) subsampled() win2 {
+	return win2{h: g.oh, w: g.ow, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, oh: g.oh, ow: g.ow}
+}
+
+// subsamplePlanes copies, for each of the planes H×W of src, the
+// positions (oh·sh, ow·sw) of a pointwiseStrided g into dst as OH×OW
+// planes.
+func subsamplePlanes(dst, src []float32, g *win2, planes int) {
+	inPlane, outPlane := g.h*g.w, g.oh*g.ow
+	for p := range planes {
+		s, d := src[p*inPlane:(p+1)*inPlane], dst[p*outPlane:(p+1)*outPlane]
+		for i := range g.oh {
+			row, out := s[i*g.sh*g.w:], d[i*g.ow:(i+1)*g.ow]
+			if g.sw == 2 {
+				row = row[:2*len(out)-1]
+				for j := range out {
+					out[j] = row[2*j]
+				}
+				continue
+			}
+			for j := range out {
+				out[j] = row[j*g.sw]
+			}
+		}
+	}
+}

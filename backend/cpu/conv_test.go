@@ -109,6 +109,10 @@ func TestConvImplicitShapes(t *testing.T) {
 		{n: 1, c: 40, m: 16, h: 15, w: 13, kh: 1, kw: 1, sh: 2, sw: 2, dh: 1, dw: 1, group: 1, bias: true, constW: true},
 		{n: 1, c: 64, m: 32, h: 8, w: 9, kh: 3, kw: 2, sh: 1, sw: 2, dh: 2, dw: 1, pads: [4]int64{2, 0, 1, 1}, group: 2, bias: true, constW: true},
 		{n: 1, c: 12, m: 18, h: 6, w: 37, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, group: 3, bias: false, constW: true},
+		// Strided 1×1 convs (subsampled, then pointwise), uneven strides.
+		{n: 2, c: 40, m: 70, h: 14, w: 13, kh: 1, kw: 1, sh: 2, sw: 3, dh: 1, dw: 1, group: 1, bias: true, constW: true},
+		{n: 1, c: 20, m: 24, h: 9, w: 10, kh: 1, kw: 1, sh: 3, sw: 1, dh: 2, dw: 2, group: 2, bias: true, constW: true},
+		{n: 1, c: 36, m: 64, h: 29, w: 29, kh: 1, kw: 1, sh: 2, sw: 2, dh: 1, dw: 1, group: 1, bias: false, constW: false},
 	}
 	for i, cc := range cases {
 		c := cc.refCase(rng)
@@ -192,6 +196,30 @@ func TestConvTiledIm2col(t *testing.T) {
 			checkRef(t, rc)
 			rc.Op, rc.Domain, rc.Inputs, rc.Attrs = "Conv", "", rc.Inputs[:3], map[string]*ir.Attr{"strides": ints(s, s)}
 			checkRef(t, rc)
+		}
+	}
+}
+
+// TestUseTransposed pins the measured choices between the direct and the
+// transposed implicit product on the 14×32 tile (see useTransposed).
+func TestUseTransposed(t *testing.T) {
+	cases := []struct {
+		name            string
+		n, kdim, m      int
+		pointwise, want bool
+	}{
+		{"resnet 3x3 512 at 7x7", 49, 4608, 512, false, true},
+		{"resnet 3x3 256 at 14x14", 196, 2304, 256, false, true},
+		{"mbv2 1x1 320->1280 at 7x7", 49, 320, 1280, true, true},
+		{"sqz 1x1 512->1000 at 13x13", 169, 512, 1000, true, true},
+		{"mbv2 1x1 64->384 at 14x14", 196, 64, 384, true, false},
+		{"sqz 1x1 384->48 at 13x13", 169, 384, 48, true, false},
+		{"sqz 1x1 512->64 at 13x13", 169, 512, 64, true, false},
+		{"resnet 3x3 64 at 56x56", 3136, 576, 64, false, false},
+	}
+	for _, c := range cases {
+		if got := useTransposed(c.n, c.kdim, c.m, 14, 32, c.pointwise); got != c.want {
+			t.Errorf("%s: useTransposed = %v, want %v", c.name, got, c.want)
 		}
 	}
 }
