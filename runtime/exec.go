@@ -43,7 +43,7 @@ func (p *plan) newCtx(kernels []cpu.Kernel) *execCtx {
 			c.hdr[k] = &ir.Tensor{DType: sl.dtype, Shape: sl.shape}
 			c.follow[root.input] = append(c.follow[root.input], k)
 		case slotArena:
-			c.hdr[k] = &ir.Tensor{DType: sl.dtype, Shape: sl.shape, Data: typedView(c.arena, root.offset, sl.dtype, sl.n)}
+			c.hdr[k] = &ir.Tensor{DType: sl.dtype, Shape: sl.shape, Data: typedView(c.arena, root.offset+sl.within, sl.dtype, sl.n)}
 		case slotOwn:
 			if sl.kind == slotOwn {
 				c.hdr[k] = ir.Zeros(sl.dtype, sl.shape)

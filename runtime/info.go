@@ -18,9 +18,11 @@ type PlanInfo struct {
 	// InputShapes are the shapes planned for, by graph input.
 	InputShapes map[string][]int
 	// Steps counts the plan's steps: Fast on backend/cpu kernels, Ref on
-	// reference kernels, Views that only alias their input; InPlace of the
-	// fast ones write over an input.
-	Steps, Fast, Ref, Views, InPlace int
+	// reference kernels, Views that run nothing — views aliasing their
+	// input, and the Concats (counted in Views too) whose inputs were
+	// written by their producers straight into the output's buffer;
+	// InPlace of the fast ones write over an input.
+	Steps, Fast, Ref, Views, Concats, InPlace int
 	// ArenaBytes is the arena of one execution context: the plan's peak.
 	ArenaBytes int64
 	// NaiveBytes is the sum of every step output, as if none were reused.
@@ -38,10 +40,10 @@ type PlanInfo struct {
 type StepInfo struct {
 	Node    string
 	Op      string
-	Kernel  string // "fast", "ref" or "view"
+	Kernel  string // "fast", "ref", "view" or "concat" (eliminated: runs nothing)
 	InPlace bool
 	// Bytes is the size of the step's outputs; Offset the arena offset of
-	// its first output's buffer, -1 when it has none there.
+	// its first output, -1 when it is not in the arena.
 	Bytes, Offset int64
 }
 
@@ -100,7 +102,7 @@ func (s *Session) Plan(shapes map[string][]int) (*PlanInfo, error) {
 	}
 	info.Steps = len(p.steps)
 	info.ArenaBytes, info.NaiveBytes, info.LowerBoundBytes = p.mem.Arena, p.mem.Naive, p.mem.LowerBound
-	info.Buffers, info.InPlace = p.mem.Buffers, p.mem.InPlace
+	info.Buffers, info.InPlace, info.Concats = p.mem.Buffers, p.mem.InPlace, p.mem.Concats
 	p.ctxMu.Lock()
 	info.Contexts = p.contexts
 	p.ctxMu.Unlock()
@@ -110,7 +112,7 @@ func (s *Session) Plan(shapes map[string][]int) (*PlanInfo, error) {
 			info.Fast++
 		case stepRef:
 			info.Ref++
-		case stepView:
+		case stepView, stepConcat:
 			info.Views++
 		}
 		si := StepInfo{Node: st.node.String(), Op: ir.OpKey(st.node.Domain, st.node.Op), Kernel: st.kind.String(),
@@ -121,7 +123,7 @@ func (s *Session) Plan(shapes map[string][]int) (*PlanInfo, error) {
 			}
 			si.Bytes += p.slots[k].bytes
 			if r := &p.slots[p.slots[k].root]; si.Offset < 0 && j == 0 && r.kind == slotArena {
-				si.Offset = r.offset
+				si.Offset = r.offset + p.slots[k].within
 			}
 		}
 		info.StepList = append(info.StepList, si)

@@ -14,8 +14,11 @@ import (
 //     copied out after the last step.
 //  2. Aliases: a view step's output is its input's buffer; a kernel that
 //     implements cpu.InPlacer writes its output over an input that dies at
-//     that step (and is the arena's, not a graph input or constant). A
-//     buffer then lives as long as the longest-lived value that uses it.
+//     that step (and is the arena's, not a graph input or constant); a
+//     Concat whose inputs are contiguous blocks of its output has them
+//     written there by their producers and runs nothing (concat.go). A
+//     buffer then lives from the first step writing any value in it to
+//     the last step reading any of them.
 //  3. Offsets: buffers are placed largest first, each at the best-fitting
 //     gap (the smallest one it fits) among the buffers already placed whose
 //     lifetimes overlap its own — the greedy-by-size strategy of TFLite's
@@ -32,6 +35,7 @@ type memStats struct {
 	LowerBound int64
 	Buffers    int // distinct arena buffers
 	InPlace    int // steps writing over an input
+	Concats    int // Concat steps eliminated: their inputs live in their output
 }
 
 // planMemory computes liveness, aliases and offsets; kernels[i] is step
@@ -48,28 +52,34 @@ func (p *plan) planMemory(kernels []cpu.Kernel) {
 	for _, k := range p.outputs {
 		p.slots[k].last = end
 	}
-	// rootLast[r] is the last step any user of buffer r reads it.
-	rootLast := make([]int, len(p.slots))
+	// Buffer r (a root slot) lives from step life.from[r] to life.last[r].
+	life := lifetimes{from: make([]int, len(p.slots)), last: make([]int, len(p.slots))}
 	for k := range p.slots {
-		rootLast[k] = p.slots[k].last
+		life.from[k], life.last[k] = p.slots[k].def, p.slots[k].last
 	}
-	alias := func(out, r int) {
-		p.slots[out].kind, p.slots[out].root = slotAlias, r
-		rootLast[r] = max(rootLast[r], p.slots[out].last)
+	// alias makes out share the bytes of slot src (the same offset inside
+	// the same buffer).
+	alias := func(out, src int) {
+		o, r := &p.slots[out], p.slots[src].root
+		o.kind, o.root, o.within = slotAlias, r, p.slots[src].within
+		life.last[r] = max(life.last[r], o.last)
 	}
 	for i := range p.steps {
 		st := &p.steps[i]
 		switch {
 		case st.kind == stepView:
-			alias(st.out[0], p.slots[st.in[0]].root)
+			alias(st.out[0], st.in[0])
+		case p.elideConcat(i, life):
+			st.kind, kernels[i] = stepConcat, nil
+			p.mem.Concats++
 		case kernels[i] != nil:
 			ip, ok := kernels[i].(cpu.InPlacer)
 			if !ok {
 				break
 			}
 			o, j := ip.InPlace()
-			if p.canInPlace(i, o, j, rootLast) {
-				alias(st.out[o], p.slots[st.in[j]].root)
+			if p.canInPlace(i, o, j, life.last) {
+				alias(st.out[o], st.in[j])
 				st.inPlace, st.inPlaceIn = o, j
 				p.mem.InPlace++
 			}
@@ -82,7 +92,7 @@ func (p *plan) planMemory(kernels []cpu.Kernel) {
 			p.mem.Naive += sl.bytes
 		}
 		if sl.kind == slotArena {
-			sl.last = rootLast[k]
+			sl.def, sl.last = life.from[k], life.last[k]
 			if sl.bytes > 0 {
 				bufs = append(bufs, k)
 			}
@@ -101,8 +111,13 @@ func (p *plan) planMemory(kernels []cpu.Kernel) {
 	}
 }
 
-// canInPlace reports whether step i's output o may take over the buffer
-// of its input j.
+// lifetimes holds, per root slot, the first and last step of its buffer
+// while aliases are decided.
+type lifetimes struct{ from, last []int }
+
+// canInPlace reports whether step i's output o may take over the bytes of
+// its input j: nothing else in that input's buffer — other values placed
+// in it by an eliminated Concat included — is read after step i.
 func (p *plan) canInPlace(i, o, j int, rootLast []int) bool {
 	st := &p.steps[i]
 	if o < 0 || o >= len(st.out) || j < 0 || j >= len(st.in) || st.out[o] < 0 || st.in[j] < 0 {

@@ -46,7 +46,7 @@ const (
 	slotInput                 // a graph input: the caller's tensor or its default
 	slotInit                  // a constant of the model
 	slotOwn                   // its own slice per context (strings)
-	slotAlias                 // shares the buffer of slot root (a view, or in place)
+	slotAlias                 // shares the buffer of slot root (a view, in place, or inside a concat's output)
 )
 
 // slot is one value of the planned graph.
@@ -60,23 +60,34 @@ type slot struct {
 	root  int // the slot owning the buffer (itself unless an alias)
 	input int // for slotInput: index in the graph inputs
 	// def is the step that writes the value (-1 for inputs and constants);
-	// last the last step that reads it (len(steps) for graph outputs).
+	// last the last step that reads it (len(steps) for graph outputs). For
+	// an arena buffer (slotArena) the memory plan widens them to the
+	// buffer's lifetime: from the first step writing any value placed in
+	// it to the last step reading any of them.
 	def, last int
 	offset    int64 // in the arena, for slotArena
+	// within is the value's byte offset inside its root's buffer: nonzero
+	// only for a value placed inside an eliminated Concat's output
+	// (concat.go), always a multiple of arenaAlign.
+	within int64
 }
 
 // stepKind says how a step runs.
 type stepKind uint8
 
 const (
-	stepFast stepKind = iota // a backend/cpu kernel
-	stepRef                  // the backend/ref kernel, output copied into its slot
-	stepView                 // nothing: the output aliases the input's buffer
+	stepFast   stepKind = iota // a backend/cpu kernel
+	stepRef                    // the backend/ref kernel, output copied into its slot
+	stepView                   // nothing: the output aliases the input's buffer
+	stepConcat                 // nothing: the inputs were written into the output's buffer
 )
 
 func (k stepKind) String() string {
-	return [...]string{"fast", "ref", "view"}[k]
+	return [...]string{"fast", "ref", "view", "concat"}[k]
 }
+
+// runsNothing reports whether a step of kind k has no kernel.
+func (k stepKind) runsNothing() bool { return k == stepView || k == stepConcat }
 
 // step is one node of the plan.
 type step struct {
@@ -267,7 +278,7 @@ func (p *plan) buildKernels() (ks []cpu.Kernel, err error) {
 	ks = make([]cpu.Kernel, len(p.steps))
 	for i := range p.steps {
 		st := &p.steps[i]
-		if st.kind == stepView {
+		if st.kind.runsNothing() {
 			continue
 		}
 		func() {

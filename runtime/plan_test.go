@@ -276,6 +276,16 @@ func checkPlanInvariants(t *testing.T, p *plan) {
 			}
 		}
 	}
+	for k := range p.slots {
+		sl := &p.slots[k]
+		root := &p.slots[sl.root]
+		if sl.within != 0 && (root.kind != slotArena || sl.within%arenaAlign != 0 || sl.within < 0 || sl.within+sl.bytes > root.bytes) {
+			t.Errorf("%s: %d bytes at %d inside %s (%d bytes)", sl.v.Name, sl.bytes, sl.within, root.v.Name, root.bytes)
+		}
+		if sl.kind == slotAlias && root.kind == slotArena && (sl.def < root.def || sl.last > root.last) {
+			t.Errorf("%s [%d,%d] outlives its buffer %s [%d,%d]", sl.v.Name, sl.def, sl.last, root.v.Name, root.def, root.last)
+		}
+	}
 	for i, a := range bufs {
 		for _, b := range bufs[i+1:] {
 			if a.def <= b.last && b.def <= a.last && a.offset < b.offset+b.bytes && b.offset < a.offset+a.bytes {

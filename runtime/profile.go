@@ -28,7 +28,7 @@ type OpTime struct {
 type NodeTime struct {
 	Node   string // as ir.Node.String prints it
 	Op     string
-	Kernel string // "fast", "ref", "view", or "interp"
+	Kernel string // "fast", "ref", "view", "concat" (see StepInfo), or "interp"
 	Time   time.Duration
 }
 
