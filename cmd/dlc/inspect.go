@@ -166,7 +166,7 @@ func printPlan(w io.Writer, p *runtime.PlanInfo, steps bool) {
 		fmt.Fprintf(w, "engine:    interpreter (%s)\n", p.Interpreted)
 		return
 	}
-	fmt.Fprintf(w, "steps:     %d: %d fast, %d ref, %d views; %d in place\n", p.Steps, p.Fast, p.Ref, p.Views, p.InPlace)
+	fmt.Fprintf(w, "steps:     %d: %d fast, %d ref, %d views (%d of them concatenations placed in their output); %d in place\n", p.Steps, p.Fast, p.Ref, p.Views, p.Concats, p.InPlace)
 	fmt.Fprintf(w, "arena:     %s peak (%d bytes, %d buffers)\n", humanBytes(p.ArenaBytes), p.ArenaBytes, p.Buffers)
 	fmt.Fprintf(w, "naive:     %s (%d bytes, every step output kept)\n", humanBytes(p.NaiveBytes), p.NaiveBytes)
 	fmt.Fprintf(w, "live max:  %s (%d bytes, lower bound)\n", humanBytes(p.LowerBoundBytes), p.LowerBoundBytes)
