@@ -23,11 +23,14 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-# The whole test suite: unit tests, ONNX conformance (with the
-# expected-failures list), round trips, real PyTorch models, and a short
-# fuzz run of the ONNX loader.
+# The whole test suite: unit tests (the kernels also with -tags noasm, the
+# pure-Go path every non-amd64 machine runs), ONNX conformance (with the
+# expected-failures list; pipeline off and on), round trips, real PyTorch
+# models, and a short fuzz run of the ONNX loader.
 test: fmt-check vet models
 	CGO_ENABLED=0 $(GO) build ./...
+	GOARCH=arm64 CGO_ENABLED=0 $(GO) build ./...
+	$(GO) test -count=1 -tags noasm ./backend/... ./runtime/...
 	$(GO) test -count=1 -timeout 40m $$($(GO) list ./... | grep -vE '/internal/(conformance|ortcheck)$$')
 	$(MAKE) conformance
 	$(MAKE) ortcheck
