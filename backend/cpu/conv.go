@@ -10,8 +10,11 @@ import (
 // Conv and dlc.FusedConv over NCHW float32 (2-D, or 1-D as H=1). The
 // paths, chosen when the kernel is built:
 //
-//   - depthwise (group = C = M, equal strides): one SIMD axpy per kernel
-//     tap over a whole padded plane, parallel over the N·C planes
+//   - depthwise (group = C = M, equal strides): 3×3 at stride 1 or 2 reads
+//     each plane in place with AVX-512 row kernels that keep the taps in
+//     registers and apply bias and ReLU/Clip in the same pass
+//     (conv_depthwise_plane.go); other shapes take one SIMD axpy per tap
+//     over a padded plane; parallel over runs of channels
 //     (conv_depthwise.go);
 //   - implicit im2col (constant weights, where gemm packs segment rows
 //     with SIMD): gemm.SgemmFilledB packs the im2col columns straight
