@@ -90,7 +90,7 @@ func (p *Pool) For(n int, fn func(i int)) {
 		}
 	}
 	p.workGuarded(j) // a panic here too waits for the workers to let go
-	j.await()
+	p.await(j)
 	j.fn = nil
 	select {
 	case <-j.wake:
@@ -138,10 +138,7 @@ func (p *Pool) worker() {
 		if j == nil {
 			return
 		}
-		p.workGuarded(j)
-		if j.held.Add(-1) == 0 {
-			j.signal()
-		}
+		p.runHeld(j)
 	}
 }
 
@@ -170,10 +167,18 @@ func (p *Pool) nextJob() *job {
 // finished reports whether every index ran and no worker holds j.
 func (j *job) finished() bool { return j.done.Load() >= j.n && j.held.Load() == 0 }
 
-// await spins for spinTime, then blocks, until j is finished.
-func (j *job) await() {
+// await spins for spinTime, then blocks, until j is finished. While it
+// waits, the caller runs any queued job, its own included: a loop body
+// that calls For hands off jobs that no other thread may be free to take.
+func (p *Pool) await(j *job) {
 	var deadline time.Time
 	for i := 1; !j.finished(); i++ {
+		select {
+		case other := <-p.jobs:
+			p.runHeld(other)
+			continue
+		default:
+		}
 		if i%64 != 0 {
 			continue
 		}
@@ -182,11 +187,23 @@ func (j *job) await() {
 			deadline = now.Add(spinTime)
 		} else if now.After(deadline) {
 			for !j.finished() {
-				<-j.wake
+				select {
+				case <-j.wake:
+				case other := <-p.jobs:
+					p.runHeld(other)
+				}
 			}
 			return
 		}
 		runtime.Gosched()
+	}
+}
+
+// runHeld runs a job taken from the queue, as a worker does.
+func (p *Pool) runHeld(j *job) {
+	p.workGuarded(j)
+	if j.held.Add(-1) == 0 {
+		j.signal()
 	}
 }
 

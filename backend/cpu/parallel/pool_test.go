@@ -93,3 +93,21 @@ func TestCallerPanicWaitsForWorkers(t *testing.T) {
 		t.Fatalf("%d calls still running after For panicked", r)
 	}
 }
+
+// A loop body may itself call For on the same pool: the inner loop's
+// queued hand-offs are taken by whichever thread waits, so it cannot
+// deadlock with every thread busy in the outer loop.
+func TestNestedFor(t *testing.T) {
+	for _, threads := range []int{2, 3} {
+		p := New(threads)
+		for r := 0; r < 200; r++ {
+			var sum atomic.Int64
+			p.For(4, func(i int) {
+				p.For(5, func(k int) { sum.Add(int64(i*10 + k)) })
+			})
+			if s := sum.Load(); s != 4*(0+1+2+3+4)+10*5*(0+1+2+3) {
+				t.Fatalf("threads %d: sum %d", threads, s)
+			}
+		}
+	}
+}
