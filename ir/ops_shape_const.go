@@ -1,5 +1,7 @@
 package ir
 
+import "fmt"
+
 // Inference for the shape ops whose output dims depend on constant inputs
 // (starts/ends, split sizes, pads, repeats). The rank is always known from
 // the data input; a dim is known when the data dim and the constants that
@@ -73,39 +75,73 @@ func inferSlice(n *Node) error {
 	}
 	for k, a := range axes {
 		d := in.Shape.Dims[a]
-		if !d.Known() || steps[k] == 0 {
+		if !d.Known() {
 			out.Dims[a] = Unknown()
 			continue
 		}
-		out.Dims[a] = Static(sliceCount(starts[k], ends[k], steps[k], d.Size))
+		_, count, err := SliceRange(starts[k], ends[k], steps[k], int(d.Size))
+		if err != nil {
+			out.Dims[a] = Unknown()
+			continue
+		}
+		out.Dims[a] = Static(int64(count))
 	}
 	n.SetOut(0, TensorType(in.DType, out))
 	return nil
 }
 
-// sliceCount is the number of elements numpy slicing start:end:step takes
-// from a dim of size dim, with ONNX's clamping; step is not 0.
-func sliceCount(start, end, step, dim int64) int64 {
+// SliceRange resolves one axis of Slice (numpy semantics): the first
+// index, the step and the element count for a dim of size dim.
+func SliceRange(start, end, step int64, dim int) (first, count int, err error) {
+	if step == 0 {
+		return 0, 0, fmt.Errorf("slice step is 0")
+	}
+	d := int64(dim)
 	if start < 0 {
-		start += dim
+		start += d
 	}
 	if end < 0 {
-		end += dim
+		end += d
 	}
 	if step > 0 {
-		start = min(max(start, 0), dim)
-		end = min(max(end, 0), dim)
-		if end <= start {
-			return 0
+		start = min(max(start, 0), d)
+		end = min(max(end, 0), d)
+		if end > start {
+			return int(start), stepCount(end-start, step), nil
 		}
-		return (end-start-1)/step + 1
+		return int(start), 0, nil
 	}
-	start = min(max(start, -1), dim-1)
-	end = min(max(end, -1), dim-1)
-	if start <= end {
-		return 0
+	start = min(max(start, -1), d-1)
+	end = min(max(end, -1), d-1)
+	if start > end {
+		return int(start), stepCount(start-end, step), nil
 	}
-	return (start-end-1)/(-step) + 1
+	return int(start), 0, nil
+}
+
+// stepCount is ceil(span/|step|) for a positive span no larger than a dim,
+// computed as (span-1)/|step|+1 in uint64 so that a step near either end
+// of int64 (math.MinInt64 included, whose magnitude is 2^63) cannot
+// overflow the way span+|step|-1 would.
+func stepCount(span, step int64) int {
+	mag := uint64(step)
+	if step < 0 {
+		mag = -mag // two's complement: exact for math.MinInt64 too
+	}
+	return int((uint64(span)-1)/mag + 1)
+}
+
+// EvenSplit cuts a dim into parts of ceil(dim/parts), the last ones
+// smaller (ONNX Split without split sizes); parts > 0.
+func EvenSplit(dim, parts int) []int {
+	chunk := (dim + parts - 1) / parts
+	sizes := make([]int, parts)
+	left := dim
+	for i := range sizes {
+		sizes[i] = min(chunk, left)
+		left -= sizes[i]
+	}
+	return sizes
 }
 
 func inferSplit(n *Node) error {
@@ -123,11 +159,8 @@ func inferSplit(n *Node) error {
 				sizes = s
 			}
 		} else if d := base.Dims[axis]; d.Known() && parts > 0 {
-			chunk := (d.Size + int64(parts) - 1) / int64(parts)
-			left := d.Size
-			for range parts {
-				sizes = append(sizes, min(chunk, left))
-				left -= sizes[len(sizes)-1]
+			for _, k := range EvenSplit(int(d.Size), parts) {
+				sizes = append(sizes, int64(k))
 			}
 		}
 	}

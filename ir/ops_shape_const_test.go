@@ -1,6 +1,9 @@
 package ir
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func TestConstInputShapeInference(t *testing.T) {
 	g := NewGraph("g")
@@ -16,6 +19,9 @@ func TestConstInputShapeInference(t *testing.T) {
 		{"Slice", []*Value{x, i64("s2", 2), i64("e2", 100)}, nil, "f32[?,10,7]"},
 		{"Slice", []*Value{x, i64("s3", 0), i64("e3", 5), i64("a3", -1)}, nil, "f32[n,10,5]"},
 		{"Slice", []*Value{x, g.AddInput("dyn", TensorType(Int64, ShapeOf(1))), i64("e4", 5)}, nil, "f32[?,?,?]"},
+		// A step of math.MinInt64 takes one element; |step| must not overflow.
+		{"Slice", []*Value{x, i64("s5", -1), i64("e5", -100), i64("a5", 2), i64("t5", math.MinInt64)}, nil, "f32[n,10,1]"},
+		{"Slice", []*Value{x, i64("s6", 0), i64("e6", 5), i64("a6", 1), i64("t6", 0)}, nil, "f32[n,?,7]"},
 		{"Pad", []*Value{x, i64("p1", 0, 1, 2, 0, 3, -1)}, nil, "f32[n,14,8]"},
 		{"Tile", []*Value{x, i64("r1", 2, 1, 3)}, nil, "f32[?,10,21]"},
 	}

@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"github.com/dlc-go/dlc/backend/ref"
 	"github.com/dlc-go/dlc/ir"
 )
 
@@ -64,7 +63,7 @@ func buildSlice[T any](n *ir.Node, env *Env) Kernel {
 		if !ok {
 			return nil
 		}
-		f, c, err := ref.SliceRange(starts[i], ends[i], steps[i], xs[d])
+		f, c, err := ir.SliceRange(starts[i], ends[i], steps[i], xs[d])
 		if err != nil {
 			return nil
 		}

@@ -98,47 +98,6 @@ func transposeKernel(_ Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 	return Outs(take(x, shape, idx)), nil
 }
 
-// SliceRange resolves one axis of Slice (numpy semantics): the first
-// index, the step and the element count for a dim of size dim.
-func SliceRange(start, end, step int64, dim int) (first, count int, err error) {
-	if step == 0 {
-		return 0, 0, fmt.Errorf("slice step is 0")
-	}
-	d := int64(dim)
-	if start < 0 {
-		start += d
-	}
-	if end < 0 {
-		end += d
-	}
-	if step > 0 {
-		start = min(max(start, 0), d)
-		end = min(max(end, 0), d)
-		if end > start {
-			return int(start), stepCount(end-start, step), nil
-		}
-		return int(start), 0, nil
-	}
-	start = min(max(start, -1), d-1)
-	end = min(max(end, -1), d-1)
-	if start > end {
-		return int(start), stepCount(start-end, step), nil
-	}
-	return int(start), 0, nil
-}
-
-// stepCount is ceil(span/|step|) for a positive span no larger than a dim,
-// computed as (span-1)/|step|+1 in uint64 so that a step near either end
-// of int64 (math.MinInt64 included, whose magnitude is 2^63) cannot
-// overflow the way span+|step|-1 would.
-func stepCount(span, step int64) int {
-	mag := uint64(step)
-	if step < 0 {
-		mag = -mag // two's complement: exact for math.MinInt64 too
-	}
-	return int((uint64(span)-1)/mag + 1)
-}
-
 func sliceKernel(_ Ctx, _ *ir.Node, in []ir.Data) ([]ir.Data, error) {
 	x := Tensor(in, 0)
 	r := len(x.Shape)
@@ -185,7 +144,7 @@ func sliceKernel(_ Ctx, _ *ir.Node, in []ir.Data) ([]ir.Data, error) {
 		step[i] = 1
 	}
 	for i, a := range norm {
-		f, c, err := SliceRange(starts[i], ends[i], steps[i], x.Shape[a])
+		f, c, err := ir.SliceRange(starts[i], ends[i], steps[i], x.Shape[a])
 		if err != nil {
 			return nil, err
 		}
@@ -227,14 +186,7 @@ func splitSizes(n *ir.Node, in []ir.Data, dim int) ([]int, error) {
 	if n.Has("num_outputs") && n.Int("num_outputs") != int64(parts) {
 		return nil, fmt.Errorf("num_outputs is %d but the node has %d outputs", n.Int("num_outputs"), parts)
 	}
-	chunk := (dim + parts - 1) / parts
-	sizes := make([]int, parts)
-	left := dim
-	for i := range sizes {
-		sizes[i] = min(chunk, left)
-		left -= sizes[i]
-	}
-	return sizes, nil
+	return ir.EvenSplit(dim, parts), nil
 }
 
 func splitKernel(_ Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
