@@ -90,6 +90,13 @@ type Session struct {
 
 	mu      sync.RWMutex
 	byShape []*specialized // plans per input-shape signature, including interpreter markers
+
+	// plain interprets the caller's model as given, for runs that replace
+	// a defaulted input: plans, passes and fast kernels treat defaults as
+	// constants (folded, packed), which such a run must not see.
+	plainOnce sync.Once
+	plain     *interpreter
+	plainErr  error
 }
 
 // New prepares a session: every op in the graph (and its subgraphs) must
@@ -172,7 +179,7 @@ func (s *Session) Run(inputs map[string]ir.Data) ([]ir.Data, error) {
 	g := s.Model.Graph
 	known := map[string]bool{}
 	ins := make([]*ir.Tensor, len(g.Inputs))
-	tensors := true
+	tensors, overrides := true, false
 	for i, v := range g.Inputs {
 		known[v.Name] = true
 		d, ok := inputs[v.Name]
@@ -182,6 +189,7 @@ func (s *Session) Run(inputs map[string]ir.Data) ([]ir.Data, error) {
 			}
 			return nil, fmt.Errorf("missing input %q (%s)", v.Name, v.Type)
 		}
+		overrides = overrides || v.Init != nil
 		if err := checkInput(v, d); err != nil {
 			return nil, err
 		}
@@ -195,6 +203,9 @@ func (s *Session) Run(inputs map[string]ir.Data) ([]ir.Data, error) {
 		}
 	}
 	s.runs.Add(1)
+	if overrides {
+		return s.runPlain(inputs)
+	}
 	if tensors {
 		if p := s.choose(ins); p != nil {
 			outs := make([]*ir.Tensor, len(p.outputs))
@@ -219,6 +230,20 @@ func (s *Session) Run(inputs map[string]ir.Data) ([]ir.Data, error) {
 		}
 	}
 	return s.interp.run(inputs)
+}
+
+// runPlain runs the caller's model, unoptimized, on the interpreter.
+func (s *Session) runPlain(inputs map[string]ir.Data) ([]ir.Data, error) {
+	if s.work == s.Model {
+		return s.interp.run(inputs) // no pass ran: the interpreter is plain
+	}
+	s.plainOnce.Do(func() {
+		s.plain, s.plainErr = newInterpreter(s.Model, s.opt, s.profIfOn())
+	})
+	if s.plainErr != nil {
+		return nil, s.plainErr
+	}
+	return s.plain.run(inputs)
 }
 
 // RunInto executes the model on inputs given in the order of Inputs() and
