@@ -154,16 +154,3 @@ func copyTensorData(dst, src *ir.Tensor) {
 		panic(fmt.Sprintf("runtime: cannot copy %T", dst.Data))
 	}
 }
-
-// sameShape reports equal dims.
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"slices"
 	"testing"
 
 	"github.com/dlc-go/dlc/ir"
@@ -86,7 +87,7 @@ func (b *nchw) run(outs ...*ir.Value) *plan {
 
 func compareClose(t *testing.T, what string, got, want *ir.Tensor) {
 	t.Helper()
-	if !sameShape(got.Shape, want.Shape) {
+	if !slices.Equal(got.Shape, want.Shape) {
 		t.Fatalf("%s: shape %v, want %v", what, got.Shape, want.Shape)
 	}
 	g, w := got.Data.([]float32), want.Data.([]float32)
@@ -382,7 +383,7 @@ func TestRandomConcatPlansMatchInterpreter(t *testing.T) {
 			}
 			for k := range want {
 				a, b := got[k].(*ir.Tensor), want[k].(*ir.Tensor)
-				if !sameShape(a.Shape, b.Shape) || fmt.Sprint(a.Data) != fmt.Sprint(b.Data) {
+				if !slices.Equal(a.Shape, b.Shape) || fmt.Sprint(a.Data) != fmt.Sprint(b.Data) {
 					t.Fatalf("graph %d run %d output %d: got %v, want %v\n%s", iter, run, k, a.Data, b.Data, m.Graph.Text())
 				}
 			}

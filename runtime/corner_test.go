@@ -283,7 +283,7 @@ func TestPlanIntBoolAndEmpty(t *testing.T) {
 		}
 		for k := range want {
 			w, g := want[k].(*ir.Tensor), got[k].(*ir.Tensor)
-			if w.DType != g.DType || !sameShape(w.Shape, g.Shape) || fmt.Sprint(w.Data) != fmt.Sprint(g.Data) {
+			if w.DType != g.DType || !slices.Equal(w.Shape, g.Shape) || fmt.Sprint(w.Data) != fmt.Sprint(g.Data) {
 				t.Errorf("%+v output %d: %v %v, want %v %v", opt, k, g, g.Data, w, w.Data)
 			}
 		}

@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	goruntime "runtime"
+	"slices"
 	"time"
 
 	"github.com/dlc-go/dlc/backend/cpu"
@@ -201,7 +202,7 @@ func (c *execCtx) runRef(i int) error {
 		}
 		t, ok := out[j].(*ir.Tensor)
 		dst := c.hdr[k]
-		if !ok || t == nil || t.DType != dst.DType || !sameShape(t.Shape, dst.Shape) {
+		if !ok || t == nil || t.DType != dst.DType || !slices.Equal(t.Shape, dst.Shape) {
 			c.p.broken.Store(true)
 			return fmt.Errorf("%s: output %d: %w", st.node, j, errMismatch)
 		}

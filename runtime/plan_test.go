@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math/rand"
+	"slices"
 	"sync"
 	"testing"
 	"unsafe"
@@ -124,7 +125,7 @@ func TestPlanChain(t *testing.T) {
 	}
 	// a = 2i, b = 2i+1, c = 4i+1, y = -(4i+1).
 	y, c := out[0].(*ir.Tensor), out[1].(*ir.Tensor)
-	if !sameShape(y.Shape, []int{8, 8}) || y.Data.([]float32)[5] != -21 || c.Data.([]float32)[5] != 21 {
+	if !slices.Equal(y.Shape, []int{8, 8}) || y.Data.([]float32)[5] != -21 || c.Data.([]float32)[5] != 21 {
 		t.Errorf("y = %v %v, c[5] = %v", y.Shape, y.Data.([]float32)[:6], c.Data.([]float32)[5])
 	}
 	// Outputs belong to the caller: a second run does not change them.
@@ -254,7 +255,7 @@ func TestRandomPlansMatchInterpreter(t *testing.T) {
 			}
 			for k := range want {
 				a, b := got[k].(*ir.Tensor), want[k].(*ir.Tensor)
-				if !sameShape(a.Shape, b.Shape) || fmt.Sprint(a.Data) != fmt.Sprint(b.Data) {
+				if !slices.Equal(a.Shape, b.Shape) || fmt.Sprint(a.Data) != fmt.Sprint(b.Data) {
 					t.Fatalf("graph %d run %d output %d: got %v, want %v\n%s", iter, run, k, a.Data, b.Data, m.Graph.Text())
 				}
 			}
@@ -370,7 +371,7 @@ func TestSymbolicInputsSpecialize(t *testing.T) {
 			t.Fatal(err)
 		}
 		y := out[0].(*ir.Tensor)
-		if !sameShape(y.Shape, []int{n}) || y.Data.([]float32)[n-1] != 3*float32(n) {
+		if !slices.Equal(y.Shape, []int{n}) || y.Data.([]float32)[n-1] != 3*float32(n) {
 			t.Errorf("n=%d: y = %v %v", n, y.Shape, y.Data)
 		}
 	}

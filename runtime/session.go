@@ -22,6 +22,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -287,7 +288,7 @@ func (s *Session) RunInto(inputs, outputs []*ir.Tensor) error {
 	p := s.choose(ins)
 	if p != nil {
 		for k, sl := range p.outputs {
-			if outputs[k].DType != p.slots[sl].dtype || !sameShape(outputs[k].Shape, p.slots[sl].shape) {
+			if outputs[k].DType != p.slots[sl].dtype || !slices.Equal(outputs[k].Shape, p.slots[sl].shape) {
 				return fmt.Errorf("output %d (%q): got %s, the model produces %s%v", k, g.Outputs[k].Name, outputs[k], p.slots[sl].dtype, p.slots[sl].shape)
 			}
 		}
@@ -306,7 +307,7 @@ func (s *Session) RunInto(inputs, outputs []*ir.Tensor) error {
 	}
 	for k, d := range res {
 		t, ok := d.(*ir.Tensor)
-		if !ok || t.DType != outputs[k].DType || !sameShape(t.Shape, outputs[k].Shape) {
+		if !ok || t.DType != outputs[k].DType || !slices.Equal(t.Shape, outputs[k].Shape) {
 			return fmt.Errorf("output %d (%q): the model produced %v, got %s", k, g.Outputs[k].Name, describeData(d), outputs[k])
 		}
 		copyTensorData(outputs[k], t)

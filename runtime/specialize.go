@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/dlc-go/dlc/backend/cpu/parallel"
@@ -73,7 +74,7 @@ func (e *specialized) matches(g *ir.Graph, ins []*ir.Tensor) bool {
 		if t == nil {
 			t = g.Inputs[i].Init
 		}
-		if !sameShape(t.Shape, e.sig[i]) {
+		if !slices.Equal(t.Shape, e.sig[i]) {
 			return false
 		}
 	}

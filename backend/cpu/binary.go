@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"slices"
+
 	"github.com/dlc-go/dlc/backend/cpu/vec"
 	"github.com/dlc-go/dlc/ir"
 )
@@ -52,7 +54,7 @@ func binaryBuilder(ops binOps) Builder {
 		}
 		k := &binaryKernel{ops: ops, plan: newBcastPlan(ys, shapes[0], shapes[1]), inPlace: -1}
 		k.sa, k.sb = k.plan.innerStride(0), k.plan.innerStride(1)
-		if sameShape(shapes[0], ys) {
+		if slices.Equal(shapes[0], ys) {
 			k.inPlace = 0
 		}
 		pool := envPool(env)

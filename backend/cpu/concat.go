@@ -1,6 +1,10 @@
 package cpu
 
-import "github.com/dlc-go/dlc/ir"
+import (
+	"slices"
+
+	"github.com/dlc-go/dlc/ir"
+)
 
 // Concat and Split. Around the axis both see each tensor as [outer, rest]
 // where rest = dim(axis)·inner, so each outer index moves one contiguous
@@ -127,7 +131,7 @@ func buildSplit[T any](n *ir.Node, env *Env) Kernel {
 		}
 		s := append([]int{}, xs...)
 		s[axis] = sizes[i]
-		if os, ok := anyOutShape(n, i); ok && !sameShape(os, s) {
+		if os, ok := anyOutShape(n, i); ok && !slices.Equal(os, s) {
 			return nil
 		}
 		parts = append(parts, s)

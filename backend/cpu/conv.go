@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"slices"
+
 	"github.com/dlc-go/dlc/backend/cpu/gemm"
 	"github.com/dlc-go/dlc/backend/cpu/parallel"
 	"github.com/dlc-go/dlc/backend/cpu/vec"
@@ -156,7 +158,7 @@ func buildConv(n *ir.Node, env *Env) Kernel {
 		k.bConst = constF32(n, 2)
 	}
 	if z := n.In(3); z != nil {
-		if !equalInts(shapes[3], ys) {
+		if !slices.Equal(shapes[3], ys) {
 			return nil
 		}
 		k.hasZ = true
@@ -389,16 +391,4 @@ func (k *convKernel) packWeights(n *ir.Node, env *Env) []*constA {
 		p[grp] = newConstA(env, packKey{t: n.In(1).Init, layout: "conv.A", part: grp}, false, k.mg, k.kdim, k.wConst[grp*k.mg*k.kdim:], k.kdim)
 	}
 	return p
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

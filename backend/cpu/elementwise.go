@@ -59,19 +59,6 @@ func envPool(env *Env) *parallel.Pool {
 	return env.Pool
 }
 
-// sameShape reports whether two shapes are equal.
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // inShape returns the static shape of input i whatever its dtype.
 func inShape(n *ir.Node, i int) ([]int, bool) {
 	v := n.In(i)

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"slices"
 
 	"github.com/dlc-go/dlc/backend/cpu/vec"
 	"github.com/dlc-go/dlc/ir"
@@ -80,7 +81,7 @@ func buildElementwise(n *ir.Node, env *Env) Kernel {
 	k.strides = make([]int, len(shapes))
 	for j, s := range shapes {
 		k.strides[j] = k.plan.innerStride(j)
-		if k.inPlace < 0 && sameShape(s, ys) {
+		if k.inPlace < 0 && slices.Equal(s, ys) {
 			k.inPlace = j
 		}
 	}

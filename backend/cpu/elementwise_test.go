@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/dlc-go/dlc/backend/cpu/vec"
@@ -138,7 +139,7 @@ func TestBcastPlanMerges(t *testing.T) {
 		{[]int{2, 3, 4, 5}, []int{2, 3, 4, 5}, []int{5}, []int{24, 5}},
 	} {
 		p := newBcastPlan(c.out, c.a, c.b)
-		if !sameShape(p.dims, c.dims) {
+		if !slices.Equal(p.dims, c.dims) {
 			t.Errorf("plan of %v, %v -> %v: dims %v, want %v", c.a, c.b, c.out, p.dims, c.dims)
 		}
 	}

@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"slices"
+
 	"github.com/dlc-go/dlc/backend/cpu/vec"
 	"github.com/dlc-go/dlc/ir"
 )
@@ -32,7 +34,7 @@ func buildLayerNorm(n *ir.Node, env *Env) Kernel {
 		return nil
 	}
 	xs := shapes[0]
-	if ys, ok := outShape(n, 0); !ok || !sameShape(xs, ys) || len(xs) == 0 {
+	if ys, ok := outShape(n, 0); !ok || !slices.Equal(xs, ys) || len(xs) == 0 {
 		return nil
 	}
 	for i := 1; i < len(n.Outputs); i++ {

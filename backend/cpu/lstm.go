@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"slices"
+
 	"github.com/dlc-go/dlc/backend/cpu/vec"
 	"github.com/dlc-go/dlc/ir"
 )
@@ -39,8 +41,8 @@ func buildLSTM(n *ir.Node, env *Env) Kernel {
 	}
 	hs := k.hidden
 	k.hasC0, k.hasP = n.In(6) != nil, n.In(7) != nil
-	if (k.hasC0 && !equalInts(shapes[6], []int{k.dirs, k.batch, hs})) ||
-		(k.hasP && !equalInts(shapes[7], []int{k.dirs, 3 * hs})) {
+	if (k.hasC0 && !slices.Equal(shapes[6], []int{k.dirs, k.batch, hs})) ||
+		(k.hasP && !slices.Equal(shapes[7], []int{k.dirs, 3 * hs})) {
 		return nil
 	}
 	k.initBias(n)

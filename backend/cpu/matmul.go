@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"slices"
+
 	"github.com/dlc-go/dlc/backend/cpu/gemm"
 	"github.com/dlc-go/dlc/backend/cpu/parallel"
 	"github.com/dlc-go/dlc/backend/cpu/vec"
@@ -85,7 +87,7 @@ func buildMatMul(n *ir.Node, env *Env) Kernel {
 		k.bias = constF32(n, 2)
 	}
 	if z := n.In(3); z != nil {
-		if ys, _ := outShape(n, 0); !sameShape(shapes[3], ys) {
+		if ys, _ := outShape(n, 0); !slices.Equal(shapes[3], ys) {
 			return nil
 		}
 		k.hasZ = true

@@ -1,6 +1,10 @@
 package cpu
 
-import "github.com/dlc-go/dlc/ir"
+import (
+	"slices"
+
+	"github.com/dlc-go/dlc/ir"
+)
 
 // Pad in constant mode with constant pads (and axes, constant_value). The
 // output is filled with the value, then each row of the input's last dim
@@ -67,7 +71,7 @@ func buildPad[T any](n *ir.Node, env *Env) Kernel {
 			return nil
 		}
 	}
-	if os, ok := anyOutShape(n, 0); ok && !sameShape(os, ys) {
+	if os, ok := anyOutShape(n, 0); ok && !slices.Equal(os, ys) {
 		return nil
 	}
 	k := &padKernel[T]{outSize: product(ys)}

@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/dlc-go/dlc/backend/cpu/gemm"
@@ -79,7 +80,7 @@ func (k *recurBase) initBase(n *ir.Node, env *Env, groups []int, phases int, ste
 		return nil, false
 	}
 	hs, gh := k.hidden, gates*k.hidden
-	if !equalInts(ws, []int{k.dirs, gh, k.input}) || !equalInts(rs, []int{k.dirs, gh, hs}) {
+	if !slices.Equal(ws, []int{k.dirs, gh, k.input}) || !slices.Equal(rs, []int{k.dirs, gh, hs}) {
 		return nil, false
 	}
 	if lens := n.In(4); lens != nil {
@@ -93,8 +94,8 @@ func (k *recurBase) initBase(n *ir.Node, env *Env, groups []int, phases int, ste
 		}
 	}
 	k.hasB, k.hasH0 = n.In(3) != nil, n.In(5) != nil
-	if (k.hasB && !equalInts(shapes[3], []int{k.dirs, 2 * gh})) ||
-		(k.hasH0 && !equalInts(shapes[5], []int{k.dirs, k.batch, hs})) {
+	if (k.hasB && !slices.Equal(shapes[3], []int{k.dirs, 2 * gh})) ||
+		(k.hasH0 && !slices.Equal(shapes[5], []int{k.dirs, k.batch, hs})) {
 		return nil, false
 	}
 	k.noRb = gh

@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"slices"
+
 	"github.com/dlc-go/dlc/ir"
 )
 
@@ -69,7 +71,7 @@ func buildSlice[T any](n *ir.Node, env *Env) Kernel {
 		}
 		first[d], step[d], ys[d] = f, int(steps[i]), c
 	}
-	if os, ok := anyOutShape(n, 0); ok && !sameShape(os, ys) {
+	if os, ok := anyOutShape(n, 0); ok && !slices.Equal(os, ys) {
 		return nil
 	}
 	k := &sliceKernel[T]{}

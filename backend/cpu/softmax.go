@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"slices"
+
 	"github.com/dlc-go/dlc/backend/cpu/vec"
 	"github.com/dlc-go/dlc/ir"
 )
@@ -32,7 +34,7 @@ func softmaxBuilder(row func(dst, src []float32)) Builder {
 		}
 		xs := shapes[0]
 		ys, ok := outShape(n, 0)
-		if !ok || !sameShape(xs, ys) {
+		if !ok || !slices.Equal(xs, ys) {
 			return nil
 		}
 		if len(xs) == 0 {

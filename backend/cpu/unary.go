@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"slices"
 
 	"github.com/dlc-go/dlc/backend/cpu/vec"
 	"github.com/dlc-go/dlc/ir"
@@ -124,7 +125,7 @@ func unaryBuilder(grain int, mk func(n *ir.Node) func(dst, src []float32)) Build
 			return nil
 		}
 		ys, ok := outShape(n, 0)
-		if !ok || !sameShape(xs, ys) {
+		if !ok || !slices.Equal(xs, ys) {
 			return nil
 		}
 		f := mk(n)

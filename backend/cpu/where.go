@@ -1,6 +1,10 @@
 package cpu
 
-import "github.com/dlc-go/dlc/ir"
+import (
+	"slices"
+
+	"github.com/dlc-go/dlc/ir"
+)
 
 // Where(cond, X, Y) on float32 or int64 values with numpy broadcasting of
 // all three, planned into rows (elementwise_bcast.go). Out 0 may share
@@ -48,7 +52,7 @@ func buildWhere[T any](n *ir.Node, env *Env) Kernel {
 	}
 	k := &whereKernel[T]{plan: newBcastPlan(zs, shapes[0], shapes[1], shapes[2]), inPlace: -1}
 	k.sc, k.sx, k.sy = k.plan.innerStride(0), k.plan.innerStride(1), k.plan.innerStride(2)
-	if sameShape(shapes[1], zs) {
+	if slices.Equal(shapes[1], zs) {
 		k.inPlace = 1
 	}
 	k.sp = newSplitter(envPool(env), k.plan.outer, max(1, elemGrain/k.plan.inner), k.rows)
