@@ -218,6 +218,9 @@ func (t *Tensor) Reshaped(shape []int) *Tensor {
 	return &Tensor{DType: t.DType, Shape: append([]int{}, shape...), Data: t.Data}
 }
 
+// CopyFrom copies src's elements into t (same dtype and length).
+func (t *Tensor) CopyFrom(src *Tensor) { copyData(t.Data, src.Data) }
+
 func copyData(dst, src any) {
 	switch d := dst.(type) {
 	case []float32:

@@ -1,86 +1,13 @@
 package runtime
 
-import (
-	"fmt"
-	"unsafe"
+import "github.com/dlc-go/dlc/internal/arena"
 
-	"github.com/dlc-go/dlc/ir"
+// The arena helpers live in internal/arena, shared with compiled models.
+const arenaAlign = arena.Align
+
+var (
+	arenaDType = arena.Holds
+	newArena   = arena.New
+	typedView  = arena.View
+	alignUp    = arena.AlignUp
 )
-
-// arenaAlign is the alignment of the arena and of every buffer in it: one
-// cache line, and the width of an AVX-512 register, so vector kernels may
-// use aligned loads on any buffer start.
-const arenaAlign = 64
-
-// arenaDType reports whether tensors of dt may live in the byte arena:
-// fixed-size elements with no pointers (strings hold pointers the garbage
-// collector must see, so they get their own slices).
-func arenaDType(dt ir.DType) bool {
-	switch dt {
-	case ir.Float32, ir.Float64, ir.Float16, ir.BFloat16, ir.Uint16, ir.Int8, ir.Uint8,
-		ir.Int16, ir.Int32, ir.Int64, ir.Uint32, ir.Uint64, ir.Bool:
-		return true
-	}
-	return false
-}
-
-// newArena returns a zeroed byte slice of n bytes whose first byte is
-// arenaAlign-aligned. It is allocated as []uint64 so the memory is typed
-// pointer-free for the garbage collector.
-func newArena(n int64) []byte {
-	if n == 0 {
-		return nil
-	}
-	words := make([]uint64, (n+2*arenaAlign)/8)
-	b := unsafe.Slice((*byte)(unsafe.Pointer(&words[0])), len(words)*8)
-	skip := int((arenaAlign - uintptr(unsafe.Pointer(&b[0]))%arenaAlign) % arenaAlign)
-	return b[skip : skip+int(n) : skip+int(n)]
-}
-
-// typedView returns the n-element slice of dt's Go element type starting
-// at arena[off]. Every type arenaDType accepts is pointer-free, so
-// reinterpreting the bytes is safe for the garbage collector; off is a
-// multiple of arenaAlign, so every element is naturally aligned.
-func typedView(arena []byte, off int64, dt ir.DType, n int) any {
-	if n == 0 {
-		return emptySlice(dt)
-	}
-	size := int64(dt.Size())
-	if off < 0 || off+int64(n)*size > int64(len(arena)) {
-		panic(fmt.Sprintf("runtime: buffer [%d,+%d) outside the %d-byte arena", off, int64(n)*size, len(arena)))
-	}
-	p := unsafe.Pointer(&arena[off])
-	switch dt {
-	case ir.Float32:
-		return unsafe.Slice((*float32)(p), n)
-	case ir.Float64:
-		return unsafe.Slice((*float64)(p), n)
-	case ir.Float16, ir.BFloat16, ir.Uint16:
-		return unsafe.Slice((*uint16)(p), n)
-	case ir.Int8:
-		return unsafe.Slice((*int8)(p), n)
-	case ir.Uint8:
-		return unsafe.Slice((*uint8)(p), n)
-	case ir.Int16:
-		return unsafe.Slice((*int16)(p), n)
-	case ir.Int32:
-		return unsafe.Slice((*int32)(p), n)
-	case ir.Int64:
-		return unsafe.Slice((*int64)(p), n)
-	case ir.Uint32:
-		return unsafe.Slice((*uint32)(p), n)
-	case ir.Uint64:
-		return unsafe.Slice((*uint64)(p), n)
-	case ir.Bool:
-		return unsafe.Slice((*bool)(p), n)
-	}
-	panic("runtime: dtype " + dt.String() + " cannot live in the arena")
-}
-
-// emptySlice is a zero-length slice of dt's element type.
-func emptySlice(dt ir.DType) any {
-	return ir.Zeros(dt, []int{0}).Data
-}
-
-// alignUp rounds n up to a multiple of arenaAlign.
-func alignUp(n int64) int64 { return (n + arenaAlign - 1) &^ (arenaAlign - 1) }

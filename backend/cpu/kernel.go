@@ -83,24 +83,31 @@ func Keys() []string {
 
 // Shared caches values derived from constants, keyed by whatever the
 // builder chooses (typically the node and a layout name), so that several
-// contexts of one session pack a weight once.
+// contexts of one session pack a weight once. Builders may run
+// concurrently: each key is computed once, and different keys in parallel.
 type Shared struct {
 	mu sync.Mutex
-	m  map[any]any
+	m  map[any]*sharedEntry
+}
+
+type sharedEntry struct {
+	once sync.Once
+	v    any
 }
 
 // NewShared returns an empty cache.
-func NewShared() *Shared { return &Shared{m: map[any]any{}} }
+func NewShared() *Shared { return &Shared{m: map[any]*sharedEntry{}} }
 
 // Get returns the cached value for key, computing it with make on first
-// use. make runs under the cache's lock.
+// use; callers asking for the same key meanwhile wait for that one call.
 func (s *Shared) Get(key any, make func() any) any {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if v, ok := s.m[key]; ok {
-		return v
+	e := s.m[key]
+	if e == nil {
+		e = &sharedEntry{}
+		s.m[key] = e
 	}
-	v := make()
-	s.m[key] = v
-	return v
+	s.mu.Unlock()
+	e.once.Do(func() { e.v = make() })
+	return e.v
 }

@@ -89,22 +89,7 @@ func runSuites(t *testing.T, mode Mode, update bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cases []string
-	dirs := map[string]string{} // case name -> folder
-	add := func(suite, folder string) {
-		entries, _ := os.ReadDir(folder)
-		for _, d := range entries {
-			name := suite + "/" + d.Name()
-			if d.IsDir() && (filter == nil || filter.MatchString(name)) {
-				cases = append(cases, name)
-				dirs[name] = filepath.Join(folder, d.Name())
-			}
-		}
-	}
-	for _, s := range suites {
-		add(s, filepath.Join(root, s))
-	}
-	add(ownSuite, ownRoot)
+	cases, dirs := listCases(root, filter)
 	results := runAll(dirs, cases, mode)
 
 	passed := map[string]int{}
@@ -141,6 +126,27 @@ func runSuites(t *testing.T, mode Mode, update bool) {
 		return
 	}
 	tally.Report(t, expectedFile)
+}
+
+// listCases returns the cases of every suite (filtered) and their folders.
+func listCases(root string, filter *regexp.Regexp) ([]string, map[string]string) {
+	var cases []string
+	dirs := map[string]string{} // case name -> folder
+	add := func(suite, folder string) {
+		entries, _ := os.ReadDir(folder)
+		for _, d := range entries {
+			name := suite + "/" + d.Name()
+			if d.IsDir() && (filter == nil || filter.MatchString(name)) {
+				cases = append(cases, name)
+				dirs[name] = filepath.Join(folder, d.Name())
+			}
+		}
+	}
+	for _, s := range suites {
+		add(s, filepath.Join(root, s))
+	}
+	add(ownSuite, ownRoot)
+	return cases, dirs
 }
 
 // expectedHeader explains the expected-failures file at its top.
