@@ -6,7 +6,8 @@ import "fmt"
 // computation as ordinary IR nodes, so backward graphs go through the same
 // passes and kernels as forward ones.
 type GradBuilder interface {
-	// Op emits a node with one output and returns that output.
+	// Op emits a node with one output and returns that output. op is a
+	// registry key (OpKey): "dlc.ConvGradWeight" names a dlc-domain op.
 	Op(op string, attrs map[string]*Attr, in ...*Value) (*Value, error)
 	// SumTo reduces grad, the gradient of a value that x was broadcast
 	// into, to x's shape (the adjoint of numpy broadcasting).
@@ -88,13 +89,6 @@ func gradIdentity(b GradBuilder, n *Node, dy []*Value) ([]*Value, error) {
 // sumToInputs reduces the gradients of a binary op's two inputs to their
 // shapes.
 func sumToInputs(b GradBuilder, n *Node, da, db *Value) ([]*Value, error) {
-	ra, err := b.SumTo(da, n.Inputs[0])
-	if err != nil {
-		return nil, err
-	}
-	rb, err := b.SumTo(db, n.Inputs[1])
-	if err != nil {
-		return nil, err
-	}
-	return []*Value{ra, rb}, nil
+	e := newEmitter(b)
+	return e.done(e.sumTo(da, n.Inputs[0]), e.sumTo(db, n.Inputs[1]))
 }

@@ -6,11 +6,11 @@ import "fmt"
 
 func init() {
 	Register(
-		&OpDef{Name: "Cast", Since: 1, Version: 6, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+		withGrad(&OpDef{Name: "Cast", Since: 1, Version: 6, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			// saturate only affects float8 targets, which dlc does not hold.
 			Attrs: []AttrDef{ReqAttr("to", AttrInt), OptInt("saturate", 1)},
 			Infer: inferCast,
-			Doc:   "Y = X converted to dtype `to` (C casts between numbers, text for strings)"},
+			Doc:   "Y = X converted to dtype `to` (C casts between numbers, text for strings)"}, gradCast),
 		&OpDef{Name: "CastLike", Since: 15, Version: 15, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("saturate", 1)},
 			Infer: inferCastLike,

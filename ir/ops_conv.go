@@ -266,9 +266,9 @@ func inferConv(x, w int, dt DType, transpose bool) func(*Node) error {
 
 func init() {
 	Register(
-		&OpDef{Name: "Conv", Since: 1, Version: 11, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
+		withGrad(&OpDef{Name: "Conv", Since: 1, Version: 11, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: convAttrs(), Infer: inferConv(0, 1, Undefined, false),
-			Doc: "N-D grouped convolution of X [N,C,D...] with W [M,C/group,k...] plus optional bias B [M]"},
+			Doc: "N-D grouped convolution of X [N,C,D...] with W [M,C/group,k...] plus optional bias B [M]"}, gradConv),
 		&OpDef{Name: "ConvTranspose", Since: 1, Version: 11, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: append(convAttrs(), OptAttr("output_padding", AttrInts), OptAttr("output_shape", AttrInts)),
 			Infer: inferConv(0, 1, Undefined, true),

@@ -7,10 +7,10 @@ package ir
 
 func init() {
 	Register(
-		&OpDef{Name: "Gather", Since: 1, Version: 11, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
+		withGrad(&OpDef{Name: "Gather", Since: 1, Version: 11, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("axis", 0)},
 			Infer: inferGather,
-			Doc:   "slices of data along axis picked by indices (negative counts from the end)"},
+			Doc:   "slices of data along axis picked by indices (negative counts from the end)"}, gradGather),
 		&OpDef{Name: "GatherElements", Since: 11, Version: 11, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("axis", 0)},
 			Infer: inferDTypeShapeOf(0, 1),

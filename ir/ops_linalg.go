@@ -80,13 +80,13 @@ func inferGemm(n *Node) error {
 
 func init() {
 	Register(
-		&OpDef{Name: "MatMul", Since: 1, Version: 1, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
+		withGrad(&OpDef{Name: "MatMul", Since: 1, Version: 1, MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
 			Infer: inferMatMul(0, 1, Undefined, 0),
-			Doc:   "matrix product of A and B with numpy matmul semantics (batch broadcasting, 1-D operands)"},
-		&OpDef{Name: "Gemm", Since: 1, Version: 11, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
+			Doc:   "matrix product of A and B with numpy matmul semantics (batch broadcasting, 1-D operands)"}, gradMatMul),
+		withGrad(&OpDef{Name: "Gemm", Since: 1, Version: 11, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptFloat("alpha", 1), OptFloat("beta", 1), OptInt("transA", 0), OptInt("transB", 0)},
 			Infer: inferGemm,
-			Doc:   "alpha * A' * B' + beta * C for 2-D A, B (optionally transposed); C broadcasts to [M,N] and is optional"},
+			Doc:   "alpha * A' * B' + beta * C for 2-D A, B (optionally transposed); C broadcasts to [M,N] and is optional"}, gradGemm),
 		&OpDef{Name: "MatMulInteger", Since: 10, Version: 10, MinInputs: 2, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
 			Infer: inferMatMul(0, 1, Int32, 0), NotDifferentiable: true,
 			Doc: "int32 matmul of (A - a_zero_point) and (B - b_zero_point); zero points per tensor, per row of A or per column of B"},

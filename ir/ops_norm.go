@@ -7,20 +7,20 @@ package ir
 
 func init() {
 	Register(
-		&OpDef{Name: "BatchNormalization", Since: 1, Version: 15, MinInputs: 5, MaxInputs: 5, MinOutputs: 1, MaxOutputs: 3,
+		withGrad(&OpDef{Name: "BatchNormalization", Since: 1, Version: 15, MinInputs: 5, MaxInputs: 5, MinOutputs: 1, MaxOutputs: 3,
 			Attrs: []AttrDef{OptFloat("epsilon", 1e-5), OptFloat("momentum", 0.9), OptInt("training_mode", 0)},
 			Infer: normInferBatchNorm,
 			Doc: "Y = scale*(X-mean)/sqrt(var+epsilon)+B per channel (axis 1); training_mode uses batch " +
-				"statistics and also returns the updated running mean and var"},
-		&OpDef{Name: "InstanceNormalization", Since: 1, Version: 6, MinInputs: 3, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
+				"statistics and also returns the updated running mean and var"}, gradBatchNorm),
+		withGrad(&OpDef{Name: "InstanceNormalization", Since: 1, Version: 6, MinInputs: 3, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptFloat("epsilon", 1e-5)},
 			Infer: InferSameAs(0),
-			Doc:   "Y = scale*(X-mean)/sqrt(var+epsilon)+B with mean and var over the spatial dims of each (n, c)"},
-		&OpDef{Name: "LayerNormalization", Since: 17, Version: 17, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 3,
+			Doc:   "Y = scale*(X-mean)/sqrt(var+epsilon)+B with mean and var over the spatial dims of each (n, c)"}, gradInstanceNorm),
+		withGrad(&OpDef{Name: "LayerNormalization", Since: 17, Version: 17, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 3,
 			Attrs: []AttrDef{OptInt("axis", -1), OptFloat("epsilon", 1e-5), OptInt("stash_type", 1)},
 			Infer: normInferLayerNorm,
 			Doc: "Y = (X-mean)*InvStdDev*Scale+B with mean and variance over dims [axis, rank); " +
-				"optional outputs Mean and InvStdDev keep those dims as 1"},
+				"optional outputs Mean and InvStdDev keep those dims as 1"}, gradLayerNorm),
 		&OpDef{Name: "GroupNormalization", Since: 18, Version: 21, MinInputs: 3, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptFloat("epsilon", 1e-5), ReqAttr("num_groups", AttrInt), OptInt("stash_type", 1)},
 			Infer: InferSameAs(0),
@@ -35,11 +35,11 @@ func init() {
 			Attrs: []AttrDef{{Name: "axes", Kind: AttrInts, Default: IntsAttr(0, 2, 3)}},
 			Infer: InferSameAs(0),
 			Doc:   "Y = (X-mean(X))/(sqrt(mean(X^2)-mean(X)^2)+1e-9) with means over axes"},
-		&OpDef{Name: "Dropout", Since: 1, Version: 12, MinInputs: 1, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 2,
+		withGrad(&OpDef{Name: "Dropout", Since: 1, Version: 12, MinInputs: 1, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 2,
 			Attrs: []AttrDef{OptAttr("seed", AttrInt)},
 			Infer: normInferDropout,
 			Doc: "identity with an all-true mask unless training_mode is true; then each element is zeroed " +
-				"with probability ratio (default 0.5) and the rest scaled by 1/(1-ratio)"},
+				"with probability ratio (default 0.5) and the rest scaled by 1/(1-ratio)"}, gradDropout),
 	)
 }
 

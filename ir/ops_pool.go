@@ -78,12 +78,12 @@ func MaxUnpoolShape(n *Node, in []int) ([]int, error) {
 
 func init() {
 	Register(
-		&OpDef{Name: "AveragePool", Since: 1, Version: 11, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+		withGrad(&OpDef{Name: "AveragePool", Since: 1, Version: 11, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: poolAttrs(OptInt("count_include_pad", 0)), Infer: inferPool,
-			Doc: "mean of each (dilated) window of X over its spatial dims; padding counts only with count_include_pad"},
-		&OpDef{Name: "MaxPool", Since: 1, Version: 11, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 2,
+			Doc: "mean of each (dilated) window of X over its spatial dims; padding counts only with count_include_pad"}, gradAveragePool),
+		withGrad(&OpDef{Name: "MaxPool", Since: 1, Version: 11, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 2,
 			Attrs: poolAttrs(OptInt("storage_order", 0)), Infer: inferPool,
-			Doc: "max of each (dilated) window of X; optional Indices output gives the flat index of each max in X"},
+			Doc: "max of each (dilated) window of X; optional Indices output gives the flat index of each max in X"}, gradMaxPool),
 		&OpDef{Name: "LpPool", Since: 1, Version: 11, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: poolAttrs(OptInt("p", 2)), Infer: inferPool,
 			Doc: "p-norm of each (dilated) window of X; padding contributes zeros"},
@@ -100,10 +100,10 @@ func init() {
 				return nil
 			},
 			Doc: "zeros of the pre-pool shape (or output_shape) with X scattered to the flat positions in I"},
-		&OpDef{Name: "GlobalAveragePool", Since: 1, Version: 1, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
-			Infer: inferGlobalPool, Doc: "mean of X over all spatial dims, kept as size 1"},
-		&OpDef{Name: "GlobalMaxPool", Since: 1, Version: 1, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
-			Infer: inferGlobalPool, Doc: "max of X over all spatial dims, kept as size 1"},
+		withGrad(&OpDef{Name: "GlobalAveragePool", Since: 1, Version: 1, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+			Infer: inferGlobalPool, Doc: "mean of X over all spatial dims, kept as size 1"}, gradGlobalAveragePool),
+		withGrad(&OpDef{Name: "GlobalMaxPool", Since: 1, Version: 1, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+			Infer: inferGlobalPool, Doc: "max of X over all spatial dims, kept as size 1"}, gradGlobalMaxPool),
 		&OpDef{Name: "GlobalLpPool", Since: 1, Version: 2, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("p", 2)}, Infer: inferGlobalPool,
 			Doc: "p-norm of X over all spatial dims, kept as size 1"},

@@ -12,16 +12,16 @@ func init() {
 			Infer: inferReduce, Doc: doc}
 	}
 	Register(
-		red("ReduceL1", 18, "Y = sum(|X|) over axes"),
-		red("ReduceL2", 18, "Y = sqrt(sum(X^2)) over axes"),
-		red("ReduceLogSum", 18, "Y = ln(sum(X)) over axes"),
-		red("ReduceLogSumExp", 18, "Y = ln(sum(e^X)) over axes"),
-		red("ReduceMax", 18, "Y = max(X) over axes (the lowest value of the dtype over an empty set)"),
-		red("ReduceMean", 18, "Y = sum(X)/count over axes"),
-		red("ReduceMin", 18, "Y = min(X) over axes (the highest value of the dtype over an empty set)"),
+		withGrad(red("ReduceL1", 18, "Y = sum(|X|) over axes"), gradReduceL1),
+		withGrad(red("ReduceL2", 18, "Y = sqrt(sum(X^2)) over axes"), gradReduceL2),
+		withGrad(red("ReduceLogSum", 18, "Y = ln(sum(X)) over axes"), gradReduceLogSum),
+		withGrad(red("ReduceLogSumExp", 18, "Y = ln(sum(e^X)) over axes"), gradReduceLogSumExp),
+		withGrad(red("ReduceMax", 18, "Y = max(X) over axes (the lowest value of the dtype over an empty set)"), gradReduceMaxMin),
+		withGrad(red("ReduceMean", 18, "Y = sum(X)/count over axes"), gradReduceMean),
+		withGrad(red("ReduceMin", 18, "Y = min(X) over axes (the highest value of the dtype over an empty set)"), gradReduceMaxMin),
 		red("ReduceProd", 18, "Y = product(X) over axes"),
-		red("ReduceSum", 13, "Y = sum(X) over axes"),
-		red("ReduceSumSquare", 18, "Y = sum(X^2) over axes"),
+		withGrad(red("ReduceSum", 13, "Y = sum(X) over axes"), gradReduceSum),
+		withGrad(red("ReduceSumSquare", 18, "Y = sum(X^2) over axes"), gradReduceSumSquare),
 	)
 }
 

@@ -6,12 +6,12 @@ package ir
 
 func init() {
 	Register(
-		&OpDef{Name: "Softmax", Since: 1, Version: 13, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+		withGrad(&OpDef{Name: "Softmax", Since: 1, Version: 13, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("axis", -1)}, Infer: InferSameAs(0),
-			Doc: "Y = exp(X)/sum(exp(X)) along axis"},
-		&OpDef{Name: "LogSoftmax", Since: 1, Version: 13, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
+			Doc: "Y = exp(X)/sum(exp(X)) along axis"}, gradSoftmax),
+		withGrad(&OpDef{Name: "LogSoftmax", Since: 1, Version: 13, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("axis", -1)}, Infer: InferSameAs(0),
-			Doc: "Y = X - log(sum(exp(X))) along axis"},
+			Doc: "Y = X - log(sum(exp(X))) along axis"}, gradLogSoftmax),
 		&OpDef{Name: "Hardmax", Since: 1, Version: 13, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptInt("axis", -1)}, Infer: InferSameAs(0), NotDifferentiable: true,
 			Doc: "Y = 1 at the first maximum of X along axis, 0 elsewhere"},

@@ -133,14 +133,26 @@ func TestUnrelatedInputGetsZeroGradient(t *testing.T) {
 	}
 }
 
+// The op is any one-input float op that has no rule yet, found in the
+// registry so that the test outlives each new rule.
 func TestOpWithoutRuleIsAnError(t *testing.T) {
-	g := ir.NewGraph("g")
-	a := g.AddInput("a", ir.TensorType(ir.Float32, ir.ShapeOf(2)))
-	n, _ := g.AddNode(ir.NodeSpec{Op: "Softplus", Inputs: []*ir.Value{a}, Outputs: []string{"y"}})
-	_, err := Gradients(g, n.Outputs[0], []*ir.Value{a}, func(s string) string { return s + "_x" })
-	if err == nil {
-		t.Fatal("no error for an op without a gradient rule")
+	for _, d := range ir.Ops() {
+		if d.Grad != nil || d.NotDifferentiable || d.Domain != "" || d.MinInputs != 1 {
+			continue
+		}
+		g := ir.NewGraph("g")
+		a := g.AddInput("a", ir.TensorType(ir.Float32, ir.ShapeOf(2)))
+		n, err := g.AddNode(ir.NodeSpec{Op: d.Name, Inputs: []*ir.Value{a}, Outputs: []string{"y"}})
+		if err != nil || n.Outputs[0].Type.DType != ir.Float32 {
+			continue
+		}
+		_, err = Gradients(g, n.Outputs[0], []*ir.Value{a}, func(s string) string { return s + "_x" })
+		if err == nil || !strings.Contains(err.Error(), "no gradient rule") {
+			t.Fatalf("%s: err = %v, want a missing gradient rule", d.Name, err)
+		}
+		return
 	}
+	t.Skip("every one-input float op has a gradient rule")
 }
 
 func shapeSize(s []int) int {
