@@ -57,7 +57,7 @@ generate:
 	/usr/bin/python3 scripts/gen_type_constraints.py
 
 check-generated: generate
-	@git diff --exit-code -- frontend/onnx/onnxpb testdata/onnx ir/gen_type_constraints.go ':(glob)backend/cpu/**/gen_*' || (echo "generated files are stale: run make generate"; exit 1)
+	@git diff --exit-code -- frontend/onnx/onnxpb testdata/onnx ir/gen_type_constraints.go ':(glob)backend/cpu/**/gen_*' examples/aot/fashion || (echo "generated files are stale: run make generate"; exit 1)
 
 # Export the real PyTorch models (ResNet-18, MobileNetV2, BERT-like, LSTM)
 # into the cache once, before the tests that read them run in parallel.

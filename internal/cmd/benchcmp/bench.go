@@ -23,11 +23,23 @@ type modelRow struct {
 	MaxRelErr float64 `json:"max_rel_err"`
 	// TorchRelErr is ORT's largest relative error against PyTorch's stored
 	// outputs, a check of the export itself (failing it is an error).
-	TorchRelErr float64  `json:"ort_vs_torch_max_rel_err"`
-	Errors      []string `json:"errors,omitempty"`
+	TorchRelErr float64 `json:"ort_vs_torch_max_rel_err"`
+	// Compiled is the `dlc build` binary's timing (compiled.go), with its
+	// start-up to first inference, its size and its weights' share.
+	Compiled      *Result `json:"compiled,omitempty"`
+	StartMS       float64 `json:"compiled_start_ms,omitempty"`
+	BinaryBytes   int64   `json:"compiled_binary_bytes,omitempty"`
+	WeightBytes   int64   `json:"compiled_weight_bytes,omitempty"`
+	CompiledCheck string  `json:"compiled_check,omitempty"`
+	CompiledVsDLC float64 `json:"compiled_vs_dlc_max_rel_err"`
+	// CompiledRatio is Compiled.MedianMS / DLC.MedianMS.
+	CompiledRatio float64  `json:"compiled_vs_dlc,omitempty"`
+	Errors        []string `json:"errors,omitempty"`
 }
 
-func (r *modelRow) problem() bool { return r.Check != "ok" || len(r.Errors) > 0 }
+func (r *modelRow) problem() bool {
+	return r.Check != "ok" || len(r.Errors) > 0 || (r.CompiledCheck != "" && r.CompiledCheck != "ok")
+}
 
 func (r *modelRow) fail(format string, args ...any) {
 	r.Errors = append(r.Errors, fmt.Sprintf(format, args...))
@@ -65,16 +77,33 @@ func benchModel(c config, name string) []*modelRow {
 	for i, in := range ins {
 		ortIns[i] = in.ort
 	}
+	var cm *compiledModel
+	if c.compiled {
+		if cm, err = buildCompiled(c, model, work); err != nil {
+			for _, r := range rows {
+				r.fail("dlc build: %v", err)
+			}
+		}
+	}
 	for i, row := range rows {
 		outDir := ""
 		if i == 0 {
 			outDir = filepath.Join(work, "ort_out")
 		}
-		measure(c, row, model, ins, ortIns, outDir)
+		measure(c, row, model, ins, ortIns, outDir, cm)
 		if i == 0 {
 			check(c, row, model, ins, outDir, filepath.Join(work, "dlc_out"))
 		} else {
 			row.Check, row.MaxRelErr, row.TorchRelErr = rows[0].Check, rows[0].MaxRelErr, rows[0].TorchRelErr
+		}
+		if cm != nil {
+			row.BinaryBytes, row.WeightBytes = cm.binaryBytes, cm.weightBytes
+			out := filepath.Join(work, fmt.Sprintf("compiled_out_%d", row.Threads))
+			if row.StartMS, err = startup(cm, ins, row.Threads, out); err != nil {
+				row.fail("%v", err)
+			} else {
+				checkCompiled(row, out, filepath.Join(work, "dlc_out"))
+			}
 		}
 	}
 	return rows
@@ -83,7 +112,7 @@ func benchModel(c config, name string) []*modelRow {
 // measure fills row's timings: probes that size the run counts, then
 // c.rounds alternating rounds of dlc and ORT. ORT's probe writes its
 // outputs into ortOut when that is set.
-func measure(c config, row *modelRow, model string, ins []testInput, ortIns []ortInput, ortOut string) {
+func measure(c config, row *modelRow, model string, ins []testInput, ortIns []ortInput, ortOut string, cm *compiledModel) {
 	ort, err := startORT(c)
 	if err != nil {
 		row.fail("%v", err)
@@ -111,7 +140,27 @@ func measure(c config, row *modelRow, model string, ins []testInput, ortIns []or
 	} else {
 		dlcRuns = c.runsFor(r.MedianMS)
 	}
+	var cmpRuns int
+	var cmpRes []Result
+	if cm != nil {
+		if r, err := benchCompiled(cm, ins, row.Threads, 3, 1); err != nil {
+			row.fail("%v", err)
+			cm = nil
+		} else {
+			cmpRuns = c.runsFor(r.MedianMS)
+		}
+	}
 	for range c.rounds {
+		if cm != nil {
+			r, err := benchCompiled(cm, ins, row.Threads, cmpRuns, c.warmupFor(cmpRuns))
+			if err != nil {
+				row.fail("%v", err)
+				cm = nil
+			} else {
+				r.Model = row.Model
+				cmpRes = append(cmpRes, r)
+			}
+		}
 		if dlcOK {
 			r, err := benchDLC(c, model, ins, row.Threads, dlcRuns, c.warmupFor(dlcRuns))
 			if err != nil {
@@ -134,9 +183,12 @@ func measure(c config, row *modelRow, model string, ins []testInput, ortIns []or
 			}
 		}
 	}
-	row.DLC, row.ORT = combine(dlcRes), combine(ortRes)
+	row.DLC, row.ORT, row.Compiled = combine(dlcRes), combine(ortRes), combine(cmpRes)
 	if row.DLC != nil && row.ORT != nil {
 		row.Ratio = row.DLC.MedianMS / row.ORT.MedianMS
+	}
+	if row.DLC != nil && row.Compiled != nil {
+		row.CompiledRatio = row.Compiled.MedianMS / row.DLC.MedianMS
 	}
 }
 

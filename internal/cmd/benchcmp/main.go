@@ -28,6 +28,13 @@
 // internal/realmodels. ORT's outputs are held to PyTorch's stored ones the
 // same way, which checks the export (JSON: ort_vs_torch_max_rel_err).
 //
+// With --compiled (the default), each model is also built by dlc build
+// into a static binary, timed in the same alternating rounds by the
+// binary's own bench command, and reported on a second line: its latency
+// against dlc's runtime path and ORT, its start-up (cold exec of
+// `BINARY run` to outputs written, median of 9), its size beside the
+// weights it embeds, and a check of its outputs against dlc run's.
+//
 // The SGEMM rows time gemm.Ctx.Sgemm (one thread, no transposes, operands
 // as plain slices so every call packs them) and ORT's MatMul of two N×N
 // graph inputs (one thread; its times include onnxruntime-node's per-call
@@ -59,7 +66,7 @@ type config struct {
 	threads, gemmSizes                []int
 	rounds, minRuns, maxRuns          int
 	roundTime, gemmTime               time.Duration
-	json                              bool
+	json, compiled                    bool
 }
 
 func main() {
@@ -79,6 +86,7 @@ func main() {
 	flag.DurationVar(&c.roundTime, "round-time", 1500*time.Millisecond, "target length of one round's timed runs")
 	flag.DurationVar(&c.gemmTime, "gemm-time", 500*time.Millisecond, "target time per SGEMM size and engine")
 	flag.BoolVar(&c.json, "json", false, "print rows as JSON lines instead of a table")
+	flag.BoolVar(&c.compiled, "compiled", true, "also build each model with dlc build and time the binary")
 	flag.Parse()
 	if flag.NArg() != 0 || c.rounds < 1 || c.minRuns < 1 || c.maxRuns < c.minRuns {
 		flag.Usage()

@@ -115,6 +115,15 @@ func (r *report) model(row *modelRow) {
 		check = fmt.Sprintf("%s (%.1e)", row.Check, row.MaxRelErr)
 	}
 	fmt.Fprintf(r.w, modelFormat, row.Model, fmt.Sprint(row.Threads), timing(row.DLC), timing(row.ORT), ratio, dlcMem, ortMem, check)
+	if row.Compiled != nil {
+		vsORT := "-"
+		if row.ORT != nil {
+			vsORT = fmt.Sprintf("%.2fx", row.Compiled.MedianMS/row.ORT.MedianMS)
+		}
+		fmt.Fprintf(r.w, "  compiled %3s %26s  %.2fx dlc  %s ORT  start %s ms  binary %s (weights %s)  %s (%.1e vs dlc)\n",
+			fmt.Sprint(row.Threads), timing(row.Compiled), row.CompiledRatio, vsORT, ms(row.StartMS),
+			mib(row.BinaryBytes), mib(row.WeightBytes), row.CompiledCheck, row.CompiledVsDLC)
+	}
 	for _, e := range row.Errors {
 		fmt.Fprintf(r.w, "    ! %s\n", e)
 	}
