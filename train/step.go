@@ -1,0 +1,215 @@
+package train
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/dlc-go/dlc/ir"
+	"github.com/dlc-go/dlc/passes"
+	"github.com/dlc-go/dlc/train/autodiff"
+	"github.com/dlc-go/dlc/train/loss"
+	"github.com/dlc-go/dlc/train/optim"
+)
+
+// Names of the step graph's own inputs and outputs.
+const (
+	inLabels = "labels"
+	inLR     = "lr"
+	inStep   = "step"
+	outLoss  = "loss"
+)
+
+// StepConfig is what the training step computes besides the forward pass.
+type StepConfig struct {
+	Loss      loss.Loss
+	Optimizer optim.Optimizer
+	// ClipNorm > 0 scales the gradients to that global 2-norm when above.
+	ClipNorm float64
+	// Batch is the batch size the step is planned for.
+	Batch int
+	// Labels is the label dtype and per-sample shape: int64 [] for class
+	// indices, float32 [K] for regression targets.
+	LabelType  ir.DType
+	LabelShape []int
+}
+
+// stepGraph is the compiled form of one training step: a model whose
+// inputs are the batch, labels, lr, step, the parameters, their optimizer
+// state, the running statistics and the dropout masks, and whose outputs
+// are the loss, the logits, then the updated parameters, states and
+// statistics in the same order as their inputs.
+type stepGraph struct {
+	model *ir.Model
+	// carried names each input whose updated value is an output, in
+	// output order after loss and logits: parameters, then their states
+	// (param + "." + suffix), then statistics.
+	carried []string
+	states  []optim.StateSpec
+}
+
+// buildStep appends loss, gradients and update to a clone of m.Train.
+func buildStep(m *Model, cfg StepConfig) (*stepGraph, error) {
+	c := ir.CloneModel(m.Train)
+	g := c.Graph
+	namer := ir.NewNamer(g)
+	fresh := namer.Name
+	var input *ir.Value
+	for _, v := range g.Inputs {
+		if v.Init == nil && !isMask(m, v.Name) {
+			input = v
+		}
+	}
+	if input == nil {
+		return nil, fmt.Errorf("the training graph has no data input")
+	}
+	shape, err := batchShape(input, cfg.Batch)
+	if err != nil {
+		return nil, err
+	}
+	fixed := map[string][]int{input.Name: shape}
+	for _, mk := range m.Masks {
+		v := graphInput(g, mk.Input)
+		if v == nil {
+			return nil, fmt.Errorf("the training graph has no dropout input %q", mk.Input)
+		}
+		if fixed[mk.Input], err = batchShape(v, cfg.Batch); err != nil {
+			return nil, err
+		}
+	}
+	if err := passes.FixInputShapes(g, fixed); err != nil {
+		return nil, err
+	}
+	params, err := promote(g, m.Params)
+	if err != nil {
+		return nil, err
+	}
+	statNames := slices.Sorted(maps.Keys(m.Stats))
+	_, err = promote(g, statNames)
+	if err != nil {
+		return nil, err
+	}
+	logits := g.Outputs[0]
+	labels := g.AddInput(inLabels, ir.TensorType(cfg.LabelType, ir.ShapeOf(append([]int{cfg.Batch}, cfg.LabelShape...)...)))
+	lossV, err := cfg.Loss.Append(g, logits, labels, fresh)
+	if err != nil {
+		return nil, fmt.Errorf("loss: %w", err)
+	}
+	grads, err := autodiff.Gradients(g, lossV, params, fresh)
+	if err != nil {
+		return nil, fmt.Errorf("gradients: %w", err)
+	}
+	if cfg.ClipNorm > 0 {
+		if grads, _, err = optim.ClipGradNorm(g, grads, cfg.ClipNorm, fresh); err != nil {
+			return nil, fmt.Errorf("clipping: %w", err)
+		}
+	}
+	dt := logits.Type.DType
+	hyper := optim.Hyper{
+		LR:   g.AddInput(inLR, ir.TensorType(dt, ir.ShapeOf())),
+		Step: g.AddInput(inStep, ir.TensorType(dt, ir.ShapeOf())),
+	}
+	sg := &stepGraph{states: cfg.Optimizer.States()}
+	ps := make([]optim.Param, len(params))
+	for i, p := range params {
+		ps[i] = optim.Param{Name: p.Name, Value: p, Grad: grads[i]}
+		for _, st := range sg.states {
+			ps[i].State = append(ps[i].State, g.AddInput(p.Name+"."+st.Suffix, p.Type))
+		}
+	}
+	upd, err := optim.Apply(g, cfg.Optimizer, ps, hyper, fresh)
+	if err != nil {
+		return nil, fmt.Errorf("optimizer: %w", err)
+	}
+	outs := []*ir.Value{identity(g, lossV, outLoss), logits}
+	for i, p := range params {
+		outs = append(outs, upd[i].Value)
+		sg.carried = append(sg.carried, p.Name)
+	}
+	for i, p := range params {
+		for j, st := range sg.states {
+			outs = append(outs, upd[i].State[j])
+			sg.carried = append(sg.carried, p.Name+"."+st.Suffix)
+		}
+	}
+	for _, name := range statNames {
+		v := graphOutput(g, m.Stats[name])
+		if v == nil {
+			return nil, fmt.Errorf("the training graph has no output %q for statistic %q", m.Stats[name], name)
+		}
+		outs = append(outs, v)
+		sg.carried = append(sg.carried, name)
+	}
+	g.Outputs = outs
+	g.RemoveDead()
+	if err := ir.Verify(g); err != nil {
+		return nil, fmt.Errorf("training step graph: %w", err)
+	}
+	sg.model = c
+	return sg, nil
+}
+
+// evalGraph is m.Eval with the parameters and statistics as inputs, so
+// one session evaluates whatever values training has reached.
+func evalGraph(m *Model) (*ir.Model, error) {
+	c := ir.CloneModel(m.Eval)
+	names := slices.Clone(m.Params)
+	for _, name := range slices.Sorted(maps.Keys(m.Stats)) {
+		if initValue(c.Graph, name) != nil {
+			names = append(names, name)
+		}
+	}
+	if _, err := promote(c.Graph, names); err != nil {
+		return nil, err
+	}
+	c.Graph.Outputs = c.Graph.Outputs[:1]
+	c.Graph.RemoveDead()
+	return c, ir.Verify(c.Graph)
+}
+
+// identity names v: a graph output needs a value of its own name.
+func identity(g *ir.Graph, v *ir.Value, name string) *ir.Value {
+	n, err := g.AddNode(ir.NodeSpec{Op: "Identity", Inputs: []*ir.Value{v}, Outputs: []string{g.UniqueName(name)}})
+	if err != nil {
+		panic(err) // Identity of a typed value cannot fail
+	}
+	return n.Outputs[0]
+}
+
+func isMask(m *Model, name string) bool {
+	return slices.ContainsFunc(m.Masks, func(mk Mask) bool { return mk.Input == name })
+}
+
+func graphInput(g *ir.Graph, name string) *ir.Value {
+	for _, v := range g.Inputs {
+		if v.Name == name {
+			return v
+		}
+	}
+	return nil
+}
+
+func graphOutput(g *ir.Graph, name string) *ir.Value {
+	for _, v := range g.Outputs {
+		if v.Name == name {
+			return v
+		}
+	}
+	return nil
+}
+
+// batchShape is v's declared shape with its first dim set to batch.
+func batchShape(v *ir.Value, batch int) ([]int, error) {
+	s := v.Type.Shape
+	if !s.Ranked || s.Rank() == 0 {
+		return nil, fmt.Errorf("input %q has shape %s: want [batch, ...]", v.Name, s)
+	}
+	out := []int{batch}
+	for _, d := range s.Dims[1:] {
+		if !d.Known() {
+			return nil, fmt.Errorf("input %q has shape %s: only the batch dim may be symbolic", v.Name, s)
+		}
+		out = append(out, int(d.Size))
+	}
+	return out, nil
+}
