@@ -25,8 +25,8 @@ func newTestTrainer(t *testing.T) *Trainer {
 
 func fitConfig(train, val data.Dataset, epochs int, dir string) FitConfig {
 	return FitConfig{Epochs: epochs, Train: train, Val: val,
-		Loader:   data.LoaderOptions{Shuffle: true, Seed: 7, Prefetch: 1},
-		Schedule: &Schedule{Kind: "cosine", Base: 0.01, Epochs: epochs, WarmupEpochs: 1},
+		Loader:    data.LoaderOptions{Shuffle: true, Seed: 7, Prefetch: 1},
+		Schedule:  &Schedule{Kind: "cosine", Base: 0.01, Epochs: epochs, WarmupEpochs: 1},
 		EarlyStop: &EarlyStop{Metric: "val_loss"}, CheckpointDir: dir, CheckpointEvery: 1, Keep: 2, Resume: true}
 }
 

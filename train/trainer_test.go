@@ -22,7 +22,7 @@ func blobs(n int, seed uint64) *data.Memory {
 	for i := range n {
 		y[i] = int64(r.IntN(2))
 		for j := range 16 {
-			x[i*16+j] = float32(2*float64(y[i])-1 + r.NormFloat64())
+			x[i*16+j] = float32(2*float64(y[i]) - 1 + r.NormFloat64())
 		}
 	}
 	m, err := data.NewClassification("blobs", x, []int{16}, y, 2)
