@@ -32,6 +32,9 @@ type StepConfig struct {
 	// indices, float32 [K] for regression targets.
 	LabelType  ir.DType
 	LabelShape []int
+	// Accumulate > 1 sums the gradients of that many steps (micro-batches
+	// of Batch) before one optimizer update.
+	Accumulate int
 }
 
 // stepGraph is the compiled form of one training step: a model whose
@@ -39,13 +42,19 @@ type StepConfig struct {
 // state, the running statistics and the dropout masks, and whose outputs
 // are the loss, the logits, then the updated parameters, states and
 // statistics in the same order as their inputs.
+//
+// With gradient accumulation the step stops at the gradients: its outputs
+// after loss and logits are the gradients (named by grads), then the
+// statistics; update is the graph that applies the summed gradients.
 type stepGraph struct {
 	model *ir.Model
 	// carried names each input whose updated value is an output, in
-	// output order after loss and logits: parameters, then their states
-	// (param + "." + suffix), then statistics.
+	// output order after loss, logits and gradients: parameters, then
+	// their states (param + "." + suffix), then statistics.
 	carried []string
+	grads   []string
 	states  []optim.StateSpec
+	update  *stepGraph
 }
 
 // buildStep appends loss, gradients and update to a clone of m.Train.
@@ -99,38 +108,21 @@ func buildStep(m *Model, cfg StepConfig) (*stepGraph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gradients: %w", err)
 	}
-	if cfg.ClipNorm > 0 {
-		if grads, _, err = optim.ClipGradNorm(g, grads, cfg.ClipNorm, fresh); err != nil {
-			return nil, fmt.Errorf("clipping: %w", err)
-		}
-	}
-	dt := logits.Type.DType
-	hyper := optim.Hyper{
-		LR:   g.AddInput(inLR, ir.TensorType(dt, ir.ShapeOf())),
-		Step: g.AddInput(inStep, ir.TensorType(dt, ir.ShapeOf())),
-	}
 	sg := &stepGraph{states: cfg.Optimizer.States()}
-	ps := make([]optim.Param, len(params))
-	for i, p := range params {
-		ps[i] = optim.Param{Name: p.Name, Value: p, Grad: grads[i]}
-		for _, st := range sg.states {
-			ps[i].State = append(ps[i].State, g.AddInput(p.Name+"."+st.Suffix, p.Type))
-		}
-	}
-	upd, err := optim.Apply(g, cfg.Optimizer, ps, hyper, fresh)
-	if err != nil {
-		return nil, fmt.Errorf("optimizer: %w", err)
-	}
 	outs := []*ir.Value{identity(g, lossV, outLoss), logits}
-	for i, p := range params {
-		outs = append(outs, upd[i].Value)
-		sg.carried = append(sg.carried, p.Name)
-	}
-	for i, p := range params {
-		for j, st := range sg.states {
-			outs = append(outs, upd[i].State[j])
-			sg.carried = append(sg.carried, p.Name+"."+st.Suffix)
+	if cfg.Accumulate > 1 {
+		// The gradients leave the graph; the update graph applies their
+		// sum over the micro-batches.
+		for i, p := range params {
+			outs = append(outs, identity(g, grads[i], p.Name+gradSuffix))
+			sg.grads = append(sg.grads, p.Name)
 		}
+	} else {
+		upd, err := appendUpdate(g, params, grads, cfg, sg.states, fresh)
+		if err != nil {
+			return nil, err
+		}
+		outs, sg.carried = append(outs, upd...), updatedNames(params, sg.states)
 	}
 	for _, name := range statNames {
 		v := graphOutput(g, m.Stats[name])
@@ -146,7 +138,93 @@ func buildStep(m *Model, cfg StepConfig) (*stepGraph, error) {
 		return nil, fmt.Errorf("training step graph: %w", err)
 	}
 	sg.model = c
+	if cfg.Accumulate > 1 {
+		if sg.update, err = buildUpdate(params, cfg, sg.states, c.Opsets); err != nil {
+			return nil, err
+		}
+	}
 	return sg, nil
+}
+
+// gradSuffix names a gradient input or output after its parameter.
+const gradSuffix = ".grad"
+
+// appendUpdate appends clipping and the optimizer update to g and returns
+// the updated parameters, then their states, in updatedNames' order.
+func appendUpdate(g *ir.Graph, params, grads []*ir.Value, cfg StepConfig, states []optim.StateSpec, fresh func(string) string) ([]*ir.Value, error) {
+	var err error
+	if cfg.ClipNorm > 0 {
+		if grads, _, err = optim.ClipGradNorm(g, grads, cfg.ClipNorm, fresh); err != nil {
+			return nil, fmt.Errorf("clipping: %w", err)
+		}
+	}
+	dt := params[0].Type.DType
+	hyper := optim.Hyper{
+		LR:   g.AddInput(inLR, ir.TensorType(dt, ir.ShapeOf())),
+		Step: g.AddInput(inStep, ir.TensorType(dt, ir.ShapeOf())),
+	}
+	ps := make([]optim.Param, len(params))
+	for i, p := range params {
+		ps[i] = optim.Param{Name: p.Name, Value: p, Grad: grads[i]}
+		for _, st := range states {
+			ps[i].State = append(ps[i].State, g.AddInput(p.Name+"."+st.Suffix, p.Type))
+		}
+	}
+	upd, err := optim.Apply(g, cfg.Optimizer, ps, hyper, fresh)
+	if err != nil {
+		return nil, fmt.Errorf("optimizer: %w", err)
+	}
+	var outs []*ir.Value
+	for i := range params {
+		outs = append(outs, upd[i].Value)
+	}
+	for i := range params {
+		outs = append(outs, upd[i].State...)
+	}
+	return outs, nil
+}
+
+// updatedNames names appendUpdate's outputs: the parameters, then each
+// one's states.
+func updatedNames(params []*ir.Value, states []optim.StateSpec) []string {
+	var names []string
+	for _, p := range params {
+		names = append(names, p.Name)
+	}
+	for _, p := range params {
+		for _, st := range states {
+			names = append(names, p.Name+"."+st.Suffix)
+		}
+	}
+	return names
+}
+
+// buildUpdate is the update graph of gradient accumulation: inputs the
+// parameters, their summed gradients (param + gradSuffix), states, lr and
+// step; outputs the updated parameters and states.
+func buildUpdate(params []*ir.Value, cfg StepConfig, states []optim.StateSpec, opsets map[string]int64) (*stepGraph, error) {
+	g := ir.NewGraph("update")
+	var ps, grads []*ir.Value
+	for _, p := range params {
+		ps = append(ps, g.AddInput(p.Name, p.Type))
+	}
+	for _, p := range params {
+		grads = append(grads, g.AddInput(p.Name+gradSuffix, p.Type))
+	}
+	namer := ir.NewNamer(g)
+	outs, err := appendUpdate(g, ps, grads, cfg, states, namer.Name)
+	if err != nil {
+		return nil, err
+	}
+	// Identity outputs: an output may not be an input of the same name.
+	for i, v := range outs {
+		outs[i] = identity(g, v, v.Name+"_out")
+	}
+	g.Outputs = outs
+	if err := ir.Verify(g); err != nil {
+		return nil, fmt.Errorf("update graph: %w", err)
+	}
+	return &stepGraph{model: &ir.Model{Graph: g, Opsets: maps.Clone(opsets)}, carried: updatedNames(params, states), states: states}, nil
 }
 
 // evalGraph is m.Eval with the parameters and statistics as inputs, so

@@ -25,15 +25,17 @@ type Trainer struct {
 	m    *Model
 	cfg  Config
 	sg   *stepGraph
-	sess *runtime.Session
 	eval *evaluator
 
-	// ins and outs are RunInto's arguments; carried[i] is fed at
-	// ins[carriedIn[i]] and comes back at outs[2+i]; cur and spare hold
-	// the two buffers of each carried value.
-	ins, outs   []*ir.Tensor
-	carriedIn   []int
-	cur, spare  []*ir.Tensor
+	// Every carried value (parameter, optimizer state, statistic) has two
+	// buffers: cur is fed, spare receives the update; they swap after a
+	// run. step runs the training step; update, with accumulation, the
+	// optimizer on the summed gradients.
+	cur, spare  map[string]*ir.Tensor
+	step        *binding
+	update      *binding
+	grads, acc  []*ir.Tensor // per parameter: the step's gradients, their sum
+	micro       int          // micro-batches summed into acc
 	x, labels   *ir.Tensor
 	lr, stepNum *ir.Tensor
 	masks       []*ir.Tensor
@@ -41,6 +43,14 @@ type Trainer struct {
 
 	// Steps is the number of optimizer steps taken.
 	Steps int
+}
+
+// binding is one session with its RunInto arguments; inNames and
+// outNames give the carried value at each position ("" elsewhere).
+type binding struct {
+	sess              *runtime.Session
+	ins, outs         []*ir.Tensor
+	inNames, outNames []string
 }
 
 // ErrNonFinite is returned (wrapped, naming the step) when a step's loss
@@ -59,42 +69,58 @@ func New(m *Model, cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt := runtime.DefaultOptions()
-	opt.Threads = cfg.Threads
-	sess, err := runtime.New(sg.model, opt)
-	if err != nil {
-		return nil, fmt.Errorf("training step: %w", err)
-	}
-	t := &Trainer{m: m, cfg: cfg, sg: sg, sess: sess}
+	t := &Trainer{m: m, cfg: cfg, sg: sg, cur: map[string]*ir.Tensor{}, spare: map[string]*ir.Tensor{}}
 	if t.eval, err = newEvaluator(m, cfg); err != nil {
 		return nil, err
 	}
-	return t, t.bind()
+	dt := sg.model.Graph.Outputs[1].Type.DType
+	t.lr, t.stepNum = ir.Zeros(dt, nil), ir.Zeros(dt, nil)
+	if t.step, err = t.bind(sg); err != nil {
+		return nil, err
+	}
+	if sg.update != nil {
+		if t.update, err = t.bind(sg.update); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
 }
 
-// bind makes the step's argument lists: every input's tensor, in the
-// order the session takes them, and every output's buffer.
-func (t *Trainer) bind() error {
-	g := t.sg.model.Graph
-	index := map[string]int{}
-	for i, name := range t.sg.carried {
-		index[name] = i
+func (t *Trainer) session(m *ir.Model) (*runtime.Session, error) {
+	opt := runtime.DefaultOptions()
+	opt.Threads = t.cfg.Threads
+	s, err := runtime.New(m, opt)
+	if err != nil {
+		return nil, fmt.Errorf("training step: %w", err)
 	}
-	t.cur = make([]*ir.Tensor, len(t.sg.carried))
-	t.spare = make([]*ir.Tensor, len(t.sg.carried))
-	t.carriedIn = make([]int, len(t.sg.carried))
-	t.lr, t.stepNum = ir.Zeros(g.Outputs[1].Type.DType, nil), ir.Zeros(g.Outputs[1].Type.DType, nil)
-	for k, v := range t.sess.Inputs() {
+	return s, nil
+}
+
+// bind makes a session of sg and its argument lists: every input's
+// tensor in the order the session takes them, every output's buffer.
+func (t *Trainer) bind(sg *stepGraph) (*binding, error) {
+	sess, err := t.session(sg.model)
+	if err != nil {
+		return nil, err
+	}
+	b := &binding{sess: sess}
+	carried := map[string]bool{}
+	for _, name := range sg.carried {
+		carried[name] = true
+	}
+	for _, v := range sess.Inputs() {
 		shape, _ := v.Type.Shape.Static()
-		var tensor *ir.Tensor
-		switch i, carried := index[v.Name]; {
-		case carried:
-			init, err := t.initial(v.Name, v.Type.DType, shape)
-			if err != nil {
-				return err
+		name, tensor := "", (*ir.Tensor)(nil)
+		switch {
+		case carried[v.Name] || t.cur[v.Name] != nil || t.m.Values[v.Name] != nil:
+			if t.cur[v.Name] == nil {
+				init, err := t.initial(v.Name, v.Type.DType, shape)
+				if err != nil {
+					return nil, err
+				}
+				t.cur[v.Name], t.spare[v.Name] = init, ir.Zeros(init.DType, init.Shape)
 			}
-			t.cur[i], t.spare[i], t.carriedIn[i] = init, ir.Zeros(init.DType, init.Shape), k
-			tensor = init
+			name, tensor = v.Name, t.cur[v.Name]
 		case v.Name == inLabels:
 			t.labels = ir.Zeros(v.Type.DType, shape)
 			tensor = t.labels
@@ -103,28 +129,40 @@ func (t *Trainer) bind() error {
 		case v.Name == inStep:
 			tensor = t.stepNum
 		case isMask(t.m, v.Name):
-			mk := ir.Zeros(v.Type.DType, shape)
-			t.masks = append(t.masks, mk)
+			tensor = ir.Zeros(v.Type.DType, shape)
+			t.masks = append(t.masks, tensor)
 			t.maskP = append(t.maskP, t.m.Masks[slices.IndexFunc(t.m.Masks, func(m Mask) bool { return m.Input == v.Name })].P)
-			tensor = mk
+		case len(v.Name) > len(gradSuffix) && v.Name[len(v.Name)-len(gradSuffix):] == gradSuffix:
+			tensor = ir.Zeros(v.Type.DType, shape)
+			t.acc = append(t.acc, tensor)
 		default:
 			if t.x != nil {
-				return fmt.Errorf("the training step has two data inputs (%q and %q)", t.x.String(), v.Name)
+				return nil, fmt.Errorf("the training step has two data inputs (%s and %q)", t.x, v.Name)
 			}
 			t.x = &ir.Tensor{DType: v.Type.DType, Shape: shape}
 			tensor = t.x
 		}
-		t.ins = append(t.ins, tensor)
+		b.ins, b.inNames = append(b.ins, tensor), append(b.inNames, name)
 	}
-	for _, v := range g.Outputs[:2] {
+	outs := sg.model.Graph.Outputs
+	first := len(outs) - len(sg.carried)
+	for k, v := range outs {
+		if k >= first {
+			name := sg.carried[k-first]
+			b.outs, b.outNames = append(b.outs, t.spare[name]), append(b.outNames, name)
+			continue
+		}
 		shape, ok := v.Type.Shape.Static()
 		if !ok {
-			return fmt.Errorf("training step output %q has shape %s", v.Name, v.Type.Shape)
+			return nil, fmt.Errorf("training step output %q has shape %s", v.Name, v.Type.Shape)
 		}
-		t.outs = append(t.outs, ir.Zeros(v.Type.DType, shape))
+		out := ir.Zeros(v.Type.DType, shape)
+		if k >= 2 { // a gradient, with accumulation
+			t.grads = append(t.grads, out)
+		}
+		b.outs, b.outNames = append(b.outs, out), append(b.outNames, "")
 	}
-	t.outs = append(t.outs, t.spare...)
-	return nil
+	return b, nil
 }
 
 // initial is the starting value of a carried input: a parameter's or
@@ -147,6 +185,15 @@ func (t *Trainer) initial(name string, dt ir.DType, shape []int) (*ir.Tensor, er
 	return nil, fmt.Errorf("no value for %q", name)
 }
 
+// run runs a binding and swaps the buffers of the values it carries.
+func (t *Trainer) run(b *binding) error {
+	if err := b.sess.RunInto(b.ins, b.outs); err != nil {
+		return err
+	}
+	t.commit(b)
+	return nil
+}
+
 // BatchShape is the shape of the data a step takes.
 func (t *Trainer) BatchShape() []int { return slices.Clone(t.x.Shape) }
 
@@ -159,8 +206,11 @@ type StepResult struct {
 }
 
 // Step runs one training step on x (the batch, BatchShape's size) and
-// labels (class indices, or targets for regression) at learning rate lr.
-// A non-finite loss returns ErrNonFinite and leaves every value as it was.
+// labels (class indices, or targets for regression) at learning rate lr;
+// with accumulation, every Accumulate-th call applies the mean of the
+// summed gradients (a partial sum carries over to the next epoch, and is
+// not in checkpoints). A non-finite loss returns ErrNonFinite and leaves
+// every value as it was.
 func (t *Trainer) Step(x []float32, classes []int64, targets []float32, lr float64) (StepResult, error) {
 	t.x.Data = x
 	switch d := t.labels.Data.(type) {
@@ -172,24 +222,105 @@ func (t *Trainer) Step(x []float32, classes []int64, targets []float32, lr float
 	t.lr.SetFloat64At(0, lr)
 	t.stepNum.SetFloat64At(0, float64(t.Steps+1))
 	t.fillMasks()
-	if err := t.sess.RunInto(t.ins, t.outs); err != nil {
+	out := t.step.outs
+	if err := t.step.sess.RunInto(t.step.ins, out); err != nil {
 		return StepResult{}, fmt.Errorf("step %d: %w", t.Steps+1, err)
 	}
-	res := StepResult{Loss: t.outs[0].Float64At(0)}
+	res := StepResult{Loss: out[0].Float64At(0)}
 	if math.IsNaN(res.Loss) || math.IsInf(res.Loss, 0) {
 		return res, fmt.Errorf("step %d: %w (%v)", t.Steps+1, ErrNonFinite, res.Loss)
 	}
 	if classes != nil {
-		res.Correct = countCorrect(t.outs[1], classes)
+		res.Correct = countCorrect(out[1], classes)
 	}
-	// The outputs become the next step's inputs.
-	for i := range t.cur {
-		t.cur[i], t.spare[i] = t.spare[i], t.cur[i]
-		t.ins[t.carriedIn[i]] = t.cur[i]
-		t.outs[2+i] = t.spare[i]
+	t.commit(t.step)
+	if t.update == nil {
+		t.Steps++
+		return res, nil
+	}
+	for i, g := range t.grads {
+		addInto(t.acc[i], g, t.micro == 0)
+	}
+	t.micro++
+	if t.micro < t.cfg.Accumulate {
+		return res, nil
+	}
+	for _, a := range t.acc {
+		scale(a, 1/float64(t.micro))
+	}
+	t.micro = 0
+	if err := t.run(t.update); err != nil {
+		return res, fmt.Errorf("step %d: update: %w", t.Steps+1, err)
 	}
 	t.Steps++
 	return res, nil
+}
+
+// commit swaps the buffers of the values a binding that has just run
+// carries.
+func (t *Trainer) commit(b *binding) {
+	for _, name := range b.outNames {
+		if name != "" {
+			t.cur[name], t.spare[name] = t.spare[name], t.cur[name]
+		}
+	}
+	t.rebind()
+}
+
+// rebind points every binding's carried arguments at the current buffers.
+func (t *Trainer) rebind() {
+	for _, bb := range []*binding{t.step, t.update} {
+		if bb == nil {
+			continue
+		}
+		for k, name := range bb.inNames {
+			if name != "" {
+				bb.ins[k] = t.cur[name]
+			}
+		}
+		for k, name := range bb.outNames {
+			if name != "" {
+				bb.outs[k] = t.spare[name]
+			}
+		}
+	}
+}
+
+// addInto sets dst to src (first) or adds src into it.
+func addInto(dst, src *ir.Tensor, first bool) {
+	switch d := dst.Data.(type) {
+	case []float32:
+		s := src.Data.([]float32)
+		if first {
+			copy(d, s)
+			return
+		}
+		for i := range d {
+			d[i] += s[i]
+		}
+	case []float64:
+		s := src.Data.([]float64)
+		if first {
+			copy(d, s)
+			return
+		}
+		for i := range d {
+			d[i] += s[i]
+		}
+	}
+}
+
+func scale(t *ir.Tensor, f float64) {
+	switch d := t.Data.(type) {
+	case []float32:
+		for i := range d {
+			d[i] *= float32(f)
+		}
+	case []float64:
+		for i := range d {
+			d[i] *= f
+		}
+	}
 }
 
 // fillMasks draws this step's dropout masks, from the seed and the step
@@ -198,16 +329,16 @@ func (t *Trainer) fillMasks() {
 	if len(t.masks) == 0 {
 		return
 	}
-	r := rand.New(rand.NewPCG(t.cfg.Seed, uint64(t.Steps)+0x9e3779b97f4a7c15))
+	r := rand.New(rand.NewPCG(t.cfg.Seed, uint64(t.Steps*max(t.cfg.Accumulate, 1)+t.micro)+0x9e3779b97f4a7c15))
 	for i, mk := range t.masks {
 		p := t.maskP[i]
-		keep := 1 / (1 - p)
+		keep := float32(1 / (1 - p))
 		d := mk.Data.([]float32)
 		for j := range d {
 			if r.Float64() < p {
 				d[j] = 0
 			} else {
-				d[j] = float32(keep)
+				d[j] = keep
 			}
 		}
 	}
@@ -239,8 +370,8 @@ func countCorrect(logits *ir.Tensor, classes []int64) int {
 // optimizer state, by name (the trainer's own buffers: copy to keep).
 func (t *Trainer) Values() map[string]*ir.Tensor {
 	out := map[string]*ir.Tensor{}
-	for i, name := range t.sg.carried {
-		out[name] = t.cur[i]
+	for name, v := range t.cur {
+		out[name] = v
 	}
 	return out
 }
@@ -248,19 +379,15 @@ func (t *Trainer) Values() map[string]*ir.Tensor {
 // SetValues replaces current values by name (a checkpoint's); every name
 // must be one the trainer carries, with its dtype and shape.
 func (t *Trainer) SetValues(vals map[string]*ir.Tensor) error {
-	index := map[string]int{}
-	for i, name := range t.sg.carried {
-		index[name] = i
-	}
 	for name, v := range vals {
-		i, ok := index[name]
-		if !ok {
+		cur := t.cur[name]
+		if cur == nil {
 			return fmt.Errorf("%q is not a value of this model", name)
 		}
-		if v.DType != t.cur[i].DType || !slices.Equal(v.Shape, t.cur[i].Shape) {
-			return fmt.Errorf("%q: got %s, the model holds %s", name, v, t.cur[i])
+		if v.DType != cur.DType || !slices.Equal(v.Shape, cur.Shape) {
+			return fmt.Errorf("%q: got %s, the model holds %s", name, v, cur)
 		}
-		t.cur[i].CopyFrom(v)
+		cur.CopyFrom(v)
 	}
 	return nil
 }
@@ -268,9 +395,9 @@ func (t *Trainer) SetValues(vals map[string]*ir.Tensor) error {
 // Sync writes the current parameters and statistics back into the
 // Model's Values (for export).
 func (t *Trainer) Sync() {
-	for i, name := range t.sg.carried {
-		if v := t.m.Values[name]; v != nil {
-			t.m.Values[name] = t.cur[i].Clone()
+	for name := range t.m.Values {
+		if v := t.cur[name]; v != nil {
+			t.m.Values[name] = v.Clone()
 		}
 	}
 }

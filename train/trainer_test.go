@@ -119,3 +119,46 @@ func TestNonFiniteLossKeepsValues(t *testing.T) {
 		t.Errorf("a failed step counted")
 	}
 }
+
+// TestAccumulationMatchesLargerBatch: two micro-batches of 16 summed
+// make the same SGD update as one batch of 32 (the mean loss's gradient
+// is the mean of the halves').
+func TestAccumulationMatchesLargerBatch(t *testing.T) {
+	ds := blobs(32, 4)
+	x := make([]float32, 32*16)
+	y := make([]int64, 32)
+	idx := make([]int, 32)
+	for i := range idx {
+		idx[i] = i
+	}
+	ds.Fill(idx, x, y, nil)
+	whole, err := New(mlpModel(t), Config{StepConfig: StepConfig{Loss: loss.CrossEntropy{}, Optimizer: optim.SGD{Momentum: 0.9}, Batch: 32}, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := New(mlpModel(t), Config{StepConfig: StepConfig{Loss: loss.CrossEntropy{}, Optimizer: optim.SGD{Momentum: 0.9}, Batch: 16, Accumulate: 2}, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := whole.Step(x, y, nil, 0.5); err != nil {
+			t.Fatal(err)
+		}
+		for h := range 2 {
+			if _, err := acc.Step(x[h*16*16:(h+1)*16*16], y[h*16:(h+1)*16], nil, 0.5); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if whole.Steps != 2 || acc.Steps != 2 {
+		t.Fatalf("steps %d and %d", whole.Steps, acc.Steps)
+	}
+	want := whole.Values()
+	for name, v := range acc.Values() {
+		for i := range v.Len() {
+			if d := math.Abs(v.Float64At(i) - want[name].Float64At(i)); d > 1e-5 {
+				t.Fatalf("%s[%d]: accumulated %v, one batch %v", name, i, v.Float64At(i), want[name].Float64At(i))
+			}
+		}
+	}
+}
