@@ -1,0 +1,42 @@
+// Package dsl builds trainable models as dlc IR graphs.
+//
+// # Functional core
+//
+// A model is defined by a function from its input Value to its output
+// Value. Layers (Dense, Conv2D, BatchNorm, ReLU, ...) are configured by
+// their constructors and applied to values with Apply; functions such as
+// Add combine values. Every application adds IR nodes to the graph being
+// built and checks shapes on the spot: a shape that does not fit panics
+// with a *LayerError naming the layer, which Def.Build and Model.Graph
+// recover into an ordinary error. Values carry their shape with the batch
+// dim first; the batch may be symbolic ("batch") or fixed.
+//
+// # Parameters and names
+//
+// A layer without an explicit name gets its kind and a per-kind counter:
+// dense_1, dense_2, conv2d_1. Its parameters are "<layer>.weight" and
+// "<layer>.bias", in PyTorch's layouts (Dense weight [out, in], Conv2D
+// weight [out, in/groups, kh, kw]), so parameter counts and checkpoints
+// line up with PyTorch. Initial values come from an Initializer and a
+// seed: each tensor draws from its own PCG stream keyed by the seed and
+// its name, so values do not depend on the order layers are built in.
+// BatchNorm adds "<layer>.running_mean" and "<layer>.running_var" as
+// non-trainable state.
+//
+// # Train and Eval graphs
+//
+// Model.Graph emits either mode. In Train mode BatchNorm is an ONNX
+// BatchNormalization with training_mode=1 whose updated running statistics
+// are extra graph outputs named "<state>:new", and Dropout multiplies by a
+// graph input "<layer>.mask" that the trainer fills each step with values
+// Bernoulli(1-p)/(1-p). In Eval mode BatchNorm uses the running statistics
+// and Dropout disappears. Both modes emit parameters and state as
+// initializers holding copies of the model's current values; a trainer
+// that differentiates with respect to the parameters turns the trainable
+// ones into graph inputs itself.
+//
+// # Sequential and presets
+//
+// Sequential chains layers; MLP, FashionCNN and Preset (by name, for
+// configuration files) build common architectures on top of it.
+package dsl
