@@ -401,3 +401,7 @@ func (t *Trainer) Sync() {
 		}
 	}
 }
+
+// Plan describes the training step's execution plan (steps on fast and
+// reference kernels, arena bytes).
+func (t *Trainer) Plan() (*runtime.PlanInfo, error) { return t.step.sess.Plan(nil) }

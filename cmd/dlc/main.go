@@ -40,7 +40,7 @@ func main() {
 	}
 	root.PersistentFlags().StringVar(&maxMem, "max-memory", "",
 		"largest single tensor a model may hold or allocate, e.g. 2GiB (default 16GiB)")
-	root.AddCommand(runCmd(), inspectCmd(), benchCmd(), compileCmd(), buildCmd(), versionCmd())
+	root.AddCommand(runCmd(), inspectCmd(), benchCmd(), compileCmd(), buildCmd(), trainCmd(), versionCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintf(os.Stderr, "dlc: %v\n", err)
 		os.Exit(1)

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/dlc-go/dlc/frontend/dsl"
+	"github.com/dlc-go/dlc/frontend/onnx"
+	"github.com/dlc-go/dlc/ir"
+	"github.com/dlc-go/dlc/train"
+	"github.com/dlc-go/dlc/train/data"
+	"github.com/dlc-go/dlc/train/loss"
+	"github.com/dlc-go/dlc/train/optim"
+	"github.com/dlc-go/dlc/train/spec"
+)
+
+// What a training spec turns into, piece by piece.
+
+// trainModel is the model being trained: a DSL model (presets) or an
+// imported ONNX model.
+type trainModel struct {
+	m    *train.Model
+	dsl  *dsl.Model // nil for ONNX
+	onnx *ir.Model  // nil for presets
+}
+
+func buildModel(s *spec.Spec) (*trainModel, error) {
+	if s.Model.ONNX != "" {
+		m, err := onnx.Load(s.Model.ONNX)
+		if err != nil {
+			return nil, err
+		}
+		tm, err := train.FromONNX(m, s.Model.Freeze)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Model.ONNX, err)
+		}
+		return &trainModel{m: tm, onnx: m}, nil
+	}
+	ps := dsl.PresetSpec{Preset: s.Model.Preset, Input: s.Model.Input, Classes: s.Model.Classes, Hidden: s.Model.Hidden}
+	if s.Model.Preset == "fashion_cnn" {
+		ps.Preset = "cnn"
+	}
+	if s.Model.Dropout > 0 || s.Model.Preset == "mlp" {
+		p := s.Model.Dropout
+		ps.Dropout = &p
+	}
+	def, err := dsl.Preset(ps)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	d, err := def.Build(uint64(s.Seed))
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	if len(s.Model.Freeze) > 0 {
+		if err := d.Freeze(s.Model.Freeze...); err != nil {
+			return nil, fmt.Errorf("model.freeze: %w", err)
+		}
+	}
+	tm, err := train.FromDSL(d)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	return &trainModel{m: tm, dsl: d}, nil
+}
+
+// inputShape is the model's sample shape (after the batch dim).
+func (tm *trainModel) inputShape() []int {
+	for _, v := range tm.m.Eval.Graph.Inputs {
+		if v.Init == nil && tm.m.Values[v.Name] == nil {
+			var s []int
+			for _, d := range v.Type.Shape.Dims[1:] {
+				s = append(s, int(d.Size))
+			}
+			return s
+		}
+	}
+	return nil
+}
+
+// datasets are the training, validation and test data, normalized.
+type datasets struct {
+	train, val, test data.Dataset
+	augment          data.Augmenter
+}
+
+func loadData(s *spec.Spec, input []int, classes int) (*datasets, error) {
+	load := func(f spec.Files, what string) (data.Dataset, error) {
+		var m *data.Memory
+		var err error
+		switch s.Data.Format {
+		case "idx":
+			m, err = data.LoadIDX(f.Images, f.Labels, data.IDXOptions{NumClasses: classes})
+		case "csv":
+			m, err = data.LoadCSV(f.File, data.CSVOptions{LabelColumn: f.LabelColumn, NumClasses: classes})
+		case "npy":
+			m, err = data.LoadNPY(f.Images, f.Labels, data.NPYOptions{NumClasses: classes})
+		default:
+			return nil, fmt.Errorf("data.format %q: want idx, csv or npy", s.Data.Format)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("data.%s: %w", what, err)
+		}
+		file := f.Images
+		if file == "" {
+			file = f.File
+		}
+		if size(m.SampleShape()) != size(input) {
+			return nil, fmt.Errorf("data.%s: %s has samples of shape %v; the model takes %v", what, file, m.SampleShape(), input)
+		}
+		if slices.Equal(m.SampleShape(), input) {
+			return m, nil
+		}
+		return data.Reshape(m, input)
+	}
+	out := &datasets{}
+	all, err := load(s.Data.Train, "train")
+	if err != nil {
+		return nil, err
+	}
+	if s.Data.Limit > 0 {
+		all = data.Subset(all, min(s.Data.Limit, all.Len()))
+	}
+	out.train = all
+	if s.Data.ValidationSplit > 0 {
+		if out.train, out.val, err = data.Split(all, s.Data.ValidationSplit, uint64(s.Seed)); err != nil {
+			return nil, fmt.Errorf("data.validation_split: %w", err)
+		}
+	}
+	if s.Data.Test.Images != "" || s.Data.Test.File != "" {
+		if out.test, err = load(s.Data.Test, "test"); err != nil {
+			return nil, err
+		}
+		if s.Data.TestLimit > 0 {
+			out.test = data.Subset(out.test, min(s.Data.TestLimit, out.test.Len()))
+		}
+	}
+	if n := s.Data.Normalize; n != nil {
+		norm := data.Norm{Scale: float32(n.Scale)}
+		if norm.Scale == 0 {
+			norm.Scale = 1
+		}
+		if n.Mean.Auto || n.Std.Auto {
+			auto := data.ComputeNorm(out.train, norm.Scale, false)
+			norm.Mean, norm.Std = auto.Mean, auto.Std
+		}
+		if !n.Mean.Auto && len(n.Mean.Values) > 0 {
+			norm.Mean = float32s(n.Mean.Values)
+		}
+		if !n.Std.Auto && len(n.Std.Values) > 0 {
+			norm.Std = float32s(n.Std.Values)
+		}
+		for _, ds := range []*data.Dataset{&out.train, &out.val, &out.test} {
+			if *ds == nil {
+				continue
+			}
+			if *ds, err = data.Normalize(*ds, norm); err != nil {
+				return nil, fmt.Errorf("data.normalize: %w", err)
+			}
+		}
+	}
+	var aug data.Compose
+	if s.Data.Augment.RandomCrop > 0 {
+		aug = append(aug, data.RandomCrop{Pad: s.Data.Augment.RandomCrop})
+	}
+	if s.Data.Augment.HorizontalFlip {
+		aug = append(aug, data.RandomFlip{})
+	}
+	if len(aug) > 0 {
+		if err := aug.Check(input); err != nil {
+			return nil, fmt.Errorf("data.augment: %w", err)
+		}
+		out.augment = aug
+	}
+	return out, nil
+}
+
+func size(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+func float32s(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
+	}
+	return out
+}
+
+// stepConfig is the loss and optimizer the spec names.
+func stepConfig(s *spec.Spec, labels data.LabelSpec) (train.StepConfig, error) {
+	c := train.StepConfig{Batch: s.BatchSize, ClipNorm: s.ClipNorm, Accumulate: s.Accumulate, LabelType: ir.Int64}
+	if labels.Regression {
+		c.LabelType, c.LabelShape = ir.Float32, labels.Shape
+	}
+	switch s.Loss.Type {
+	case "cross_entropy":
+		if labels.Regression {
+			return c, fmt.Errorf("loss cross_entropy needs class labels; the data has regression targets")
+		}
+		c.Loss = loss.CrossEntropy{LabelSmoothing: s.Loss.LabelSmoothing, Weights: s.Loss.ClassWeights}
+	case "bce_with_logits", "mse", "l1", "huber":
+		if !labels.Regression {
+			return c, fmt.Errorf("loss %s needs float targets; the data has class labels (use cross_entropy)", s.Loss.Type)
+		}
+		switch s.Loss.Type {
+		case "bce_with_logits":
+			c.Loss = loss.BCEWithLogits{}
+		case "mse":
+			c.Loss = loss.MSE{}
+		case "l1":
+			c.Loss = loss.L1{}
+		default:
+			c.Loss = loss.Huber{Delta: s.Loss.Delta}
+		}
+	default:
+		return c, fmt.Errorf("loss.type %q is not supported", s.Loss.Type)
+	}
+	o := s.Optimizer
+	switch o.Type {
+	case "sgd":
+		c.Optimizer = optim.SGD{Momentum: o.Momentum, Nesterov: o.Nesterov, WeightDecay: o.WeightDecay}
+	case "adam", "adamw":
+		c.Optimizer = optim.Adam{Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay, Decoupled: o.Type == "adamw"}
+	case "lamb":
+		c.Optimizer = optim.LAMB{Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay}
+	default:
+		return c, fmt.Errorf("optimizer.type %q is not supported", o.Type)
+	}
+	return c, nil
+}
+
+func schedule(s *spec.Spec) *train.Schedule {
+	sc := s.Schedule
+	return &train.Schedule{Kind: sc.Type, Base: s.Optimizer.LR, WarmupEpochs: sc.WarmupEpochs, StepSize: sc.StepSize,
+		Gamma: sc.Gamma, MinLR: sc.MinLR, Factor: sc.Factor, Patience: sc.Patience, Epochs: s.Epochs}
+}

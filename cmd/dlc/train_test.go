@@ -1,0 +1,121 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dlc-go/dlc/frontend/onnx"
+	"github.com/dlc-go/dlc/ir"
+	"github.com/dlc-go/dlc/runtime"
+)
+
+const fashionDir = "/usr/share/datasets/fashion-mnist"
+
+func needFashion(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(fashionDir); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+		}
+		t.Skip("Fashion-MNIST is not installed")
+	}
+}
+
+// TestTrainShortMLP runs the MLP example shortened (2,000 images, two
+// epochs), then resumes it for a third: the artifacts exist, the JSON
+// line has the final figures, and the exported model computes in dlc
+// what the trainer measured.
+func TestTrainShortMLP(t *testing.T) {
+	needFashion(t)
+	out := t.TempDir()
+	args := []string{"train", "../../examples/train/fashion-mlp.yaml", "--out", out, "--json", "--threads", "2",
+		"--set", "data.limit=2000", "--set", "data.test_limit=1000", "--epochs", "2"}
+	stdout, stderr, code := dlc(t, args...)
+	if code != 0 {
+		t.Fatalf("dlc train: %s", stderr)
+	}
+	var fig struct {
+		TestAccuracy  float64 `json:"test_accuracy"`
+		Epochs        int     `json:"epochs"`
+		SamplesPerSec float64 `json:"samples_per_sec"`
+		Checkpoint    string  `json:"checkpoint"`
+		Exported      string  `json:"exported"`
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &fig); err != nil {
+		t.Fatalf("--json printed %q: %v", stdout, err)
+	}
+	if fig.Epochs != 2 || fig.TestAccuracy < 0.6 || fig.SamplesPerSec <= 0 {
+		t.Errorf("final figures %+v", fig)
+	}
+	for _, f := range []string{fig.Checkpoint, fig.Exported, filepath.Join(out, "metrics.csv"), filepath.Join(out, "metrics.png")} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("missing artifact: %v", err)
+		}
+	}
+	if !strings.Contains(stderr, "epoch 2/2: train loss") || !strings.Contains(stderr, "test: loss") {
+		t.Errorf("progress output:\n%s", stderr)
+	}
+	// The export is an inference model dlc runs.
+	m, err := onnx.Load(fig.Exported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := runtime.New(m, runtime.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Run(map[string]ir.Data{"input": ir.Zeros(ir.Float32, []int{3, 1, 28, 28})})
+	if err != nil || res[0].(*ir.Tensor).Shape[1] != 10 {
+		t.Fatalf("the export runs to %v (%v)", res, err)
+	}
+
+	// Without --resume the folder is not overwritten; with it, a third
+	// epoch continues the run.
+	_, stderr, code = dlc(t, args...)
+	wantCleanError(t, stderr, code, "--resume continues it")
+	args[len(args)-1] = "3"
+	stdout, stderr, code = dlc(t, append(args, "--resume")...)
+	if code != 0 {
+		t.Fatalf("dlc train --resume: %s", stderr)
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &fig); err != nil || fig.Epochs != 3 {
+		t.Errorf("resumed run: %q (%v)", stdout, err)
+	}
+	csv, _ := os.ReadFile(filepath.Join(out, "metrics.csv"))
+	if n := strings.Count(string(csv), "\n"); n != 4 {
+		t.Errorf("metrics.csv has %d lines after 3 epochs, want header + 3:\n%s", n, csv)
+	}
+}
+
+func TestTrainBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	base := `model: {preset: mlp, input: [1, 28, 28], classes: 10}
+data:
+  train: {images: missing-images.gz, labels: missing-labels.gz}
+`
+	for _, c := range []struct {
+		spec string
+		args []string
+		want string
+	}{
+		{base + "optimizer: {type: adam, lr: fast}\n", nil, `bad.yaml:4: optimizer.lr: want a number, got "fast"`},
+		{base + "model2: 1\n", nil, "bad.yaml:4: model2: unknown field"},
+		{base, nil, "missing-images.gz"},
+		{base, []string{"--set", "model.hiden=[3]"}, "model.hiden"},
+		{base, []string{"--precision", "bf16"}, "only float32"},
+	} {
+		p := write("bad.yaml", c.spec)
+		_, stderr, code := dlc(t, append([]string{"train", p, "--out", filepath.Join(dir, "out")}, c.args...)...)
+		wantCleanError(t, stderr, code, c.want)
+	}
+}
