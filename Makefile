@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin/dlc
 DEMO := testdata/onnx/mlp
 
-.PHONY: all build demo test vet fmt-check conformance ortcheck fuzz generate check-generated models bench bench-models clean
+.PHONY: all build demo test vet fmt-check conformance ortcheck fuzz generate check-generated models bench bench-models bench-train clean
 
 all: build
 
@@ -73,6 +73,13 @@ BENCH_EXPORTS := mlp resnet18 resnet50 mobilenet_v2 squeezenet bert lstm matmul_
 # lines (see `go run ./internal/cmd/benchcmp -h` for the rest).
 bench: build bench-models $(ORT_NODE)/package.json
 	$(GO) run ./internal/cmd/benchcmp --dlc $(BIN) $(BENCH_FLAGS)
+
+# dlc's trainer against PyTorch (scripts/bench_train_torch.py; needs
+# python3-torch, libopenblas0-pthread and dataset-fashion-mnist) on the
+# Fashion-MNIST MLP and CNN at 1 and 2 threads: samples/s and their ratio,
+# then test accuracy after BENCH_TRAIN_EPOCHS epochs (default 1).
+bench-train: build
+	$(GO) run ./internal/cmd/benchtrain --dlc $(BIN) --epochs $(or $(BENCH_TRAIN_EPOCHS),1)
 
 # Export (random weights, fixed seeds) only the models missing from
 # .cache/bench; each folder is renamed into place once complete.
