@@ -35,6 +35,9 @@ type StepConfig struct {
 	// Accumulate > 1 sums the gradients of that many steps (micro-batches
 	// of Batch) before one optimizer update.
 	Accumulate int
+	// LRScale multiplies the learning rate of the named parameters (a
+	// lower rate for a pretrained backbone when fine-tuning).
+	LRScale map[string]float64
 }
 
 // stepGraph is the compiled form of one training step: a model whose
@@ -170,9 +173,24 @@ func appendUpdate(g *ir.Graph, params, grads []*ir.Value, cfg StepConfig, states
 			ps[i].State = append(ps[i].State, g.AddInput(p.Name+"."+st.Suffix, p.Type))
 		}
 	}
-	upd, err := optim.Apply(g, cfg.Optimizer, ps, hyper, fresh)
-	if err != nil {
-		return nil, fmt.Errorf("optimizer: %w", err)
+	upd := make([]optim.Updated, len(ps))
+	scaled := map[float64]*ir.Value{1: hyper.LR}
+	for i, p := range ps {
+		f, ok := cfg.LRScale[p.Name]
+		if !ok {
+			f = 1
+		}
+		if scaled[f] == nil {
+			c := g.AddInit(fresh("lr_scale"), scalarOf(dt, f))
+			n, err := g.AddNode(ir.NodeSpec{Op: "Mul", Inputs: []*ir.Value{hyper.LR, c}, Outputs: []string{fresh("lr_scaled")}})
+			if err != nil {
+				return nil, err
+			}
+			scaled[f] = n.Outputs[0]
+		}
+		if upd[i], err = cfg.Optimizer.Update(g, p, optim.Hyper{LR: scaled[f], Step: hyper.Step}, fresh); err != nil {
+			return nil, fmt.Errorf("optimizer: %w", err)
+		}
 	}
 	var outs []*ir.Value
 	for i := range params {
@@ -182,6 +200,13 @@ func appendUpdate(g *ir.Graph, params, grads []*ir.Value, cfg StepConfig, states
 		outs = append(outs, upd[i].State...)
 	}
 	return outs, nil
+}
+
+// scalarOf is a rank-0 tensor of dt holding x.
+func scalarOf(dt ir.DType, x float64) *ir.Tensor {
+	t := ir.Zeros(dt, nil)
+	t.SetFloat64At(0, x)
+	return t
 }
 
 // updatedNames names appendUpdate's outputs: the parameters, then each

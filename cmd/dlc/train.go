@@ -160,6 +160,10 @@ func runTraining(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 	if err != nil {
 		return err
 	}
+	sc.LRScale = tm.lrScale
+	for _, n := range tm.notes {
+		fmt.Fprintln(cmd.ErrOrStderr(), n)
+	}
 	tr, err := train.New(tm.m, train.Config{StepConfig: sc, Threads: s.Threads, Seed: uint64(s.Seed)})
 	if err != nil {
 		return fmt.Errorf("training step: %w", err)

@@ -22,6 +22,10 @@ type trainModel struct {
 	m    *train.Model
 	dsl  *dsl.Model // nil for ONNX
 	onnx *ir.Model  // nil for presets
+	// lrScale is the learning-rate factor of the backbone's parameters.
+	lrScale map[string]float64
+	// notes say what init_from and train_last did.
+	notes []string
 }
 
 func buildModel(s *spec.Spec) (*trainModel, error) {
@@ -52,16 +56,81 @@ func buildModel(s *spec.Spec) (*trainModel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
+	out := &trainModel{dsl: d, lrScale: map[string]float64{}}
+	if s.Model.InitFrom != "" {
+		note, err := initFrom(d, s.Model.InitFrom)
+		if err != nil {
+			return nil, fmt.Errorf("model.init_from: %w", err)
+		}
+		out.notes = append(out.notes, note)
+	}
 	if len(s.Model.Freeze) > 0 {
 		if err := d.Freeze(s.Model.Freeze...); err != nil {
 			return nil, fmt.Errorf("model.freeze: %w", err)
 		}
 	}
-	tm, err := train.FromDSL(d)
-	if err != nil {
+	// The layers with parameters, in order; the last is the head.
+	var layers []string
+	for _, l := range d.Layers() {
+		if l.Params > 0 {
+			layers = append(layers, l.Name)
+		}
+	}
+	if k := s.Model.TrainLast; k > 0 && k < len(layers) {
+		if err := d.Freeze(layers[:len(layers)-k]...); err != nil {
+			return nil, fmt.Errorf("model.train_last: %w", err)
+		}
+		out.notes = append(out.notes, fmt.Sprintf("train_last %d: training %v, the other %d layers frozen", k, layers[len(layers)-k:], len(layers)-k))
+	}
+	if f := s.Optimizer.BackboneLRScale; f != 1 && len(layers) > 0 {
+		head := layers[len(layers)-1]
+		for _, p := range d.TrainableParams() {
+			if p.Layer != head {
+				out.lrScale[p.Name] = f
+			}
+		}
+	}
+	if out.m, err = train.FromDSL(d); err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	return &trainModel{m: tm, dsl: d}, nil
+	return out, nil
+}
+
+// initFrom starts d's parameters and statistics from an ONNX model's
+// initializers of the same name and shape; the others (a classifier head
+// for another number of classes) keep their fresh values.
+func initFrom(d *dsl.Model, path string) (string, error) {
+	m, err := onnx.Load(path)
+	if err != nil {
+		return "", err
+	}
+	inits := map[string]*ir.Tensor{}
+	for _, v := range m.Graph.Inits {
+		if v.Init != nil {
+			inits[v.Name] = v.Init
+		}
+	}
+	copied := 0
+	var fresh []string
+	for _, p := range append(d.Params(), d.State()...) {
+		t := inits[p.Name]
+		if t == nil || !slices.Equal(t.Shape, p.Value.Shape) {
+			fresh = append(fresh, p.Name)
+			continue
+		}
+		if err := d.SetParam(p.Name, t); err != nil {
+			return "", err
+		}
+		copied++
+	}
+	if copied == 0 {
+		return "", fmt.Errorf("%s: no initializer matches a parameter of the model by name and shape", path)
+	}
+	note := fmt.Sprintf("init_from %s: %d tensors copied", path, copied)
+	if len(fresh) > 0 {
+		note += fmt.Sprintf(", %d fresh (%v)", len(fresh), fresh)
+	}
+	return note, nil
 }
 
 // inputShape is the model's sample shape (after the batch dim).
@@ -88,18 +157,27 @@ func loadData(s *spec.Spec, input []int, classes int) (*datasets, error) {
 	load := func(f spec.Files, what string) (data.Dataset, error) {
 		var m *data.Memory
 		var err error
+		bound := classes
+		if len(s.Data.Classes) > 0 {
+			bound = 0 // checked against classes once filtered
+		}
 		switch s.Data.Format {
 		case "idx":
-			m, err = data.LoadIDX(f.Images, f.Labels, data.IDXOptions{NumClasses: classes})
+			m, err = data.LoadIDX(f.Images, f.Labels, data.IDXOptions{NumClasses: bound})
 		case "csv":
-			m, err = data.LoadCSV(f.File, data.CSVOptions{LabelColumn: f.LabelColumn, NumClasses: classes})
+			m, err = data.LoadCSV(f.File, data.CSVOptions{LabelColumn: f.LabelColumn, NumClasses: bound})
 		case "npy":
-			m, err = data.LoadNPY(f.Images, f.Labels, data.NPYOptions{NumClasses: classes})
+			m, err = data.LoadNPY(f.Images, f.Labels, data.NPYOptions{NumClasses: bound})
 		default:
 			return nil, fmt.Errorf("data.format %q: want idx, csv or npy", s.Data.Format)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("data.%s: %w", what, err)
+		}
+		if len(s.Data.Classes) > 0 {
+			if m, err = keepClasses(m, s.Data.Classes, classes); err != nil {
+				return nil, fmt.Errorf("data.%s: %w", what, err)
+			}
 		}
 		file := f.Images
 		if file == "" {
@@ -173,6 +251,26 @@ func loadData(s *spec.Spec, input []int, classes int) (*datasets, error) {
 		out.augment = aug
 	}
 	return out, nil
+}
+
+// keepClasses returns the samples of m whose class is one of classes.
+func keepClasses(m *data.Memory, classes []int, numClasses int) (*data.Memory, error) {
+	if m.Classes == nil {
+		return nil, fmt.Errorf("data.classes needs class labels")
+	}
+	sample := size(m.Shape)
+	var x []float32
+	var y []int64
+	for i, c := range m.Classes {
+		if slices.Contains(classes, int(c)) {
+			x = append(x, m.X[i*sample:(i+1)*sample]...)
+			y = append(y, c)
+		}
+	}
+	if len(y) == 0 {
+		return nil, fmt.Errorf("no sample has a class in data.classes %v", classes)
+	}
+	return data.NewClassification(m.Name, x, m.Shape, y, numClasses)
 }
 
 func size(shape []int) int {

@@ -119,3 +119,28 @@ data:
 		wantCleanError(t, stderr, code, c.want)
 	}
 }
+
+// TestTrainTransfer trains the CNN on five classes, then starts the
+// ten-class CNN from it: everything but the head is copied, the head
+// starts fresh, and the backbone trains at a lower rate.
+func TestTrainTransfer(t *testing.T) {
+	needFashion(t)
+	dir := t.TempDir()
+	five := filepath.Join(dir, "five")
+	_, stderr, code := dlc(t, "train", "../../examples/train/transfer-5class.yaml", "--out", five, "--epochs", "1",
+		"--set", "data.limit=640", "--set", "data.test_limit=200")
+	if code != 0 {
+		t.Fatalf("5-class run: %s", stderr)
+	}
+	stdout, stderr, code := dlc(t, "train", "../../examples/train/transfer-finetune.yaml", "--out", filepath.Join(dir, "ten"), "--json",
+		"--set", "model.init_from="+filepath.Join(five, "transfer-5class.onnx"), "--set", "data.limit=640", "--set", "data.test_limit=200")
+	if code != 0 {
+		t.Fatalf("fine-tuning: %s", stderr)
+	}
+	if !strings.Contains(stderr, "14 tensors copied, 2 fresh ([dense_2.weight dense_2.bias])") {
+		t.Errorf("init_from did not report the copy:\n%s", stderr)
+	}
+	if !strings.Contains(stdout, `"test_accuracy"`) {
+		t.Errorf("--json printed %q", stdout)
+	}
+}

@@ -59,7 +59,7 @@ func (s *Spec) defaultOut() {
 // resolve makes the spec's relative input paths relative to dir.
 func (s *Spec) resolve(dir string) {
 	for _, p := range []*string{
-		&s.Model.ONNX,
+		&s.Model.ONNX, &s.Model.InitFrom,
 		&s.Data.Train.Images, &s.Data.Train.Labels, &s.Data.Train.File,
 		&s.Data.Test.Images, &s.Data.Test.Labels, &s.Data.Test.File,
 	} {

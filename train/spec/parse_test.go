@@ -74,7 +74,7 @@ func TestLoadFull(t *testing.T) {
 	}
 	want.Loss = Loss{Type: "cross_entropy", LabelSmoothing: 0.1, ClassWeights: []float64{}, Delta: 1}
 	want.Optimizer = Optimizer{Type: "sgd", LR: 0.05, Momentum: 0.9, Nesterov: true,
-		Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 5e-4}
+		Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 5e-4, BackboneLRScale: 1}
 	want.Schedule = Schedule{Type: "cosine", WarmupEpochs: 1, StepSize: 1, Gamma: 0.1,
 		MinLR: 1e-5, Factor: 0.1, Patience: 2}
 	want.ClipNorm, want.Epochs, want.BatchSize, want.Accumulate = 1.5, 3, 32, 2

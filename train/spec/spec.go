@@ -82,6 +82,13 @@ type Model struct {
 	ONNX string `yaml:"onnx"`
 	// Freeze lists parameter name prefixes that are not trained.
 	Freeze []string `yaml:"freeze"`
+	// InitFrom is an ONNX model whose initializers start the preset's
+	// parameters and statistics wherever name and shape match (transfer
+	// learning: a classifier head of another size starts fresh).
+	InitFrom string `yaml:"init_from"`
+	// TrainLast, when > 0, trains only the last TrainLast layers that
+	// have parameters and freezes the rest.
+	TrainLast int `yaml:"train_last"`
 }
 
 // Data says where the samples come from and how they are prepared.
@@ -99,6 +106,10 @@ type Data struct {
 	Limit int `yaml:"limit"`
 	// TestLimit uses only the first TestLimit test samples; 0 means all.
 	TestLimit int `yaml:"test_limit"`
+	// Classes, when set, keeps only the samples of these classes (train
+	// and test), labels unchanged: train on a subset of the classes, then
+	// fine-tune on all of them.
+	Classes []int `yaml:"classes,omitempty"`
 	// Normalize, when set, normalizes every sample.
 	Normalize *Normalize `yaml:"normalize"`
 	// Augment randomizes training samples.
@@ -163,6 +174,10 @@ type Optimizer struct {
 	Beta2       float64 `yaml:"beta2"`
 	Eps         float64 `yaml:"eps"`
 	WeightDecay float64 `yaml:"weight_decay"`
+	// BackboneLRScale multiplies the learning rate of every parameter but
+	// the last layer's (fine-tuning a pretrained backbone more gently);
+	// 1 trains all alike.
+	BackboneLRScale float64 `yaml:"backbone_lr_scale"`
 }
 
 // Schedule changes the learning rate between epochs.
@@ -214,7 +229,7 @@ func Default() *Spec {
 		Data:      Data{Format: "idx", ValidationSplit: 0.1},
 		Loss:      Loss{Type: "cross_entropy", Delta: 1},
 		Optimizer: Optimizer{
-			Type: "adam", LR: 0.001, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8,
+			Type: "adam", LR: 0.001, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, BackboneLRScale: 1,
 		},
 		Schedule: Schedule{
 			Type: "none", StepSize: 1, Gamma: 0.1, Factor: 0.1, Patience: 2,

@@ -128,6 +128,10 @@ func (c *checker) model(m *Model) {
 	c.dims("model.input", m.Input)
 	c.atLeast("model.classes", m.Classes, 0)
 	c.fraction("model.dropout", m.Dropout, 0, 1, false)
+	c.atLeast("model.train_last", m.TrainLast, 0)
+	if m.InitFrom != "" && m.Preset == "" {
+		c.fail("model.init_from", "starts a preset's parameters; an ONNX model (model.onnx) has its own")
+	}
 	for i, f := range m.Freeze {
 		if f == "" {
 			c.fail(fmt.Sprintf("model.freeze[%d]", i), "must not be empty")
@@ -205,6 +209,9 @@ func (c *checker) optimizer(o *Optimizer) {
 	c.fraction("optimizer.beta2", o.Beta2, 0, 1, false)
 	c.positive("optimizer.eps", o.Eps)
 	c.nonNegative("optimizer.weight_decay", o.WeightDecay)
+	if !(o.BackboneLRScale > 0 && o.BackboneLRScale <= 1) {
+		c.fail("optimizer.backbone_lr_scale", "must be in (0, 1], got %v", o.BackboneLRScale)
+	}
 }
 
 func (c *checker) schedule(s *Schedule) {
