@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/dlc-go/dlc/frontend/onnx"
+	"github.com/dlc-go/dlc/internal/ortrun"
 	"github.com/dlc-go/dlc/ir"
 	"github.com/dlc-go/dlc/runtime"
 )
@@ -67,9 +69,31 @@ func TestTrainShortMLP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := s.Run(map[string]ir.Data{"input": ir.Zeros(ir.Float32, []int{3, 1, 28, 28})})
+	x := ir.Zeros(ir.Float32, []int{3, 1, 28, 28})
+	for i := range x.Len() {
+		x.SetFloat64At(i, float64(i%29)/10-1)
+	}
+	res, err := s.Run(map[string]ir.Data{"input": x})
 	if err != nil || res[0].(*ir.Tensor).Shape[1] != 10 {
 		t.Fatalf("the export runs to %v (%v)", res, err)
+	}
+	// ONNX Runtime computes the same logits (within 1e-4).
+	if ort, err := ortrun.Find("../.."); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("ONNX Runtime not found: %v", err)
+		}
+		t.Logf("ONNX Runtime not found (%v): export not checked in ORT", err)
+	} else {
+		outs, err := ort.Run(fig.Exported, map[string]*ir.Tensor{"input": x})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := res[0].(*ir.Tensor)
+		for i := range got.Len() {
+			if d := math.Abs(got.Float64At(i) - outs[0].Float64At(i)); d > 1e-4*math.Max(1, math.Abs(outs[0].Float64At(i))) {
+				t.Fatalf("logit %d: dlc %v, ORT %v", i, got.Float64At(i), outs[0].Float64At(i))
+			}
+		}
 	}
 
 	// Without --resume the folder is not overwritten; with it, a third
