@@ -233,7 +233,8 @@ func kernelOf(n *Node, wIdx int) ([]int, bool) {
 
 // inferConv returns an Infer for Conv-like ops: data input x, weight input
 // w, output dtype dt (Undefined: x's dtype). The output shape is set when
-// x and the kernel are static.
+// x's spatial dims and the weights are static; X's batch dim passes
+// through as it is (a symbolic batch stays symbolic).
 func inferConv(x, w int, dt DType, transpose bool) func(*Node) error {
 	return func(n *Node) error {
 		outDT := dt
@@ -241,27 +242,53 @@ func inferConv(x, w int, dt DType, transpose bool) func(*Node) error {
 			outDT = n.InType(x).DType
 		}
 		shape := UnrankedShape
-		xs, okX := staticDims(n, x)
+		xd, sp, okX := windowInput(n, x)
 		ws, okW := staticDims(n, w)
 		k, okK := kernelOf(n, w)
-		if okX && okW && okK && len(xs) >= 3 && len(ws) == len(xs) {
+		if okX && okW && okK && len(ws) == len(xd) {
 			var g Window
 			var err error
 			m := ws[0]
 			if transpose {
-				g, err = ConvTransposeGeometry(n, xs[2:], k)
+				g, err = ConvTransposeGeometry(n, sp, k)
 				m = ws[1] * int(n.Int("group"))
 			} else {
-				g, err = WindowGeometry(n, xs[2:], k, false)
+				g, err = WindowGeometry(n, sp, k, false)
 			}
 			if err != nil {
 				return err
 			}
-			shape = ShapeOf(append([]int{xs[0], m}, g.Out...)...)
+			shape = windowOutput(xd[0], Static(int64(m)), g.Out)
 		}
 		n.SetOut(0, TensorType(outDT, shape))
 		return nil
 	}
+}
+
+// windowInput returns the dims of input i and its spatial dims (2...)
+// when it is ranked with rank >= 3 and those spatial dims are static; the
+// batch and channel dims may be symbolic or unknown.
+func windowInput(n *Node, i int) (dims []Dim, spatial []int, ok bool) {
+	s := n.InType(i).Shape
+	if !s.Ranked || len(s.Dims) < 3 {
+		return nil, nil, false
+	}
+	for _, d := range s.Dims[2:] {
+		if !d.Known() {
+			return nil, nil, false
+		}
+		spatial = append(spatial, int(d.Size))
+	}
+	return s.Dims, spatial, true
+}
+
+// windowOutput is the shape [batch, channels, out...].
+func windowOutput(batch, channels Dim, out []int) Shape {
+	dims := []Dim{batch, channels}
+	for _, d := range out {
+		dims = append(dims, Static(int64(d)))
+	}
+	return Shape{Ranked: true, Dims: dims}
 }
 
 func init() {

@@ -16,18 +16,19 @@ func poolAttrs(extra ...AttrDef) []AttrDef {
 	}, extra...)
 }
 
-// inferPool sets output 0 to X's dtype with the pooled shape when X is
-// static, and any further outputs (MaxPool's Indices) to int64 of the
-// same shape.
+// inferPool sets output 0 to X's dtype with the pooled shape when X's
+// spatial dims are static (its batch and channel dims pass through, so a
+// symbolic batch stays symbolic), and any further outputs (MaxPool's
+// Indices) to int64 of the same shape.
 func inferPool(n *Node) error {
 	shape := UnrankedShape
-	if xs, ok := staticDims(n, 0); ok && len(xs) >= 3 {
+	if xd, sp, ok := windowInput(n, 0); ok {
 		k, _ := kernelOf(n, -1)
-		g, err := WindowGeometry(n, xs[2:], k, n.Int("ceil_mode") != 0)
+		g, err := WindowGeometry(n, sp, k, n.Int("ceil_mode") != 0)
 		if err != nil {
 			return err
 		}
-		shape = ShapeOf(append([]int{xs[0], xs[1]}, g.Out...)...)
+		shape = windowOutput(xd[0], xd[1], g.Out)
 	} else if r := n.InType(0).Shape.Rank(); r >= 0 {
 		shape = Shape{Ranked: true, Dims: make([]Dim, r)}
 		for i := range shape.Dims {

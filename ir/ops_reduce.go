@@ -26,12 +26,13 @@ func init() {
 }
 
 // inferReduce keeps the input dtype. The shape is known when the input is
-// ranked and the axes are absent or a constant initializer.
+// ranked and the axes are absent or constant (an initializer or a
+// Constant node's output, as gradient rules emit them).
 func inferReduce(n *Node) error {
 	in := n.InType(0)
 	out := TensorType(in.DType, UnrankedShape)
 	if in.Shape.Ranked {
-		if axes, ok := reduceConstAxes(n.In(1)); ok {
+		if axes, ok := reduceConstAxes(n); ok {
 			rank := len(in.Shape.Dims)
 			reduce := make([]bool, rank)
 			all := len(axes) == 0 && n.Int("noop_with_empty_axes") == 0
@@ -64,17 +65,13 @@ func inferReduce(n *Node) error {
 	return nil
 }
 
-// reduceConstAxes returns the values of an optional int axes input when
-// they are known before run time: none (absent) or a constant initializer.
-func reduceConstAxes(v *Value) ([]int64, bool) {
-	if v == nil {
+// reduceConstAxes returns the values of n's optional int axes input when
+// they are known before run time: none (absent) or constant (ConstInput).
+func reduceConstAxes(n *Node) ([]int64, bool) {
+	if n.In(1) == nil {
 		return nil, true
 	}
-	t := fixedInit(v)
-	if t == nil || !t.DType.IsInt() {
-		return nil, false
-	}
-	return t.Int64s(), true
+	return constInts(n, 1)
 }
 
 // fixedInit returns the tensor of an initializer the caller cannot

@@ -8,10 +8,11 @@ import (
 	"github.com/dlc-go/dlc/ir"
 )
 
-// BatchNormalization in inference mode (training_mode 0) on float32: each
-// channel c becomes y = x·s[c] + t[c] with s = scale/sqrt(var+eps) and
-// t = B − mean·s, computed in float64 once when the four parameters are
-// constants (the usual case), else at every run. Parallel over N·C planes.
+// BatchNormalization in inference mode (training_mode 0; training mode is
+// in batchnorm_train.go) on float32: each channel c becomes
+// y = x·s[c] + t[c] with s = scale/sqrt(var+eps) and t = B − mean·s,
+// computed in float64 once when the four parameters are constants (the
+// usual case), else at every run. Parallel over N·C planes.
 
 func init() {
 	Register("BatchNormalization", buildBatchNorm)
@@ -28,7 +29,10 @@ type batchNormKernel struct {
 }
 
 func buildBatchNorm(n *ir.Node, env *Env) Kernel {
-	if n.Int("training_mode") != 0 || n.Out(1) != nil || n.Out(2) != nil {
+	if n.Int("training_mode") != 0 {
+		return buildBatchNormTrain(n, env)
+	}
+	if n.Out(1) != nil || n.Out(2) != nil {
 		return nil
 	}
 	shapes, ok := staticShapes(n)

@@ -38,6 +38,7 @@ type reduceKernel struct {
 	scale           float32 // 1/count for ReduceMean
 	// general form: output o reads base(o) + offs[j] for every j.
 	general      bool
+	channel      *chanReduce // [a, k, r] with a and r reduced (reduce_channel.go)
 	offs         []int
 	kdims, kstrs []int
 	x, y         []float32
@@ -92,6 +93,9 @@ func reduceBuilder(op redOp) Builder {
 		per := k.r * k.inner
 		k.sp = newSplitter(pool, k.outer, max(1, elemGrain/max(per, 1)), k.run)
 		k.gsp = newSplitter(pool, product(ys), max(1, elemGrain/max(count, 1)), k.runGeneral)
+		if k.channel != nil {
+			k.gsp = newSplitter(pool, k.channel.k, max(1, elemGrain/max(count, 1)), k.runChannel)
+		}
 		return k
 	}
 }
@@ -127,6 +131,9 @@ func (k *reduceKernel) plan(xs []int, red []bool) {
 		k.outer, k.r, k.inner = gs[0].size, 1, 1
 	case len(gs) <= 2 && gs[len(gs)-1].red:
 		k.outer, k.r, k.inner = sizes(0, len(gs)-1), gs[len(gs)-1].size, 1
+	case len(gs) == 3 && gs[0].red && k.op != redMax:
+		k.channel = &chanReduce{a: gs[0].size, k: gs[1].size, r: gs[2].size}
+		return
 	case len(gs) == 2 && gs[0].red, len(gs) == 3 && !gs[0].red:
 		k.outer, k.r, k.inner = sizes(0, len(gs)-2), gs[len(gs)-2].size, gs[len(gs)-1].size
 		k.cols = true
@@ -216,7 +223,7 @@ func (k *reduceKernel) runGeneral(_, lo, hi int) {
 
 func (k *reduceKernel) Run(in, out []*ir.Tensor) {
 	k.x, k.y = f32(in[0]), f32(out[0])
-	if k.general {
+	if k.general || k.channel != nil {
 		k.gsp.run()
 	} else {
 		k.sp.run()

@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"math"
 	"slices"
 
 	"github.com/dlc-go/dlc/ir"
@@ -55,8 +56,17 @@ func buildWhere[T any](n *ir.Node, env *Env) Kernel {
 	if slices.Equal(shapes[1], zs) {
 		k.inPlace = 1
 	}
+	if k.plan.outer == 1 && k.sc == 1 && k.sx == 1 && k.sy <= 1 { // one row: split it
+		k.sp = newSplitter(envPool(env), k.plan.inner, elemGrain, k.span)
+		return k
+	}
 	k.sp = newSplitter(envPool(env), k.plan.outer, max(1, elemGrain/k.plan.inner), k.rows)
 	return k
+}
+
+// span computes elements [lo, hi) of the single contiguous row.
+func (k *whereKernel[T]) span(_, lo, hi int) {
+	whereRow(k.z[lo:hi], k.c[lo:hi], k.x[lo:hi], k.y[lo*k.sy:], k.sy)
 }
 
 func (k *whereKernel[T]) rows(_, lo, hi int) {
@@ -64,6 +74,10 @@ func (k *whereKernel[T]) rows(_, lo, hi int) {
 	for b := lo; b < hi; b++ {
 		oc, ox, oy := p.offset(0, b), p.offset(1, b), p.offset(2, b)
 		z := k.z[b*p.inner : (b+1)*p.inner]
+		if k.sc == 1 && k.sx == 1 && k.sy <= 1 {
+			whereRow(z, k.c[oc:oc+len(z)], k.x[ox:ox+len(z)], k.y[oy:], k.sy)
+			continue
+		}
 		for i := range z {
 			if k.c[oc+i*k.sc] {
 				z[i] = k.x[ox+i*k.sx]
@@ -71,6 +85,56 @@ func (k *whereKernel[T]) rows(_, lo, hi int) {
 				z[i] = k.y[oy+i*k.sy]
 			}
 		}
+	}
+}
+
+// whereRow is a row with contiguous cond and X, and Y contiguous (sy 1)
+// or one broadcast value (sy 0, a gradient mask's zero).
+func whereRow[T any](z []T, c []bool, x, y []T, sy int) {
+	if zf, ok := any(z).([]float32); ok {
+		whereRowF32(zf, c, any(x).([]float32), any(y).([]float32), sy)
+		return
+	}
+	if sy == 0 {
+		v := y[0]
+		for i, ci := range c {
+			if ci {
+				z[i] = x[i]
+			} else {
+				z[i] = v
+			}
+		}
+		return
+	}
+	y = y[:len(z)]
+	for i, ci := range c {
+		if ci {
+			z[i] = x[i]
+		} else {
+			z[i] = y[i]
+		}
+	}
+}
+
+// whereRowF32 is whereRow on float32 selecting bits through a mask made
+// from each condition, without branches: a gradient's mask (ReLU's
+// X > 0) is as random as the data, and a branch per element mispredicts
+// half the time (measured: 9 ms of a 60 ms CNN training step).
+func whereRowF32(z []float32, c []bool, x, y []float32, sy int) {
+	x = x[:len(z)]
+	c = c[:len(z)]
+	if sy == 0 {
+		v := math.Float32bits(y[0])
+		for i, ci := range c {
+			m := -uint32(b2i(ci))
+			z[i] = math.Float32frombits(math.Float32bits(x[i])&m | v&^m)
+		}
+		return
+	}
+	y = y[:len(z)]
+	for i, ci := range c {
+		m := -uint32(b2i(ci))
+		z[i] = math.Float32frombits(math.Float32bits(x[i])&m | math.Float32bits(y[i])&^m)
 	}
 }
 
