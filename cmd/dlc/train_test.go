@@ -168,3 +168,59 @@ func TestTrainTransfer(t *testing.T) {
 		t.Errorf("--json printed %q", stdout)
 	}
 }
+
+// TestTrainShortCNN runs the CNN example shortened (1,280 images, one
+// epoch): it trains on fast kernels, learns, and exports a model ONNX
+// Runtime computes alike.
+func TestTrainShortCNN(t *testing.T) {
+	needFashion(t)
+	out := t.TempDir()
+	stdout, stderr, code := dlc(t, "train", "../../examples/train/fashion-cnn.yaml", "--out", out, "--json", "--epochs", "1",
+		"--set", "data.limit=1280", "--set", "data.test_limit=500", "--set", "early_stopping.patience=0")
+	if code != 0 {
+		t.Fatalf("dlc train: %s", stderr)
+	}
+	var fig struct {
+		TestAccuracy float64 `json:"test_accuracy"`
+		Exported     string  `json:"exported"`
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &fig); err != nil {
+		t.Fatalf("--json printed %q: %v", stdout, err)
+	}
+	if fig.TestAccuracy < 0.5 {
+		t.Errorf("test accuracy %.3f after one short epoch", fig.TestAccuracy)
+	}
+	ort, err := ortrun.Find("../..")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("ONNX Runtime not found: %v", err)
+		}
+		t.Skipf("ONNX Runtime not found: %v", err)
+	}
+	m, err := onnx.Load(fig.Exported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := runtime.New(m, runtime.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := ir.Zeros(ir.Float32, []int{2, 1, 28, 28})
+	for i := range x.Len() {
+		x.SetFloat64At(i, float64(i%37)/18-1)
+	}
+	res, err := s.Run(map[string]ir.Data{"input": x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs, err := ort.Run(fig.Exported, map[string]*ir.Tensor{"input": x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res[0].(*ir.Tensor)
+	for i := range got.Len() {
+		if d := math.Abs(got.Float64At(i) - outs[0].Float64At(i)); d > 1e-4*math.Max(1, math.Abs(outs[0].Float64At(i))) {
+			t.Fatalf("logit %d: dlc %v, ORT %v", i, got.Float64At(i), outs[0].Float64At(i))
+		}
+	}
+}
