@@ -16,25 +16,30 @@ import "math"
 
 func init() {
 	Register(
-		&OpDef{Name: "Resize", Since: 10, Version: 13, MinInputs: 1, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
-			Attrs: []AttrDef{
-				OptInt("antialias", 0),
-				OptAttr("axes", AttrInts),
-				OptString("coordinate_transformation_mode", "half_pixel"),
-				OptFloat("cubic_coeff_a", -0.75),
-				OptInt("exclude_outside", 0),
-				OptFloat("extrapolation_value", 0),
-				OptString("keep_aspect_ratio_policy", "stretch"),
-				OptString("mode", "nearest"),
-				OptString("nearest_mode", "round_prefer_floor"),
-			},
+		withGrad(&OpDef{Name: "Resize", Since: 10, Version: 13, MinInputs: 1, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
+			Attrs: resizeAttrs(),
 			Infer: inferResize,
-			Doc:   "Y = X resampled (nearest, linear or cubic) to the size given by scales or sizes"},
+			Doc:   "Y = X resampled (nearest, linear or cubic) to the size given by scales or sizes"}, gradResize),
 		&OpDef{Name: "Upsample", Since: 1, Version: 10, MinInputs: 1, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{OptString("mode", "nearest"), OptAttr("scales", AttrFloats)},
 			Infer: InferDTypeOf(0),
 			Doc:   "deprecated: Y = X upsampled by scales (imported as Resize, asymmetric coordinates)"},
 	)
+}
+
+// resizeAttrs are Resize's attributes, shared with dlc.ResizeGrad.
+func resizeAttrs() []AttrDef {
+	return []AttrDef{
+		OptInt("antialias", 0),
+		OptAttr("axes", AttrInts),
+		OptString("coordinate_transformation_mode", "half_pixel"),
+		OptFloat("cubic_coeff_a", -0.75),
+		OptInt("exclude_outside", 0),
+		OptFloat("extrapolation_value", 0),
+		OptString("keep_aspect_ratio_policy", "stretch"),
+		OptString("mode", "nearest"),
+		OptString("nearest_mode", "round_prefer_floor"),
+	}
 }
 
 // inferResize keeps X's dtype and rank; sizes are known when X's shape is

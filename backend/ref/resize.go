@@ -110,7 +110,27 @@ type resizeAxis struct {
 
 // resize computes Resize of x. roi, scales and sizes are nil when absent.
 func resize(x *ir.Tensor, roi, scales []float64, sizes []int64, o resizeOpts) (*ir.Tensor, error) {
-	rank := x.Rank()
+	axes, dims, err := resizePlan(x.DType, x.Shape, roi, scales, sizes, o)
+	if err != nil {
+		return nil, err
+	}
+	shape := append([]int{}, x.Shape...)
+	vals := x.Float64s()
+	for _, ax := range axes {
+		var err error
+		if vals, err = resampleAxis(vals, shape, ax, dims[ax], o); err != nil {
+			return nil, err
+		}
+		shape[ax] = dims[ax].out
+	}
+	return resizeResult(x.DType, shape, vals), nil
+}
+
+// resizePlan returns the axes a Resize of a dt tensor of shape xshape
+// resamples, in order, and how it resamples each axis (all of them, the
+// others unchanged). dlc.ResizeGrad shares it.
+func resizePlan(dt ir.DType, xshape []int, roi, scales []float64, sizes []int64, o resizeOpts) ([]int, []resizeAxis, error) {
+	rank := len(xshape)
 	axes := make([]int, 0, rank)
 	if o.axes == nil {
 		for i := 0; i < rank; i++ {
@@ -121,29 +141,29 @@ func resize(x *ir.Tensor, roi, scales []float64, sizes []int64, o resizeOpts) (*
 	for _, a := range o.axes {
 		ax, err := NormAxis(a, rank)
 		if err != nil {
-			return nil, fmt.Errorf("axes: %w", err)
+			return nil, nil, fmt.Errorf("axes: %w", err)
 		}
 		if seen[ax] {
-			return nil, fmt.Errorf("axes: axis %d given twice", a)
+			return nil, nil, fmt.Errorf("axes: axis %d given twice", a)
 		}
 		seen[ax] = true
 		axes = append(axes, ax)
 	}
 	dims := make([]resizeAxis, rank)
-	for i, d := range x.Shape {
+	for i, d := range xshape {
 		dims[i] = resizeAxis{in: d, out: d, scale: 1, outF: float64(d), start: 0, end: 1}
 	}
 	switch {
 	case scales != nil && sizes != nil:
-		return nil, fmt.Errorf("only one of scales and sizes may be given")
+		return nil, nil, fmt.Errorf("only one of scales and sizes may be given")
 	case scales != nil:
 		if len(scales) != len(axes) {
-			return nil, fmt.Errorf("scales has %d values for %d axes", len(scales), len(axes))
+			return nil, nil, fmt.Errorf("scales has %d values for %d axes", len(scales), len(axes))
 		}
 		for i, ax := range axes {
 			s := scales[i]
 			if !(s > 0) || math.IsInf(s, 0) {
-				return nil, fmt.Errorf("scales[%d] = %g is not a positive number", i, s)
+				return nil, nil, fmt.Errorf("scales[%d] = %g is not a positive number", i, s)
 			}
 			d := &dims[ax]
 			d.scale, d.outF = s, s*float64(d.in)
@@ -151,37 +171,28 @@ func resize(x *ir.Tensor, roi, scales []float64, sizes []int64, o resizeOpts) (*
 		}
 	case sizes != nil:
 		if len(sizes) != len(axes) {
-			return nil, fmt.Errorf("sizes has %d values for %d axes", len(sizes), len(axes))
+			return nil, nil, fmt.Errorf("sizes has %d values for %d axes", len(sizes), len(axes))
 		}
 		if err := resizeSizes(dims, axes, sizes, o.policy); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	default:
-		return nil, fmt.Errorf("one of scales and sizes is required")
+		return nil, nil, fmt.Errorf("one of scales and sizes is required")
 	}
 	if roi != nil && o.coord == "tf_crop_and_resize" {
 		if len(roi) != 2*len(axes) {
-			return nil, fmt.Errorf("roi has %d values for %d axes (want start and end of each)", len(roi), len(axes))
+			return nil, nil, fmt.Errorf("roi has %d values for %d axes (want start and end of each)", len(roi), len(axes))
 		}
 		for i, ax := range axes {
 			dims[ax].start, dims[ax].end = roi[i], roi[len(axes)+i]
 		}
 	}
-	shape := append([]int{}, x.Shape...)
 	for _, d := range dims {
-		if _, err := ir.CheckAlloc(x.DType, []int{d.out}); err != nil || d.out < 0 {
-			return nil, fmt.Errorf("output length %d is out of range", d.out)
+		if _, err := ir.CheckAlloc(dt, []int{d.out}); err != nil || d.out < 0 {
+			return nil, nil, fmt.Errorf("output length %d is out of range", d.out)
 		}
 	}
-	vals := x.Float64s()
-	for _, ax := range axes {
-		var err error
-		if vals, err = resampleAxis(vals, shape, ax, dims[ax], o); err != nil {
-			return nil, err
-		}
-		shape[ax] = dims[ax].out
-	}
-	return resizeResult(x.DType, shape, vals), nil
+	return axes, dims, nil
 }
 
 // resizeSizes sets the output lengths from sizes, applying

@@ -102,10 +102,15 @@ func (b *Builder) irType(shape []int) ir.Type {
 	return ir.TensorType(b.dtype, ir.Shape{Ranked: true, Dims: dims})
 }
 
-// input adds a graph input with a batch dim.
-func (b *Builder) input(name string, shape []int) *Value {
+// input adds a graph input with a batch dim, of dtype dt (Undefined:
+// the model's float type).
+func (b *Builder) input(name string, shape []int, dt ir.DType) *Value {
 	b.names[name] = true
-	return &Value{b: b, v: b.g.AddInput(name, b.irType(shape)), shape: slices.Clone(shape)}
+	t := b.irType(shape)
+	if dt != ir.Undefined {
+		t.DType = dt
+	}
+	return &Value{b: b, v: b.g.AddInput(name, t), shape: slices.Clone(shape)}
 }
 
 // begin starts applying a layer of the given kind and returns its name:

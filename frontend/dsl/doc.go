@@ -35,6 +35,18 @@
 // that differentiates with respect to the parameters turns the trainable
 // ones into graph inputs itself.
 //
+// # Sequences, attention and upsampling
+//
+// Sequence layers take [tokens, features] values: Embedding turns int
+// token ids (Def.InputDType Int64) into vectors, SinusoidalPositional and
+// LearnedPositional add positions, Linear and LayerNorm act on the last
+// dim, MultiHeadAttention, CrossAttention, TransformerEncoderLayer and
+// TransformerDecoderLayer follow torch.nn's formulas and parameter names,
+// and MeanTokens pools. A model keeps its one input: a causal mask is a
+// constant (Causal), a padding mask is computed in the graph from the ids
+// (PaddingMask, passed with AttnMask). ConvTranspose2D and Upsample
+// enlarge images, and Residual adds a skip connection around layers.
+//
 // # Sequential and presets
 //
 // Sequential chains layers; MLP, FashionCNN and Preset (by name, for

@@ -18,7 +18,10 @@ type Def struct {
 	// DType is the float type of parameters and activations; zero means
 	// Float32.
 	DType ir.DType
-	Fn    func(x *Value) *Value
+	// InputDType is the type of the input: zero means DType; Int64 (or
+	// Int32) makes it token ids for Embedding.
+	InputDType ir.DType
+	Fn         func(x *Value) *Value
 }
 
 // New returns the definition of a model computed by fn.
@@ -62,6 +65,11 @@ func (d Def) Build(seed uint64) (*Model, error) {
 	if d.DType != ir.Float32 && d.DType != ir.Float64 {
 		return nil, fmt.Errorf("model %q: dtype %s is not float32 or float64", d.Name, d.DType)
 	}
+	switch d.InputDType {
+	case ir.Undefined, d.DType, ir.Int64, ir.Int32:
+	default:
+		return nil, fmt.Errorf("model %q: input dtype %s is not the model's %s, int64 or int32", d.Name, d.InputDType, d.DType)
+	}
 	if d.Fn == nil {
 		return nil, fmt.Errorf("model %q: no definition function", d.Name)
 	}
@@ -92,7 +100,7 @@ func (m *Model) build(mode Mode, batch int) (b *Builder, err error) {
 	}()
 	defer catch(&err)
 	b = newBuilder(m.def.Name, mode, batch, m.def.DType, m.store)
-	y := m.def.Fn(b.input(InputName, m.def.Input))
+	y := m.def.Fn(b.input(InputName, m.def.Input, m.def.InputDType))
 	if y == nil || y.b != b {
 		return nil, errors.New("the definition returned no value of its own graph")
 	}
@@ -148,6 +156,15 @@ func (m *Model) Seed() uint64 { return m.seed }
 
 // DType returns the float type of parameters and activations.
 func (m *Model) DType() ir.DType { return m.def.DType }
+
+// InputDType returns the input's type: the float type, or an integer
+// type for token ids.
+func (m *Model) InputDType() ir.DType {
+	if m.def.InputDType == ir.Undefined {
+		return m.def.DType
+	}
+	return m.def.InputDType
+}
 
 // InputShape returns the input dims after the batch dim.
 func (m *Model) InputShape() []int { return slices.Clone(m.def.Input) }

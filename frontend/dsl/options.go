@@ -30,6 +30,8 @@ type config struct {
 	alpha      float64
 	axis       int
 	countPad   bool
+	rnn        rnnConfig  // recurrent layers (layers_rnn_opts.go)
+	arch       archConfig // attention, transformer and upsampling layers (layers_arch_opts.go)
 }
 
 // Name gives the layer a name instead of kind_N.

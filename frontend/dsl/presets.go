@@ -71,8 +71,11 @@ type PresetSpec struct {
 
 // presetDoc describes each preset for Presets.
 var presetDoc = map[string]string{
-	"mlp": "Flatten, then Dense+ReLU per hidden size, then Dense to the classes",
-	"cnn": "per filter count a 3x3 same Conv2D+BatchNorm+ReLU+2x2 MaxPool block, Flatten, Dense+ReLU+Dropout per hidden size, Dense to the classes (the defaults are FashionCNN)",
+	"mlp":         "Flatten, then Dense+ReLU per hidden size, then Dense to the classes",
+	"transformer": "image rows as tokens, Linear to 64, learned positions, 2 encoder layers (4 heads, ff 128), mean over tokens, Dense to the classes",
+	"lstm":        "the input read as a sequence (an image's rows; [C, H, W] becomes C*H steps of W), an LSTM per hidden size (default [128]; all but the last return sequences), its final hidden state, Dropout if set, Dense to the classes",
+	"gru":         "as lstm with GRU layers (PyTorch's linear_before_reset form)",
+	"cnn":         "per filter count a 3x3 same Conv2D+BatchNorm+ReLU+2x2 MaxPool block, Flatten, Dense+ReLU+Dropout per hidden size, Dense to the classes (the defaults are FashionCNN)",
 }
 
 // Presets lists the preset names with a line describing each.
@@ -141,6 +144,21 @@ func Preset(s PresetSpec) (Def, error) {
 			return Def{}, err
 		}
 		return cnn("cnn", input, filters, hidden, p, classes), nil
+	case "transformer":
+		return transformerPreset(s, input, classes)
+	case "lstm", "gru":
+		if len(s.Filters) > 0 {
+			return Def{}, fmt.Errorf("preset %s takes no filters", s.Preset)
+		}
+		hidden := s.Hidden
+		if hidden == nil {
+			hidden = []int{128}
+		}
+		p, err := dropout(0)
+		if err != nil {
+			return Def{}, err
+		}
+		return recurrentPreset(s.Preset, input, hidden, p, classes)
 	}
 	names := make([]string, 0, len(presetDoc))
 	for k := range presetDoc {
