@@ -72,7 +72,9 @@ type Model struct {
 	Preset string `yaml:"preset"`
 	// Input is the shape of one sample, without the batch axis.
 	Input []int `yaml:"input"`
-	// Hidden holds the widths of the hidden layers (mlp only).
+	// Hidden holds the widths of the hidden layers: the Dense layers of
+	// mlp and fashion_cnn, the recurrent layers of lstm and gru (empty:
+	// the preset's own default).
 	Hidden []int `yaml:"hidden"`
 	// Classes is the number of outputs.
 	Classes int `yaml:"classes"`
@@ -225,7 +227,7 @@ func Default() *Spec {
 	return &Spec{
 		Seed:      1,
 		Precision: "float32",
-		Model:     Model{Hidden: []int{256, 256}},
+		Model:     Model{},
 		Data:      Data{Format: "idx", ValidationSplit: 0.1},
 		Loss:      Loss{Type: "cross_entropy", Delta: 1},
 		Optimizer: Optimizer{
