@@ -76,7 +76,7 @@ bench: build bench-models $(ORT_NODE)/package.json
 
 # dlc's trainer against PyTorch (scripts/bench_train_torch.py; needs
 # python3-torch, libopenblas0-pthread and dataset-fashion-mnist) on the
-# Fashion-MNIST MLP and CNN at 1 and 2 threads: samples/s and their ratio,
+# Fashion-MNIST MLP, CNN, LSTM and Transformer at 1 and 2 threads: samples/s and their ratio,
 # then test accuracy after BENCH_TRAIN_EPOCHS epochs (default 1).
 bench-train: build
 	$(GO) run ./internal/cmd/benchtrain --dlc $(BIN) --epochs $(or $(BENCH_TRAIN_EPOCHS),1)

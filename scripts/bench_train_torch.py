@@ -3,9 +3,9 @@
 of `make bench-train`, the baseline dlc's trainer is compared with.
 
 Usage:
-    bench_train_torch.py --model mlp|cnn [--threads N] [--seed S] [--json]
+    bench_train_torch.py --model mlp|cnn|lstm|transformer [--threads N] [--seed S] [--json]
                          [--epochs E]                       (full training)
-    bench_train_torch.py --model mlp|cnn --throughput-only [--max-batches K]
+    bench_train_torch.py --model mlp|cnn|lstm|transformer --throughput-only [--max-batches K]
                          [--warmup W] [--threads N] [--seed S] [--json]
 
 Full training runs E epochs and evaluates the test set after each one;
@@ -81,7 +81,7 @@ MIN_GFLOPS = 20.0
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--model", choices=("mlp", "cnn"), required=True)
+    p.add_argument("--model", choices=("mlp", "cnn", "lstm", "transformer"), required=True)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--seed", type=int, default=1)
@@ -151,7 +151,52 @@ def load_split(data_dir, prefix):
     return x.unsqueeze(1).contiguous(), torch.from_numpy(y.astype(np.int64))
 
 
+class Rows(nn.Module):
+    """[N, 1, 28, 28] images as [N, 28, 28]: 28 steps (tokens) of 28 pixels."""
+
+    def forward(self, x):
+        return x.reshape(x.shape[0], x.shape[2], x.shape[3])
+
+
+class LSTMClassifier(nn.Module):
+    """dlc's lstm preset: LSTM(28 -> 128) over the rows, last hidden state,
+    Linear(128 -> 10)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows = Rows()
+        self.lstm = nn.LSTM(28, 128, batch_first=True)
+        self.fc = nn.Linear(128, 10)
+
+    def forward(self, x):
+        _, (h, _) = self.lstm(self.rows(x))
+        return self.fc(h[-1])
+
+
+class TransformerClassifier(nn.Module):
+    """dlc's transformer preset: rows as 28 tokens, Linear(28 -> 64), learned
+    positions N(0, 0.02^2), two post-norm encoder layers (4 heads, ff 128,
+    ReLU, no dropout), mean over tokens, Linear(64 -> 10)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows = Rows()
+        self.proj = nn.Linear(28, 64)
+        self.pos = nn.Parameter(torch.randn(28, 64) * 0.02)
+        layer = nn.TransformerEncoderLayer(64, 4, 128, dropout=0.0, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        t = self.proj(self.rows(x)) + self.pos
+        return self.fc(self.encoder(t).mean(dim=1))
+
+
 def make_model(name):
+    if name == "lstm":
+        return LSTMClassifier()
+    if name == "transformer":
+        return TransformerClassifier()
     if name == "mlp":
         return nn.Sequential(
             nn.Flatten(),

@@ -46,7 +46,7 @@ func main() {
 	flag.StringVar(&c.python, "python", "/usr/bin/python3", "Python with torch")
 	flag.StringVar(&c.script, "script", "scripts/bench_train_torch.py", "the PyTorch side")
 	flag.StringVar(&c.specs, "specs", "examples/train", "folder of fashion-mlp.yaml and fashion-cnn.yaml")
-	flag.StringVar(&models, "models", "mlp,cnn", "models")
+	flag.StringVar(&models, "models", "mlp,cnn,lstm,transformer", "models (examples/train/fashion-NAME.yaml and the PyTorch script's --model)")
 	flag.StringVar(&threads, "threads", "1,2", "thread counts")
 	flag.IntVar(&c.batches, "batches", 200, "batches timed per throughput round")
 	flag.IntVar(&c.epochs, "epochs", 1, "epochs of the accuracy runs (0: skip them)")
