@@ -50,7 +50,7 @@ func main() {
 	flag.StringVar(&threads, "threads", "1,2", "thread counts")
 	flag.IntVar(&c.batches, "batches", 200, "batches timed per throughput round")
 	flag.IntVar(&c.epochs, "epochs", 1, "epochs of the accuracy runs (0: skip them)")
-	flag.IntVar(&c.rounds, "rounds", 2, "alternating throughput rounds per engine")
+	flag.IntVar(&c.rounds, "rounds", 3, "alternating throughput rounds per engine")
 	flag.Parse()
 	c.models = strings.Split(models, ",")
 	for _, t := range strings.Split(threads, ",") {
