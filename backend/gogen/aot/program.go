@@ -32,8 +32,10 @@ type Program struct {
 	free []*Context
 }
 
-// New loads the weights and builds the first execution context, so that
-// every kernel is made (and every weight packed) before New returns.
+// New loads the weights and lays out the first execution context, whose
+// kernels (and packed weights) are built on a goroutine in step order
+// while the first run may already use the earlier ones; a kernel that
+// fails to build fails that run.
 func New(spec *Spec, weights string, opt Options) (*Program, error) {
 	consts, copied, err := loadConsts(spec, weights)
 	if err != nil {
@@ -48,7 +50,7 @@ func New(spec *Spec, weights string, opt Options) (*Program, error) {
 		pool = parallel.New(opt.Threads)
 	}
 	p.env = &cpu.Env{Pool: pool, Shared: cpu.NewShared()}
-	c, err := p.newContext()
+	c, err := p.newContext(true)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +145,11 @@ func (p *Program) Run(ins, outs []*ir.Tensor) (err error) {
 	defer p.put(c)
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%s: %s: kernel failed: %v", p.spec.Model, p.nodes[c.cur], r)
+			if be, ok := r.(buildError); ok {
+				err = be.err
+			} else {
+				err = fmt.Errorf("%s: %s: kernel failed: %v", p.spec.Model, p.nodes[c.cur], r)
+			}
 		}
 		for i := range ins {
 			for _, k := range c.follow[i] {
@@ -250,7 +256,7 @@ func (p *Program) get() (*Context, error) {
 		return c, nil
 	}
 	p.mu.Unlock()
-	return p.newContext()
+	return p.newContext(false)
 }
 
 // put keeps a context for reuse, at most two per core.
