@@ -28,7 +28,7 @@ type Context struct {
 	cur    int
 	// async is set while the first context's steps are still being set
 	// up (buildInOrder): done marks those ready, buildErr a failure.
-	async    bool
+	async    atomic.Bool
 	mu       sync.Mutex
 	cond     *sync.Cond
 	done     []bool
@@ -88,8 +88,9 @@ func (p *Program) newContext(async bool) (c *Context, err error) {
 		c.in[i], c.out[i] = c.tensors(st.In), c.tensors(st.Out)
 	}
 	if async {
-		c.async, c.done = true, make([]bool, len(s.Steps))
+		c.done = make([]bool, len(s.Steps))
 		c.cond = sync.NewCond(&c.mu)
+		c.async.Store(true)
 		go c.buildInOrder()
 		return c, nil
 	}
@@ -180,6 +181,11 @@ func (c *Context) buildInOrder() {
 		}()
 	}
 	wg.Wait()
+	c.mu.Lock()
+	if c.buildErr == nil {
+		c.async.Store(false) // every step is set up: no more waiting
+	}
+	c.mu.Unlock()
 }
 
 // await waits until step i of an asynchronously built context is set up;
@@ -190,9 +196,6 @@ func (c *Context) await(i int) {
 		c.cond.Wait()
 	}
 	err := c.buildErr
-	if c.done[i] && i == len(c.done)-1 && err == nil {
-		c.async = false // every step is set up: no more waiting
-	}
 	c.mu.Unlock()
 	if err != nil {
 		panic(buildError{err})
@@ -242,7 +245,7 @@ func (c *Context) runSteps() error {
 // Fast runs step i on its backend/cpu kernel.
 func (c *Context) Fast(i int) {
 	c.cur = i
-	if c.async {
+	if c.async.Load() {
 		c.await(i)
 	}
 	c.kernels[i].Run(c.in[i], c.out[i])
@@ -252,7 +255,7 @@ func (c *Context) Fast(i int) {
 // place.
 func (c *Context) Ref(i int) error {
 	c.cur = i
-	if c.async {
+	if c.async.Load() {
 		c.await(i)
 	}
 	n := c.p.nodes[i]
