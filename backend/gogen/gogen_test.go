@@ -267,3 +267,22 @@ func TestGenerateRejectsBadNames(t *testing.T) {
 		}
 	}
 }
+
+// TestSetupFailureFailsTheRun: the first context is set up while New has
+// returned; a step that cannot be set up as compiled (here: planned in
+// place, which its kernel does not do) fails the first run, naming it,
+// and a context built afterwards fails at once.
+func TestSetupFailureFailsTheRun(t *testing.T) {
+	c := lower(t, "../../testdata/onnx/mlp/model.onnx", nil)
+	c.spec.Steps[0].InPlace = []int{0, 0}
+	p, err := aot.New(c.spec, string(c.blob), aot.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins := randomInputs(c.spec, 1)
+	for range 2 {
+		if _, err := p.RunTensors(ins); err == nil || !strings.Contains(err.Error(), "does not run in place as planned") {
+			t.Fatalf("run: %v", err)
+		}
+	}
+}
