@@ -37,8 +37,9 @@ func FromDSL(d *dsl.Model) (*Model, error) {
 		}
 	}
 	for _, mk := range d.Masks() {
-		m.Masks = append(m.Masks, Mask{Input: mk.Input, P: mk.P})
+		m.Masks = append(m.Masks, Mask{Input: mk.Input, P: mk.P, Normal: mk.Normal})
 	}
+	m.Aux = d.AuxLosses()
 	if len(m.Params) == 0 {
 		return nil, fmt.Errorf("model %q has no trainable parameters", d.Name())
 	}

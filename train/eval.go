@@ -38,14 +38,28 @@ func newEvaluator(m *Model, cfg Config) (*evaluator, error) {
 	if input == nil || !input.Type.Shape.Ranked || input.Type.Shape.Rank() == 0 {
 		return nil, fmt.Errorf("evaluation graph: no batch input")
 	}
-	batchDim := input.Type.Shape.Dims[0]
-	labelDims := []ir.Dim{batchDim}
-	for _, d := range cfg.LabelShape {
-		labelDims = append(labelDims, ir.Static(int64(d)))
-	}
-	labels := g.AddInput(inLabels, ir.TensorType(cfg.LabelType, ir.Shape{Ranked: true, Dims: labelDims}))
 	namer := ir.NewNamer(g)
-	lossV, err := cfg.Loss.Append(g, logits, labels, namer.Name)
+	var target *ir.Value
+	if cfg.TargetInput {
+		// The input reshaped to the output's shape, batch left free.
+		dims := []int64{-1}
+		for _, d := range logits.Type.Shape.Dims[1:] {
+			dims = append(dims, d.Size)
+		}
+		c := g.AddInit(namer.Name("target_shape"), ir.FromSlice([]int{len(dims)}, dims))
+		n, err := g.AddNode(ir.NodeSpec{Op: "Reshape", Inputs: []*ir.Value{input, c}, Outputs: []string{namer.Name("target")}})
+		if err != nil {
+			return nil, fmt.Errorf("evaluation graph: %w", err)
+		}
+		target = n.Outputs[0]
+	} else {
+		labelDims := []ir.Dim{input.Type.Shape.Dims[0]}
+		for _, d := range cfg.LabelShape {
+			labelDims = append(labelDims, ir.Static(int64(d)))
+		}
+		target = g.AddInput(inLabels, ir.TensorType(cfg.LabelType, ir.Shape{Ranked: true, Dims: labelDims}))
+	}
+	lossV, err := cfg.Loss.Append(g, logits, target, namer.Name)
 	if err != nil {
 		return nil, fmt.Errorf("evaluation loss: %w", err)
 	}
@@ -88,7 +102,7 @@ func (e *evaluator) run(ds data.Dataset, values map[string]*ir.Tensor) (Metrics,
 	for _, d := range ds.SampleShape() {
 		sample *= d
 	}
-	classify := !ds.Labels().Regression
+	classify := !ds.Labels().Regression && !e.cfg.TargetInput
 	target := ds.Labels().Size()
 	x := make([]float32, evalBatch*sample)
 	classes := make([]int64, evalBatch)
@@ -104,7 +118,7 @@ func (e *evaluator) run(ds data.Dataset, values map[string]*ir.Tensor) (Metrics,
 		}
 		var cls []int64
 		var tg []float32
-		if classify {
+		if !ds.Labels().Regression {
 			cls = classes[:b]
 		} else {
 			tg = targets[:b*target]

@@ -166,7 +166,7 @@ func (t *Trainer) epoch(loader *data.Loader, cfg FitConfig, sched *Schedule, e i
 	t0 := time.Now()
 	var lossSum float64
 	correct, samples := 0, 0
-	classify := !cfg.Train.Labels().Regression
+	classify := !cfg.Train.Labels().Regression && !t.cfg.TargetInput
 	k := 0
 	for b, ok := loader.Next(); ok; b, ok = loader.Next() {
 		lr := sched.LR(e, k)

@@ -24,16 +24,21 @@ type Model struct {
 	// training mode).
 	Stats map[string]string
 	// Masks are the Train graph's dropout inputs, filled by the trainer
-	// each step with Bernoulli(1-P)/(1-P).
+	// each step with Bernoulli(1-P)/(1-P), or with standard normal noise
+	// (a VAE's eps) where Normal is set.
 	Masks []Mask
+	// Aux names Train graph outputs, scalars added to the loss (a VAE's
+	// KL term).
+	Aux []string
 	// Values holds the current value of every parameter and statistic.
 	Values map[string]*ir.Tensor
 }
 
 // Mask is a dropout mask input of the training graph.
 type Mask struct {
-	Input string
-	P     float64
+	Input  string
+	P      float64
+	Normal bool
 }
 
 // FromONNX makes a Model of an imported inference graph: every float

@@ -38,6 +38,9 @@ type StepConfig struct {
 	// LRScale multiplies the learning rate of the named parameters (a
 	// lower rate for a pretrained backbone when fine-tuning).
 	LRScale map[string]float64
+	// TargetInput makes the loss compare the output with the input
+	// itself (autoencoders): there are no labels.
+	TargetInput bool
 }
 
 // stepGraph is the compiled form of one training step: a model whose
@@ -102,10 +105,28 @@ func buildStep(m *Model, cfg StepConfig) (*stepGraph, error) {
 		return nil, err
 	}
 	logits := g.Outputs[0]
-	labels := g.AddInput(inLabels, ir.TensorType(cfg.LabelType, ir.ShapeOf(append([]int{cfg.Batch}, cfg.LabelShape...)...)))
-	lossV, err := cfg.Loss.Append(g, logits, labels, fresh)
+	var target *ir.Value
+	if cfg.TargetInput {
+		if target, err = inputAsTarget(g, input, logits, fresh); err != nil {
+			return nil, err
+		}
+	} else {
+		target = g.AddInput(inLabels, ir.TensorType(cfg.LabelType, ir.ShapeOf(append([]int{cfg.Batch}, cfg.LabelShape...)...)))
+	}
+	lossV, err := cfg.Loss.Append(g, logits, target, fresh)
 	if err != nil {
 		return nil, fmt.Errorf("loss: %w", err)
+	}
+	for _, name := range m.Aux {
+		aux := graphOutput(g, name)
+		if aux == nil {
+			return nil, fmt.Errorf("the training graph has no auxiliary loss output %q", name)
+		}
+		n, err := g.AddNode(ir.NodeSpec{Op: "Add", Inputs: []*ir.Value{lossV, aux}, Outputs: []string{fresh("loss_with_" + name)}})
+		if err != nil {
+			return nil, fmt.Errorf("auxiliary loss %q: %w", name, err)
+		}
+		lossV = n.Outputs[0]
 	}
 	grads, err := autodiff.Gradients(g, lossV, params, fresh)
 	if err != nil {
@@ -147,6 +168,37 @@ func buildStep(m *Model, cfg StepConfig) (*stepGraph, error) {
 		}
 	}
 	return sg, nil
+}
+
+// inputAsTarget is the data input reshaped to the output's shape: the
+// target of an autoencoder's reconstruction loss.
+func inputAsTarget(g *ir.Graph, input, out *ir.Value, fresh func(string) string) (*ir.Value, error) {
+	shape, ok := out.Type.Shape.Static()
+	if !ok {
+		return nil, fmt.Errorf("the output %q has shape %s; a reconstruction target needs it static", out.Name, out.Type.Shape)
+	}
+	in, _ := input.Type.Shape.Static()
+	if size(in) != size(shape) {
+		return nil, fmt.Errorf("the output %v and the input %v differ in size: the input cannot be the target", shape, in)
+	}
+	dims := make([]int64, len(shape))
+	for i, d := range shape {
+		dims[i] = int64(d)
+	}
+	c := g.AddInit(fresh("target_shape"), ir.FromSlice([]int{len(dims)}, dims))
+	n, err := g.AddNode(ir.NodeSpec{Op: "Reshape", Inputs: []*ir.Value{input, c}, Outputs: []string{fresh("target")}})
+	if err != nil {
+		return nil, err
+	}
+	return n.Outputs[0], nil
+}
+
+func size(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
 }
 
 // gradSuffix names a gradient input or output after its parameter.

@@ -40,6 +40,7 @@ type Trainer struct {
 	lr, stepNum *ir.Tensor
 	masks       []*ir.Tensor
 	maskP       []float64
+	maskNormal  []bool
 
 	// Steps is the number of optimizer steps taken.
 	Steps int
@@ -130,8 +131,9 @@ func (t *Trainer) bind(sg *stepGraph) (*binding, error) {
 			tensor = t.stepNum
 		case isMask(t.m, v.Name):
 			tensor = ir.Zeros(v.Type.DType, shape)
+			mk := t.m.Masks[slices.IndexFunc(t.m.Masks, func(m Mask) bool { return m.Input == v.Name })]
 			t.masks = append(t.masks, tensor)
-			t.maskP = append(t.maskP, t.m.Masks[slices.IndexFunc(t.m.Masks, func(m Mask) bool { return m.Input == v.Name })].P)
+			t.maskP, t.maskNormal = append(t.maskP, mk.P), append(t.maskNormal, mk.Normal)
 		case len(v.Name) > len(gradSuffix) && v.Name[len(v.Name)-len(gradSuffix):] == gradSuffix:
 			tensor = ir.Zeros(v.Type.DType, shape)
 			t.acc = append(t.acc, tensor)
@@ -213,11 +215,13 @@ type StepResult struct {
 // every value as it was.
 func (t *Trainer) Step(x []float32, classes []int64, targets []float32, lr float64) (StepResult, error) {
 	t.x.Data = x
-	switch d := t.labels.Data.(type) {
-	case []int64:
-		copy(d, classes)
-	case []float32:
-		copy(d, targets)
+	if t.labels != nil {
+		switch d := t.labels.Data.(type) {
+		case []int64:
+			copy(d, classes)
+		case []float32:
+			copy(d, targets)
+		}
 	}
 	t.lr.SetFloat64At(0, lr)
 	t.stepNum.SetFloat64At(0, float64(t.Steps+1))
@@ -230,7 +234,7 @@ func (t *Trainer) Step(x []float32, classes []int64, targets []float32, lr float
 	if math.IsNaN(res.Loss) || math.IsInf(res.Loss, 0) {
 		return res, fmt.Errorf("step %d: %w (%v)", t.Steps+1, ErrNonFinite, res.Loss)
 	}
-	if classes != nil {
+	if classes != nil && !t.cfg.TargetInput {
 		res.Correct = countCorrect(out[1], classes)
 	}
 	t.commit(t.step)
@@ -334,6 +338,12 @@ func (t *Trainer) fillMasks() {
 		p := t.maskP[i]
 		keep := float32(1 / (1 - p))
 		d := mk.Data.([]float32)
+		if t.maskNormal[i] {
+			for j := range d {
+				d[j] = float32(r.NormFloat64())
+			}
+			continue
+		}
 		for j := range d {
 			if r.Float64() < p {
 				d[j] = 0

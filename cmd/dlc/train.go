@@ -131,7 +131,7 @@ type finalFigures struct {
 	TestAccuracy  *float64 `json:"test_accuracy"`
 	TestLoss      *float64 `json:"test_loss"`
 	ValAccuracy   *float64 `json:"val_accuracy,omitempty"`
-	TrainAccuracy float64  `json:"train_accuracy"`
+	TrainAccuracy float64  `json:"train_accuracy"` // -1 without classes
 	Epochs        int      `json:"epochs"`
 	Steps         int      `json:"steps"`
 	SamplesPerSec float64  `json:"samples_per_sec"`
@@ -263,7 +263,7 @@ func runTraining(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 	if n := len(res.Epochs); n > 0 {
 		last := res.Epochs[n-1]
 		fig.TrainAccuracy = last.Train.Accuracy
-		if last.Val.Samples > 0 {
+		if last.Val.Samples > 0 && last.Val.Accuracy >= 0 {
 			fig.ValAccuracy = &last.Val.Accuracy
 		}
 	}
@@ -281,6 +281,12 @@ func runTraining(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 			fmt.Fprintf(progOut, " accuracy %.4f", m.Accuracy)
 		}
 		fmt.Fprintf(progOut, " (%d samples)\n", m.Samples)
+	}
+	if s.Model.Preset == "vae" {
+		if err := vaeImages(tm, tr, ds, s.Out, uint64(s.Seed)); err != nil {
+			return fmt.Errorf("VAE images: %w", err)
+		}
+		fmt.Fprintf(progOut, "wrote %s and %s\n", filepath.Join(s.Out, "samples.png"), filepath.Join(s.Out, "reconstructions.png"))
 	}
 	if s.Export != "" {
 		fig.Exported = filepath.Join(s.Out, s.Export)

@@ -291,7 +291,8 @@ func float32s(v []float64) []float32 {
 
 // stepConfig is the loss and optimizer the spec names.
 func stepConfig(s *spec.Spec, labels data.LabelSpec) (train.StepConfig, error) {
-	c := train.StepConfig{Batch: s.BatchSize, ClipNorm: s.ClipNorm, Accumulate: s.Accumulate, LabelType: ir.Int64}
+	c := train.StepConfig{Batch: s.BatchSize, ClipNorm: s.ClipNorm, Accumulate: s.Accumulate, LabelType: ir.Int64,
+		TargetInput: s.Loss.Target == "input"}
 	if labels.Regression {
 		c.LabelType, c.LabelShape = ir.Float32, labels.Shape
 	}
@@ -302,8 +303,8 @@ func stepConfig(s *spec.Spec, labels data.LabelSpec) (train.StepConfig, error) {
 		}
 		c.Loss = loss.CrossEntropy{LabelSmoothing: s.Loss.LabelSmoothing, Weights: s.Loss.ClassWeights}
 	case "bce_with_logits", "mse", "l1", "huber":
-		if !labels.Regression {
-			return c, fmt.Errorf("loss %s needs float targets; the data has class labels (use cross_entropy)", s.Loss.Type)
+		if !labels.Regression && !c.TargetInput {
+			return c, fmt.Errorf("loss %s needs float targets; the data has class labels (use cross_entropy, or loss.target: input for an autoencoder)", s.Loss.Type)
 		}
 		switch s.Loss.Type {
 		case "bce_with_logits":

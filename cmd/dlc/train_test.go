@@ -224,3 +224,33 @@ func TestTrainShortCNN(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainVAE trains the convolutional VAE briefly: the loss is the
+// reconstruction of the input plus the KL term, and the run writes the
+// grids of prior samples and reconstructions beside the export.
+func TestTrainVAE(t *testing.T) {
+	needFashion(t)
+	out := t.TempDir()
+	stdout, stderr, code := dlc(t, "train", "../../examples/train/fashion-vae.yaml", "--out", out, "--json", "--epochs", "1",
+		"--set", "data.limit=4480", "--set", "data.test_limit=100")
+	if code != 0 {
+		t.Fatalf("dlc train: %s", stderr)
+	}
+	var fig struct {
+		TestLoss     float64  `json:"test_loss"`
+		TestAccuracy *float64 `json:"test_accuracy"`
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &fig); err != nil {
+		t.Fatalf("--json printed %q: %v", stdout, err)
+	}
+	// A per-pixel binary cross-entropy: log 2 ≈ 0.69 for a blank guess,
+	// about 0.5 for the mean image.
+	if fig.TestLoss <= 0 || fig.TestLoss > 0.45 || fig.TestAccuracy != nil {
+		t.Errorf("final figures %+v", fig)
+	}
+	for _, f := range []string{"samples.png", "reconstructions.png", "fashion-vae.onnx"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+}

@@ -49,6 +49,9 @@ type Builder struct {
 	masks      []Mask
 	// updates are the Train graph's running-statistic outputs.
 	updates []*ir.Value
+	// aux are the Train graph's auxiliary loss outputs (scalars the
+	// trainer adds to the loss: a VAE's KL term).
+	aux []*ir.Value
 	// nparams counts the parameter elements of the layer being applied.
 	nparams int
 	// outShape is the output's dims after the batch, once built.

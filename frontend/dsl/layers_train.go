@@ -13,6 +13,9 @@ type Mask struct {
 	Input string
 	P     float64
 	Shape []int // dims after the batch dim
+	// Normal marks a noise input instead (GaussianSample): the trainer
+	// fills it with standard normal draws, and P is unused.
+	Normal bool
 }
 
 // BatchNorm normalizes each channel (dim 1 of the full shape) of its

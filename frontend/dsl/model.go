@@ -53,6 +53,7 @@ type Model struct {
 	layers []LayerInfo
 	masks  []Mask
 	output []int
+	aux    []string
 }
 
 // Build checks the definition by building its Train and Eval graphs and
@@ -85,6 +86,9 @@ func (d Def) Build(seed uint64) (*Model, error) {
 	}
 	m.store.open = false
 	m.layers, m.masks, m.output = b.layers, b.masks, b.outShape
+	for _, a := range b.aux {
+		m.aux = append(m.aux, a.Name)
+	}
 	if _, err := m.build(Eval, 0); err != nil {
 		return nil, err
 	}
@@ -108,6 +112,7 @@ func (m *Model) build(mode Mode, batch int) (b *Builder, err error) {
 	for _, u := range b.updates {
 		b.g.Outputs = append(b.g.Outputs, u)
 	}
+	b.g.Outputs = append(b.g.Outputs, b.aux...)
 	b.outShape = y.Shape()
 	if err := ir.Verify(b.g); err != nil {
 		return nil, err
@@ -174,6 +179,11 @@ func (m *Model) OutputShape() []int { return slices.Clone(m.output) }
 
 // Layers describes the layers of the Train graph, in order.
 func (m *Model) Layers() []LayerInfo { return slices.Clone(m.layers) }
+
+// AuxLosses names the Train graph's auxiliary loss outputs, scalars a
+// trainer adds to its loss (GaussianSample's KL term), after the logits
+// and the updated state.
+func (m *Model) AuxLosses() []string { return slices.Clone(m.aux) }
 
 // Masks lists the Dropout masks the Train graph takes as inputs.
 func (m *Model) Masks() []Mask { return slices.Clone(m.masks) }

@@ -75,6 +75,7 @@ var presetDoc = map[string]string{
 	"transformer": "image rows as tokens, Linear to 64, learned positions, 2 encoder layers (4 heads, ff 128), mean over tokens, Dense to the classes",
 	"lstm":        "the input read as a sequence (an image's rows; [C, H, W] becomes C*H steps of W), an LSTM per hidden size (default [128]; all but the last return sequences), its final hidden state, Dropout if set, Dense to the classes",
 	"gru":         "as lstm with GRU layers (PyTorch's linear_before_reset form)",
+	"vae":         "a convolutional variational autoencoder of [1, 28, 28] images (VAE): latent size Hidden[0] (default 16), outputs pixel logits",
 	"cnn":         "per filter count a 3x3 same Conv2D+BatchNorm+ReLU+2x2 MaxPool block, Flatten, Dense+ReLU+Dropout per hidden size, Dense to the classes (the defaults are FashionCNN)",
 }
 
@@ -146,6 +147,14 @@ func Preset(s PresetSpec) (Def, error) {
 		return cnn("cnn", input, filters, hidden, p, classes), nil
 	case "transformer":
 		return transformerPreset(s, input, classes)
+	case "vae":
+		latent := 16
+		if len(s.Hidden) > 0 {
+			latent = s.Hidden[0]
+		}
+		// Per pixel: with a reconstruction loss averaged over the 784
+		// pixels, a KL weight of 1/784 is the usual ELBO scaled by 1/784.
+		return VAE(latent, 1.0/784)
 	case "lstm", "gru":
 		if len(s.Filters) > 0 {
 			return Def{}, fmt.Errorf("preset %s takes no filters", s.Preset)

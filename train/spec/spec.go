@@ -163,6 +163,10 @@ type Loss struct {
 	ClassWeights []float64 `yaml:"class_weights"`
 	// Delta is where huber switches from quadratic to linear.
 	Delta float64 `yaml:"delta"`
+	// Target is what the output is compared with: "labels" (the data's
+	// labels, the default) or "input" (the input itself: autoencoders,
+	// with bce_with_logits, mse, l1 or huber).
+	Target string `yaml:"target,omitempty"`
 }
 
 // Optimizer is the update rule and its hyperparameters.

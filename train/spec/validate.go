@@ -11,7 +11,7 @@ import (
 // The words each choice field accepts.
 var (
 	precisions = []string{"float32", "bf16", "fp16"}
-	presets    = []string{"mlp", "fashion_cnn", "lstm", "gru", "transformer"}
+	presets    = []string{"mlp", "fashion_cnn", "lstm", "gru", "transformer", "vae"}
 	formats    = []string{"idx", "csv", "npy"}
 	losses     = []string{"cross_entropy", "bce_with_logits", "mse", "l1", "huber"}
 	optimizers = []string{"sgd", "adam", "adamw", "lamb"}
@@ -188,6 +188,12 @@ func (c *checker) files(path string, f Files, format string) {
 
 func (c *checker) loss(l *Loss, classes int) {
 	c.oneOf("loss.type", l.Type, losses)
+	if l.Target != "" {
+		c.oneOf("loss.target", l.Target, []string{"labels", "input"})
+		if l.Target == "input" && l.Type == "cross_entropy" {
+			c.fail("loss.target", "input needs a reconstruction loss (bce_with_logits, mse, l1 or huber), not cross_entropy")
+		}
+	}
 	c.fraction("loss.label_smoothing", l.LabelSmoothing, 0, 1, false)
 	for _, w := range l.ClassWeights {
 		c.nonNegative("loss.class_weights", w)
