@@ -90,6 +90,9 @@ type Metrics struct {
 // Evaluate runs the inference graph over ds with the trainer's current
 // values.
 func (t *Trainer) Evaluate(ds data.Dataset) (Metrics, error) {
+	if t.eval == nil {
+		return Metrics{}, fmt.Errorf("evaluation: the training step has no loss target to evaluate")
+	}
 	return t.eval.run(ds, t.Values())
 }
 

@@ -30,6 +30,10 @@ type Model struct {
 	// Aux names Train graph outputs, scalars added to the loss (a VAE's
 	// KL term).
 	Aux []string
+	// External names initializers of the Train graph fed each step from
+	// values the trainer does not own or update (Trainer.SetExternal: a
+	// GAN's discriminator inside the generator's step).
+	External []string
 	// Values holds the current value of every parameter and statistic.
 	Values map[string]*ir.Tensor
 }

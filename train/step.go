@@ -41,6 +41,9 @@ type StepConfig struct {
 	// TargetInput makes the loss compare the output with the input
 	// itself (autoencoders): there are no labels.
 	TargetInput bool
+	// NoLabels gives the loss no target at all (nil): its own objective
+	// of the output alone (a GAN's).
+	NoLabels bool
 }
 
 // stepGraph is the compiled form of one training step: a model whose
@@ -99,6 +102,9 @@ func buildStep(m *Model, cfg StepConfig) (*stepGraph, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := promote(g, m.External); err != nil {
+		return nil, err
+	}
 	statNames := slices.Sorted(maps.Keys(m.Stats))
 	_, err = promote(g, statNames)
 	if err != nil {
@@ -106,11 +112,13 @@ func buildStep(m *Model, cfg StepConfig) (*stepGraph, error) {
 	}
 	logits := g.Outputs[0]
 	var target *ir.Value
-	if cfg.TargetInput {
+	switch {
+	case cfg.NoLabels:
+	case cfg.TargetInput:
 		if target, err = inputAsTarget(g, input, logits, fresh); err != nil {
 			return nil, err
 		}
-	} else {
+	default:
 		target = g.AddInput(inLabels, ir.TensorType(cfg.LabelType, ir.ShapeOf(append([]int{cfg.Batch}, cfg.LabelShape...)...)))
 	}
 	lossV, err := cfg.Loss.Append(g, logits, target, fresh)

@@ -41,6 +41,7 @@ type Trainer struct {
 	masks       []*ir.Tensor
 	maskP       []float64
 	maskNormal  []bool
+	external    map[string]*ir.Tensor // headers of Model.External inputs
 
 	// Steps is the number of optimizer steps taken.
 	Steps int
@@ -70,9 +71,12 @@ func New(m *Model, cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Trainer{m: m, cfg: cfg, sg: sg, cur: map[string]*ir.Tensor{}, spare: map[string]*ir.Tensor{}}
-	if t.eval, err = newEvaluator(m, cfg); err != nil {
-		return nil, err
+	t := &Trainer{m: m, cfg: cfg, sg: sg, cur: map[string]*ir.Tensor{}, spare: map[string]*ir.Tensor{},
+		external: map[string]*ir.Tensor{}}
+	if !cfg.NoLabels {
+		if t.eval, err = newEvaluator(m, cfg); err != nil {
+			return nil, err
+		}
 	}
 	dt := sg.model.Graph.Outputs[1].Type.DType
 	t.lr, t.stepNum = ir.Zeros(dt, nil), ir.Zeros(dt, nil)
@@ -122,6 +126,9 @@ func (t *Trainer) bind(sg *stepGraph) (*binding, error) {
 				t.cur[v.Name], t.spare[v.Name] = init, ir.Zeros(init.DType, init.Shape)
 			}
 			name, tensor = v.Name, t.cur[v.Name]
+		case slices.Contains(t.m.External, v.Name):
+			tensor = &ir.Tensor{DType: v.Type.DType, Shape: shape}
+			t.external[v.Name] = tensor
 		case v.Name == inLabels:
 			t.labels = ir.Zeros(v.Type.DType, shape)
 			tensor = t.labels
@@ -196,6 +203,23 @@ func (t *Trainer) run(b *binding) error {
 	return nil
 }
 
+// SetExternal points the Model.External inputs at vals (by name; the
+// data is read, not copied, by the next steps). Every external input must
+// be set before the first step.
+func (t *Trainer) SetExternal(vals map[string]*ir.Tensor) error {
+	for name, v := range vals {
+		h := t.external[name]
+		if h == nil {
+			return fmt.Errorf("%q is not an external input of the training step", name)
+		}
+		if v.DType != h.DType || !slices.Equal(v.Shape, h.Shape) {
+			return fmt.Errorf("external %q: got %s, the step takes %s%v", name, v, h.DType, h.Shape)
+		}
+		h.Data = v.Data
+	}
+	return nil
+}
+
 // BatchShape is the shape of the data a step takes.
 func (t *Trainer) BatchShape() []int { return slices.Clone(t.x.Shape) }
 
@@ -234,7 +258,7 @@ func (t *Trainer) Step(x []float32, classes []int64, targets []float32, lr float
 	if math.IsNaN(res.Loss) || math.IsInf(res.Loss, 0) {
 		return res, fmt.Errorf("step %d: %w (%v)", t.Steps+1, ErrNonFinite, res.Loss)
 	}
-	if classes != nil && !t.cfg.TargetInput {
+	if classes != nil && !t.cfg.TargetInput && !t.cfg.NoLabels {
 		res.Correct = countCorrect(out[1], classes)
 	}
 	t.commit(t.step)

@@ -1,0 +1,66 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/dlc-go/dlc/frontend/dsl"
+	"github.com/dlc-go/dlc/ir"
+	"github.com/dlc-go/dlc/train/loss"
+	"github.com/dlc-go/dlc/train/optim"
+)
+
+// TestGANMovesTowardTheData trains a tiny GAN on 4-dim samples around 3:
+// the generator starts near 0 and, through the discriminator's gradient,
+// its samples' mean moves most of the way to the data's.
+func TestGANMovesTowardTheData(t *testing.T) {
+	g, err := dsl.Sequential("g", []int{2}, dsl.Dense(16), dsl.ReLU(), dsl.Dense(4)).Build(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := dsl.Sequential("d", []int{4}, dsl.Dense(16), dsl.LeakyReLU(dsl.Alpha(0.2)), dsl.Dense(1)).Build(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adam := optim.Adam{Beta1: 0.5, Beta2: 0.999, Eps: 1e-8}
+	gan, err := NewGAN(g, d, GANConfig{Latent: 2, Batch: 32, GOpt: adam, DOpt: adam, Kind: loss.NonSaturating, Threads: 1, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := func() float64 {
+		z := ir.Zeros(ir.Float32, []int{256, 2})
+		x, err := gan.Generate(z, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := 0.0
+		for i := range x.Len() {
+			s += x.Float64At(i)
+		}
+		return s / float64(x.Len())
+	}
+	before := mean()
+	r := rand.New(rand.NewPCG(5, 5))
+	real := make([]float32, 32*4)
+	for range 300 {
+		for i := range real {
+			real[i] = float32(3 + 0.5*r.NormFloat64())
+		}
+		dl, gl, err := gan.Step(real, 0.01)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.IsNaN(dl) || math.IsNaN(gl) {
+			t.Fatal("a NaN loss")
+		}
+	}
+	after := mean()
+	t.Logf("generated mean %.3f → %.3f", before, after)
+	if math.Abs(after-3) > 0.5*math.Abs(before-3) {
+		t.Errorf("generated mean went from %.3f to %.3f; the data's is 3", before, after)
+	}
+	if gan.D.Steps != 300 || gan.G.Steps != 300 {
+		t.Errorf("steps D %d, G %d", gan.D.Steps, gan.G.Steps)
+	}
+}
