@@ -144,6 +144,9 @@ type finalFigures struct {
 }
 
 func runTraining(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
+	if s.Model.Preset == "dcgan" {
+		return runGAN(cmd, s, f)
+	}
 	start := time.Now()
 	out := cmd.OutOrStdout()
 	tm, err := buildModel(s)

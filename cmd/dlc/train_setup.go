@@ -319,18 +319,23 @@ func stepConfig(s *spec.Spec, labels data.LabelSpec) (train.StepConfig, error) {
 	default:
 		return c, fmt.Errorf("loss.type %q is not supported", s.Loss.Type)
 	}
+	var err error
+	c.Optimizer, err = optimizerOf(s)
+	return c, err
+}
+
+// optimizerOf is the optimizer the spec names.
+func optimizerOf(s *spec.Spec) (optim.Optimizer, error) {
 	o := s.Optimizer
 	switch o.Type {
 	case "sgd":
-		c.Optimizer = optim.SGD{Momentum: o.Momentum, Nesterov: o.Nesterov, WeightDecay: o.WeightDecay}
+		return optim.SGD{Momentum: o.Momentum, Nesterov: o.Nesterov, WeightDecay: o.WeightDecay}, nil
 	case "adam", "adamw":
-		c.Optimizer = optim.Adam{Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay, Decoupled: o.Type == "adamw"}
+		return optim.Adam{Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay, Decoupled: o.Type == "adamw"}, nil
 	case "lamb":
-		c.Optimizer = optim.LAMB{Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay}
-	default:
-		return c, fmt.Errorf("optimizer.type %q is not supported", o.Type)
+		return optim.LAMB{Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay}, nil
 	}
-	return c, nil
+	return nil, fmt.Errorf("optimizer.type %q is not supported", o.Type)
 }
 
 func schedule(s *spec.Spec) *train.Schedule {

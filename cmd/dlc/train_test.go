@@ -254,3 +254,31 @@ func TestTrainVAE(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainDCGAN runs the GAN spec briefly: alternating steps, finite
+// losses, the sample grid, the loss curves and the generator's export.
+func TestTrainDCGAN(t *testing.T) {
+	needFashion(t)
+	out := t.TempDir()
+	stdout, stderr, code := dlc(t, "train", "../../examples/train/fashion-dcgan.yaml", "--out", out, "--json", "--epochs", "1",
+		"--set", "data.limit=1280", "--batch-size", "32")
+	if code != 0 {
+		t.Fatalf("dlc train: %s", stderr)
+	}
+	var fig struct {
+		Steps int     `json:"steps"`
+		DLoss float64 `json:"discriminator_loss"`
+		GLoss float64 `json:"generator_loss"`
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &fig); err != nil {
+		t.Fatalf("--json printed %q: %v", stdout, err)
+	}
+	if fig.Steps != 40 || !(fig.DLoss > 0) || !(fig.GLoss > 0) || math.IsInf(fig.DLoss+fig.GLoss, 0) {
+		t.Errorf("final figures %+v", fig)
+	}
+	for _, f := range []string{"samples.png", "losses.csv", "losses.png", "fashion-dcgan-generator.onnx"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+}

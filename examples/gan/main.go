@@ -7,12 +7,10 @@
 package main
 
 import (
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"github.com/dlc-go/dlc/frontend/dsl"
 	"github.com/dlc-go/dlc/ir"
@@ -21,10 +19,6 @@ import (
 	"github.com/dlc-go/dlc/train/loss"
 	"github.com/dlc-go/dlc/train/optim"
 	"github.com/dlc-go/dlc/train/report"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
 )
 
 const latent = 32
@@ -41,30 +35,18 @@ func main() {
 	}
 }
 
-// generator maps a latent vector to a 28×28 image in [-1, 1].
-func generator() dsl.Def {
-	return dsl.Sequential("generator", []int{latent},
-		dsl.Dense(128*7*7), dsl.ReLU(), dsl.Reshape([]int{128, 7, 7}),
-		dsl.ConvTranspose2D(64, 4, dsl.Stride(2), dsl.Padding(dsl.PadN(1))), dsl.ReLU(),
-		dsl.ConvTranspose2D(1, 4, dsl.Stride(2), dsl.Padding(dsl.PadN(1))), dsl.Tanh())
-}
-
-// discriminator maps an image to one logit: real or generated.
-func discriminator() dsl.Def {
-	return dsl.Sequential("discriminator", []int{1, 28, 28},
-		dsl.Conv2D(64, 4, dsl.Stride(2), dsl.Padding(dsl.PadN(1))), dsl.LeakyReLU(dsl.Alpha(0.2)),
-		dsl.Conv2D(128, 4, dsl.Stride(2), dsl.Padding(dsl.PadN(1))), dsl.LeakyReLU(dsl.Alpha(0.2)),
-		dsl.Flatten(), dsl.Dense(1))
-}
-
 // run trains and returns the last epoch's mean losses (D, G).
 func run(dir, out string, epochs, limit int) ([2]float64, error) {
 	var last [2]float64
-	g, err := generator().Build(1)
+	gdef, ddef, err := dsl.DCGAN(latent)
 	if err != nil {
 		return last, err
 	}
-	d, err := discriminator().Build(2)
+	g, err := gdef.Build(1)
+	if err != nil {
+		return last, err
+	}
+	d, err := ddef.Build(2)
 	if err != nil {
 		return last, err
 	}
@@ -96,7 +78,8 @@ func run(dir, out string, epochs, limit int) ([2]float64, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return last, err
 	}
-	var rows [][]string
+	var steps []int
+	var dLosses, gLosses []float64
 	step := 0
 	for e := range epochs {
 		loader.Epoch(e)
@@ -110,7 +93,7 @@ func run(dir, out string, epochs, limit int) ([2]float64, error) {
 			step++
 			sum[0], sum[1], n = sum[0]+dl, sum[1]+gl, n+1
 			if step%20 == 0 {
-				rows = append(rows, []string{strconv.Itoa(step), strconv.FormatFloat(dl, 'g', 6, 64), strconv.FormatFloat(gl, 'g', 6, 64)})
+				steps, dLosses, gLosses = append(steps, step), append(dLosses, dl), append(gLosses, gl)
 			}
 		}
 		last = [2]float64{sum[0] / float64(max(n, 1)), sum[1] / float64(max(n, 1))}
@@ -132,37 +115,10 @@ func run(dir, out string, epochs, limit int) ([2]float64, error) {
 	if err := report.ImageGrid(filepath.Join(out, "samples.png"), images, 28, 28, 8, 2); err != nil {
 		return last, err
 	}
-	if err := writeLosses(out, rows); err != nil {
+	if err := report.Curves(filepath.Join(out, "losses.csv"), "GAN losses", steps, []string{"discriminator", "generator"},
+		[][]float64{dLosses, gLosses}); err != nil {
 		return last, err
 	}
 	fmt.Printf("wrote %s, %s and %s\n", filepath.Join(out, "samples.png"), filepath.Join(out, "losses.csv"), filepath.Join(out, "losses.png"))
 	return last, nil
-}
-
-// writeLosses writes the losses every 20 steps as CSV and as a plot.
-func writeLosses(out string, rows [][]string) error {
-	f, err := os.Create(filepath.Join(out, "losses.csv"))
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(f)
-	w.Write([]string{"step", "discriminator_loss", "generator_loss"})
-	w.WriteAll(rows)
-	if err := f.Close(); err != nil {
-		return err
-	}
-	p := plot.New()
-	p.Title.Text = "GAN losses"
-	p.X.Label.Text = "step"
-	dPts, gPts := make(plotter.XYs, len(rows)), make(plotter.XYs, len(rows))
-	for i, r := range rows {
-		x, _ := strconv.ParseFloat(r[0], 64)
-		dl, _ := strconv.ParseFloat(r[1], 64)
-		gl, _ := strconv.ParseFloat(r[2], 64)
-		dPts[i], gPts[i] = plotter.XY{X: x, Y: dl}, plotter.XY{X: x, Y: gl}
-	}
-	if err := plotutil.AddLines(p, "discriminator", dPts, "generator", gPts); err != nil {
-		return err
-	}
-	return p.Save(8*vg.Inch, 4*vg.Inch, filepath.Join(out, "losses.png"))
 }

@@ -34,3 +34,22 @@ func TestImageGrid(t *testing.T) {
 		t.Error("a short image was accepted")
 	}
 }
+
+func TestCurves(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "losses.csv")
+	if err := Curves(path, "losses", []int{10, 20, 30}, []string{"d", "g"}, [][]float64{{1, 0.8, 0.7}, {2, 2.5, 1.9}}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || string(b) != "step,d,g\n10,1,2\n20,0.8,2.5\n30,0.7,1.9\n" {
+		t.Errorf("csv %q (%v)", b, err)
+	}
+	f, err := os.Open(filepath.Join(filepath.Dir(path), "losses.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Error(err)
+	}
+}
