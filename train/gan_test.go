@@ -64,3 +64,17 @@ func TestGANMovesTowardTheData(t *testing.T) {
 		t.Errorf("steps D %d, G %d", gan.D.Steps, gan.G.Steps)
 	}
 }
+
+func TestKNNAccuracy(t *testing.T) {
+	// Two clusters along the axes; the queries sit near one each.
+	ref := []float32{1, 0, 0.9, 0.1, 0, 1, 0.1, 0.9}
+	cls := []int64{0, 0, 1, 1}
+	q := []float32{0.8, 0.2, 0.2, 0.8, 0.7, 0.3}
+	acc, err := KNNAccuracy(ref, cls, q, []int64{0, 1, 1}, 2, 1)
+	if err != nil || math.Abs(acc-2.0/3) > 1e-12 {
+		t.Errorf("accuracy %v (%v), want 2/3", acc, err)
+	}
+	if _, err := KNNAccuracy(ref, cls, q, []int64{0}, 2, 1); err == nil {
+		t.Error("mismatched query labels accepted")
+	}
+}

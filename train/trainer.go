@@ -42,6 +42,7 @@ type Trainer struct {
 	maskP       []float64
 	maskNormal  []bool
 	external    map[string]*ir.Tensor // headers of Model.External inputs
+	predict     *runtime.Session      // the inference graph, made by Predict
 
 	// Steps is the number of optimizer steps taken.
 	Steps int

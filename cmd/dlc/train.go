@@ -144,8 +144,11 @@ type finalFigures struct {
 }
 
 func runTraining(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
-	if s.Model.Preset == "dcgan" {
+	switch s.Model.Preset {
+	case "dcgan":
 		return runGAN(cmd, s, f)
+	case "contrastive":
+		return runContrastive(cmd, s, f)
 	}
 	start := time.Now()
 	out := cmd.OutOrStdout()

@@ -282,3 +282,33 @@ func TestTrainDCGAN(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainContrastive runs the contrastive spec briefly: NT-Xent on two
+// augmented views, then the k-NN check on embeddings and raw pixels.
+func TestTrainContrastive(t *testing.T) {
+	needFashion(t)
+	out := t.TempDir()
+	stdout, stderr, code := dlc(t, "train", "../../examples/train/fashion-contrastive.yaml", "--out", out, "--json", "--epochs", "1",
+		"--set", "data.limit=640", "--set", "data.test_limit=200", "--batch-size", "32")
+	if code != 0 {
+		t.Fatalf("dlc train: %s", stderr)
+	}
+	var fig struct {
+		Steps    int     `json:"steps"`
+		Loss     float64 `json:"loss"`
+		KNN      float64 `json:"knn_accuracy"`
+		PixelKNN float64 `json:"pixel_knn_accuracy"`
+		Exported string  `json:"exported"`
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &fig); err != nil {
+		t.Fatalf("--json printed %q: %v", stdout, err)
+	}
+	// NT-Xent of 64 rows starts near log(63) ≈ 4.14; k-NN of 10 classes
+	// by chance is 0.1.
+	if fig.Steps != 20 || !(fig.Loss > 0 && fig.Loss < 4.2) || fig.KNN < 0.3 || fig.PixelKNN < 0.5 {
+		t.Errorf("final figures %+v", fig)
+	}
+	if _, err := os.Stat(fig.Exported); err != nil {
+		t.Error(err)
+	}
+}

@@ -21,3 +21,17 @@ func DCGAN(latent int) (generator, discriminator Def, err error) {
 		Flatten(), Dense(1))
 	return generator, discriminator, nil
 }
+
+// ContrastiveEncoder defines the encoder of contrastive training on
+// [1, 28, 28] images: two 3×3 conv blocks (32 and 64 filters, BatchNorm,
+// ReLU, 2×2 max pooling), Dense 128 + ReLU, then a linear projection to
+// dim, the embedding the contrastive loss compares.
+func ContrastiveEncoder(dim int) (Def, error) {
+	if dim < 1 {
+		return Def{}, fmt.Errorf("contrastive: embedding size must be positive, got %d", dim)
+	}
+	return Sequential("encoder", []int{1, 28, 28},
+		Conv2D(32, 3, Padding(Same)), BatchNorm(), ReLU(), MaxPool2D(2),
+		Conv2D(64, 3, Padding(Same)), BatchNorm(), ReLU(), MaxPool2D(2),
+		Flatten(), Dense(128), ReLU(), Dense(dim)), nil
+}

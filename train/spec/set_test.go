@@ -121,7 +121,7 @@ func TestValidateErrors(t *testing.T) {
 		{"model: {preset: mlp, onnx: m.onnx, input: [4], classes: 3}\n" + train,
 			"spec.yaml:1: model.onnx: give model.preset or model.onnx, not both"},
 		{"model: {preset: resnet, input: [4], classes: 3}\n" + train,
-			`spec.yaml:1: model.preset: must be one of mlp, fashion_cnn, lstm, gru, transformer, vae, dcgan, got "resnet"`},
+			`spec.yaml:1: model.preset: must be one of mlp, fashion_cnn, lstm, gru, transformer, vae, dcgan, contrastive, got "resnet"`},
 		{"model: {preset: mlp, classes: 3}\n" + train, "spec.yaml: model.input is required"},
 		{"model: {preset: mlp, input: [4, 0], classes: 3}\n" + train, "spec.yaml: model.input[1]: must be at least 1, got 0"},
 		{model + train + "precision: fp8\n", `spec.yaml:3: precision: must be one of float32, bf16, fp16, got "fp8"`},

@@ -11,7 +11,7 @@ import (
 // The words each choice field accepts.
 var (
 	precisions = []string{"float32", "bf16", "fp16"}
-	presets    = []string{"mlp", "fashion_cnn", "lstm", "gru", "transformer", "vae", "dcgan"}
+	presets    = []string{"mlp", "fashion_cnn", "lstm", "gru", "transformer", "vae", "dcgan", "contrastive"}
 	formats    = []string{"idx", "csv", "npy"}
 	losses     = []string{"cross_entropy", "bce_with_logits", "mse", "l1", "huber"}
 	optimizers = []string{"sgd", "adam", "adamw", "lamb"}

@@ -1,0 +1,112 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/dlc-go/dlc/ir"
+	"github.com/dlc-go/dlc/train/loss"
+)
+
+// PairLoss is a loss.Pair as the trainer's Loss: a step's batch holds two
+// views of Half samples — the first Half rows one view, the next Half the
+// other — and the loss compares the two halves of the output (NT-Xent:
+// contrastive learning, Chen et al. 2020). Train with NoLabels and a
+// batch of 2·Half.
+type PairLoss struct {
+	Pair loss.Pair
+	Half int
+}
+
+// Append implements Loss.
+func (l PairLoss) Append(g *ir.Graph, pred, _ *ir.Value, fresh func(string) string) (*ir.Value, error) {
+	half := func(from int64, name string) (*ir.Value, error) {
+		c := func(v int64) *ir.Value { return g.AddInit(fresh(name+"_bound"), ir.FromSlice([]int{1}, []int64{v})) }
+		n, err := g.AddNode(ir.NodeSpec{Op: "Slice", Inputs: []*ir.Value{pred, c(from), c(from + int64(l.Half)), c(0)}, Outputs: []string{fresh(name)}})
+		if err != nil {
+			return nil, err
+		}
+		return n.Outputs[0], nil
+	}
+	a, err := half(0, "view1")
+	if err != nil {
+		return nil, err
+	}
+	b, err := half(int64(l.Half), "view2")
+	if err != nil {
+		return nil, err
+	}
+	return l.Pair.AppendPair(g, a, b, fresh)
+}
+
+// KNNAccuracy classifies each query by the majority class of its k
+// nearest references by cosine similarity (ties to the nearest) and
+// returns the fraction right: the usual check of learned embeddings, or,
+// on raw pixels, its baseline.
+func KNNAccuracy(ref []float32, refClasses []int64, query []float32, queryClasses []int64, dim, k int) (float64, error) {
+	if len(ref) != len(refClasses)*dim || len(query) != len(queryClasses)*dim || k < 1 || len(refClasses) < k {
+		return 0, fmt.Errorf("k-NN: %d reference and %d query rows of %d values do not fit k=%d", len(refClasses), len(queryClasses), dim, k)
+	}
+	unit := func(x []float32) []float32 {
+		out := slices.Clone(x)
+		for i := 0; i < len(out); i += dim {
+			var s float64
+			for _, v := range out[i : i+dim] {
+				s += float64(v) * float64(v)
+			}
+			inv := float32(1 / math.Max(math.Sqrt(s), 1e-12))
+			for j := i; j < i+dim; j++ {
+				out[j] *= inv
+			}
+		}
+		return out
+	}
+	r, q := unit(ref), unit(query)
+	type nb struct {
+		sim float32
+		cls int64
+	}
+	correct := 0
+	best := make([]nb, 0, k+1)
+	for i := range queryClasses {
+		best = best[:0]
+		qi := q[i*dim : (i+1)*dim]
+		for j := range refClasses {
+			rj := r[j*dim : (j+1)*dim]
+			var s float32
+			for d := range qi {
+				s += qi[d] * rj[d]
+			}
+			if len(best) < k || s > best[len(best)-1].sim {
+				best = append(best, nb{s, refClasses[j]})
+				slices.SortFunc(best, func(a, b nb) int {
+					switch {
+					case a.sim > b.sim:
+						return -1
+					case a.sim < b.sim:
+						return 1
+					}
+					return 0
+				})
+				if len(best) > k {
+					best = best[:k]
+				}
+			}
+		}
+		votes := map[int64]int{}
+		top, topVotes := best[0].cls, 0
+		for _, b := range best {
+			votes[b.cls]++
+		}
+		for _, b := range best { // in order of similarity: ties go to the nearer
+			if votes[b.cls] > topVotes {
+				top, topVotes = b.cls, votes[b.cls]
+			}
+		}
+		if top == queryClasses[i] {
+			correct++
+		}
+	}
+	return float64(correct) / float64(len(queryClasses)), nil
+}
