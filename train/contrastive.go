@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/dlc-go/dlc/ir"
@@ -109,4 +110,39 @@ func KNNAccuracy(ref []float32, refClasses []int64, query []float32, queryClasse
 		}
 	}
 	return float64(correct) / float64(len(queryClasses)), nil
+}
+
+// AddProjectionHead appends a linear projection to dim after m's
+// training-graph output — trained with the rest, absent from the
+// inference graph, whose output stays the representation (SimCLR's
+// projection head, Chen et al. 2020 §2.1). Its parameters are
+// head.weight [dim, width] and head.bias [dim], initialized
+// U(±1/√width) from seed.
+func AddProjectionHead(m *Model, dim int, seed uint64) error {
+	g := m.Train.Graph
+	out := g.Outputs[0]
+	s := out.Type.Shape
+	if !s.Ranked || s.Rank() != 2 || !s.Dims[1].Known() {
+		return fmt.Errorf("projection head: the output %q has shape %s, want [batch, width]", out.Name, s)
+	}
+	width := int(s.Dims[1].Size)
+	r := rand.New(rand.NewPCG(seed, 0x4ead))
+	bound := 1 / math.Sqrt(float64(width))
+	w := ir.Zeros(out.Type.DType, []int{dim, width})
+	b := ir.Zeros(out.Type.DType, []int{dim})
+	for _, t := range []*ir.Tensor{w, b} {
+		for i := range t.Len() {
+			t.SetFloat64At(i, (2*r.Float64()-1)*bound)
+		}
+	}
+	wv, bv := g.AddInit("head.weight", w), g.AddInit("head.bias", b)
+	n, err := g.AddNode(ir.NodeSpec{Op: "Gemm", Inputs: []*ir.Value{out, wv, bv}, Outputs: []string{g.UniqueName("projection")},
+		Attrs: map[string]*ir.Attr{"transB": ir.IntAttr(1)}})
+	if err != nil {
+		return fmt.Errorf("projection head: %w", err)
+	}
+	g.Outputs[0] = n.Outputs[0]
+	m.Params = append(m.Params, "head.weight", "head.bias")
+	m.Values["head.weight"], m.Values["head.bias"] = w, b
+	return nil
 }

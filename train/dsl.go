@@ -47,9 +47,13 @@ func FromDSL(d *dsl.Model) (*Model, error) {
 }
 
 // ToDSL writes the trainer's current parameters and statistics into d
-// (for export or further use of the DSL model).
+// (for export or further use of the DSL model); values the trainer added
+// itself (a projection head) are left out.
 func (t *Trainer) ToDSL(d *dsl.Model) error {
 	for name := range t.m.Values {
+		if _, err := d.Param(name); err != nil {
+			continue // the trainer's own (a projection head)
+		}
 		if v := t.cur[name]; v != nil {
 			if err := d.SetParam(name, v); err != nil {
 				return err

@@ -316,8 +316,10 @@ func buildUpdate(params []*ir.Value, cfg StepConfig, states []optim.StateSpec, o
 // one session evaluates whatever values training has reached.
 func evalGraph(m *Model) (*ir.Model, error) {
 	c := ir.CloneModel(m.Eval)
-	names := slices.Clone(m.Params)
-	for _, name := range slices.Sorted(maps.Keys(m.Stats)) {
+	// Parameters of the training graph only (a projection head) are
+	// absent here.
+	var names []string
+	for _, name := range append(slices.Clone(m.Params), slices.Sorted(maps.Keys(m.Stats))...) {
 		if initValue(c.Graph, name) != nil {
 			names = append(names, name)
 		}

@@ -37,9 +37,11 @@ const knnRefs, knnQueries, knnK = 5000, 1000, 5
 // runContrastive trains the contrastive preset (SimCLR's recipe, Chen et
 // al. 2020): each step takes a batch of B images twice, each copy
 // augmented independently (the spec's crop and flip, plus Gaussian
-// noise), and the NT-Xent loss pulls the two views of an image together.
-// It then classifies test images by their 5 nearest training images, on
-// the embeddings and on the raw pixels, and reports both accuracies.
+// noise), and the NT-Xent loss on a projection head (to model.hidden[0]
+// dims) pulls the two views of an image together. It then classifies
+// test images by their 5 nearest training images, on the encoder's
+// representation (before the head) and on the raw pixels, and reports
+// both accuracies. The export is the encoder without the head.
 func runContrastive(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 	start := time.Now()
 	if f.dryRun || f.resume {
@@ -49,11 +51,7 @@ func runContrastive(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 	if len(s.Model.Hidden) > 0 {
 		dim = s.Model.Hidden[0]
 	}
-	def, err := dsl.ContrastiveEncoder(dim)
-	if err != nil {
-		return err
-	}
-	enc, err := def.Build(uint64(s.Seed))
+	enc, err := dsl.ContrastiveEncoder().Build(uint64(s.Seed))
 	if err != nil {
 		return err
 	}
@@ -67,6 +65,9 @@ func runContrastive(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 	}
 	m, err := train.FromDSL(enc)
 	if err != nil {
+		return err
+	}
+	if err := train.AddProjectionHead(m, dim, uint64(s.Seed)); err != nil {
 		return err
 	}
 	b := s.BatchSize
@@ -168,7 +169,8 @@ func runContrastive(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 	if err != nil {
 		return err
 	}
-	if fig.KNNAccuracy, err = train.KNNAccuracy(rz, rc, qz, qc, dim, knnK); err != nil {
+	width := len(rz) / len(rc)
+	if fig.KNNAccuracy, err = train.KNNAccuracy(rz, rc, qz, qc, width, knnK); err != nil {
 		return err
 	}
 	if fig.PixelKNN, err = train.KNNAccuracy(rx, rc, qx, qc, 784, knnK); err != nil {
