@@ -225,6 +225,44 @@ func TestTrainShortCNN(t *testing.T) {
 	}
 }
 
+// matchesORT runs an exported model in dlc and in ONNX Runtime on x and
+// requires outputs within 1e-4 (relative to max(1, |ORT's|)).
+func matchesORT(t *testing.T, path, input string, x *ir.Tensor) {
+	t.Helper()
+	ort, err := ortrun.Find("../..")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("ONNX Runtime not found: %v", err)
+		}
+		t.Skipf("ONNX Runtime not found: %v", err)
+	}
+	m, err := onnx.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := runtime.New(m, runtime.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Run(map[string]ir.Data{input: x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs, err := ort.Run(path, map[string]*ir.Tensor{input: x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res[0].(*ir.Tensor)
+	if got.Len() != outs[0].Len() {
+		t.Fatalf("dlc gives %v, ORT %v", got.Shape, outs[0].Shape)
+	}
+	for i := range got.Len() {
+		if d := math.Abs(got.Float64At(i) - outs[0].Float64At(i)); d > 1e-4*math.Max(1, math.Abs(outs[0].Float64At(i))) {
+			t.Fatalf("%s output %d: dlc %v, ORT %v", filepath.Base(path), i, got.Float64At(i), outs[0].Float64At(i))
+		}
+	}
+}
+
 // TestTrainVAE trains the convolutional VAE briefly: the loss is the
 // reconstruction of the input plus the KL term, and the run writes the
 // grids of prior samples and reconstructions beside the export.
@@ -253,6 +291,11 @@ func TestTrainVAE(t *testing.T) {
 			t.Errorf("missing %s: %v", f, err)
 		}
 	}
+	x := ir.Zeros(ir.Float32, []int{2, 1, 28, 28})
+	for i := range x.Len() {
+		x.SetFloat64At(i, float64(i%31)/30)
+	}
+	matchesORT(t, filepath.Join(out, "fashion-vae.onnx"), "input", x)
 }
 
 // TestTrainDCGAN runs the GAN spec briefly: alternating steps, finite
@@ -281,6 +324,11 @@ func TestTrainDCGAN(t *testing.T) {
 			t.Errorf("missing %s: %v", f, err)
 		}
 	}
+	z := ir.Zeros(ir.Float32, []int{3, 32})
+	for i := range z.Len() {
+		z.SetFloat64At(i, math.Sin(float64(i)))
+	}
+	matchesORT(t, filepath.Join(out, "fashion-dcgan-generator.onnx"), "input", z)
 }
 
 // TestTrainContrastive runs the contrastive spec briefly: NT-Xent on two
