@@ -28,6 +28,9 @@ type Checkpoint struct {
 	// Spec is the training spec's digest: a resume with another spec is
 	// refused.
 	Spec string
+	// State is whatever else a training loop needs to continue exactly
+	// (a GAN's noise generator), opaque here.
+	State []byte
 }
 
 // ckptMagic starts every checkpoint file.
@@ -49,13 +52,14 @@ type storedCheckpoint struct {
 	Schedule      Schedule
 	EarlyStop     EarlyStop
 	Spec          string
+	State         []byte
 }
 
 // Save writes c to path atomically (a temporary file in the same folder,
 // then a rename): a crash leaves the previous checkpoint intact.
 func (c *Checkpoint) Save(path string) error {
 	sc := storedCheckpoint{Epochs: c.Epochs, Steps: c.Steps, Values: map[string]storedTensor{},
-		Schedule: c.Schedule, EarlyStop: c.EarlyStop, Spec: c.Spec}
+		Schedule: c.Schedule, EarlyStop: c.EarlyStop, Spec: c.Spec, State: c.State}
 	for name, t := range c.Values {
 		st := storedTensor{DType: t.DType, Shape: t.Shape}
 		switch d := t.Data.(type) {
@@ -97,7 +101,7 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	c := &Checkpoint{Epochs: sc.Epochs, Steps: sc.Steps, Values: map[string]*ir.Tensor{},
-		Schedule: sc.Schedule, EarlyStop: sc.EarlyStop, Spec: sc.Spec}
+		Schedule: sc.Schedule, EarlyStop: sc.EarlyStop, Spec: sc.Spec, State: sc.State}
 	for name, st := range sc.Values {
 		t := &ir.Tensor{DType: st.DType, Shape: st.Shape}
 		switch {
@@ -120,8 +124,8 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	return c, nil
 }
 
-// checkpointName is the file of the checkpoint after epoch e.
-func checkpointName(e int) string { return fmt.Sprintf("epoch-%04d.ckpt", e) }
+// CheckpointName is the file of the checkpoint after epoch e.
+func CheckpointName(e int) string { return fmt.Sprintf("epoch-%04d.ckpt", e) }
 
 // LatestCheckpoint returns the newest checkpoint in dir ("" if none).
 func LatestCheckpoint(dir string) (string, error) {
@@ -145,8 +149,8 @@ func LatestCheckpoint(dir string) (string, error) {
 	return filepath.Join(dir, names[len(names)-1]), nil
 }
 
-// pruneCheckpoints keeps the newest keep checkpoints in dir.
-func pruneCheckpoints(dir string, keep int) {
+// PruneCheckpoints keeps the newest keep checkpoints in dir.
+func PruneCheckpoints(dir string, keep int) {
 	entries, _ := os.ReadDir(dir)
 	var names []string
 	for _, e := range entries {

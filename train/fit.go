@@ -116,11 +116,11 @@ func (t *Trainer) Fit(cfg FitConfig) (*FitResult, error) {
 			if cfg.EarlyStop != nil {
 				ck.EarlyStop = *cfg.EarlyStop
 			}
-			er.Checkpoint = filepath.Join(cfg.CheckpointDir, checkpointName(e+1))
+			er.Checkpoint = filepath.Join(cfg.CheckpointDir, CheckpointName(e+1))
 			if err := ck.Save(er.Checkpoint); err != nil {
 				return res, err
 			}
-			pruneCheckpoints(cfg.CheckpointDir, cfg.Keep)
+			PruneCheckpoints(cfg.CheckpointDir, cfg.Keep)
 			res.Checkpoint = er.Checkpoint
 		}
 		res.Epochs = append(res.Epochs, er)

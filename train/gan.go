@@ -27,6 +27,7 @@ type GAN struct {
 	gen     *runtime.Session // G's inference graph, parameters as inputs
 	genIn   []string
 	dPrefix string
+	pcg     *rand.PCG
 	rng     *rand.Rand
 	z, zGen *ir.Tensor
 	both    []float32
@@ -68,8 +69,8 @@ func NewGAN(g, d *dsl.Model, cfg GANConfig) (*GAN, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generator step: %w", err)
 	}
-	gan := &GAN{G: gt, D: dt, Latent: cfg.Latent, Batch: cfg.Batch, dPrefix: prefix,
-		rng: rand.New(rand.NewPCG(cfg.Seed, 7))}
+	gan := &GAN{G: gt, D: dt, Latent: cfg.Latent, Batch: cfg.Batch, dPrefix: prefix, pcg: rand.NewPCG(cfg.Seed, 7)}
+	gan.rng = rand.New(gan.pcg)
 	genModel, err := evalGraph(gm)
 	if err != nil {
 		return nil, err
@@ -261,4 +262,44 @@ func (gan *GAN) Generate(z *ir.Tensor, fresh bool) (*ir.Tensor, error) {
 		return nil, err
 	}
 	return res[0].(*ir.Tensor), nil
+}
+
+// Checkpoint captures both trainers' values (under "G/" and "D/"), their
+// step counts and the noise generator's state, after epochs epochs.
+func (gan *GAN) Checkpoint(epochs int) (*Checkpoint, error) {
+	state, err := gan.pcg.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	ck := &Checkpoint{Epochs: epochs, Steps: gan.G.Steps, Values: map[string]*ir.Tensor{}, State: state}
+	for name, v := range gan.G.Values() {
+		ck.Values["G/"+name] = v
+	}
+	for name, v := range gan.D.Values() {
+		ck.Values["D/"+name] = v
+	}
+	return ck, nil
+}
+
+// Restore continues from a checkpoint Checkpoint made.
+func (gan *GAN) Restore(ck *Checkpoint) error {
+	g, d := map[string]*ir.Tensor{}, map[string]*ir.Tensor{}
+	for name, v := range ck.Values {
+		switch {
+		case len(name) > 2 && name[:2] == "G/":
+			g[name[2:]] = v
+		case len(name) > 2 && name[:2] == "D/":
+			d[name[2:]] = v
+		default:
+			return fmt.Errorf("checkpoint value %q belongs to neither the generator nor the discriminator", name)
+		}
+	}
+	if err := gan.G.SetValues(g); err != nil {
+		return fmt.Errorf("generator: %w", err)
+	}
+	if err := gan.D.SetValues(d); err != nil {
+		return fmt.Errorf("discriminator: %w", err)
+	}
+	gan.G.Steps, gan.D.Steps = ck.Steps, ck.Steps
+	return gan.pcg.UnmarshalBinary(ck.State)
 }

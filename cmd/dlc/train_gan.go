@@ -31,15 +31,19 @@ type ganFigures struct {
 	Exported      string  `json:"exported"`
 }
 
+// n0Steps is the steps of this run: all of them less a resumed run's.
+func n0Steps(total, firstEpoch, perEpoch int) int { return total - firstEpoch*perEpoch }
+
 // runGAN trains the dcgan preset: alternating discriminator and
 // generator steps (train.GAN) on the training images, the spec's
 // optimizer for both; it writes samples.png (generated images), losses.csv
-// and losses.png (both losses every 20 steps) and exports the generator.
-// GAN runs keep no checkpoints.
+// and losses.png (both losses every 20 steps of this run), a checkpoint
+// per epoch (--resume continues bitwise where the run stopped), and
+// exports the generator.
 func runGAN(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 	start := time.Now()
-	if f.dryRun || f.resume {
-		return fmt.Errorf("dcgan: --dry-run and --resume are not supported for GANs")
+	if f.dryRun {
+		return fmt.Errorf("dcgan: --dry-run is not supported for GANs")
 	}
 	latent := 32
 	if len(s.Model.Hidden) > 0 {
@@ -78,13 +82,35 @@ func runGAN(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 	if err := os.MkdirAll(s.Out, 0o755); err != nil {
 		return err
 	}
+	ckDir := filepath.Join(s.Out, "checkpoints")
+	latest, err := train.LatestCheckpoint(ckDir)
+	if err != nil {
+		return err
+	}
+	first := 0
+	switch {
+	case latest != "" && !f.resume:
+		return fmt.Errorf("%s holds checkpoints of an earlier run: --resume continues it, or give another --out", ckDir)
+	case latest != "":
+		ck, err := train.LoadCheckpoint(latest)
+		if err != nil {
+			return err
+		}
+		if ck.Spec != digest(s) {
+			return fmt.Errorf("%s was written by another training spec; resume with that spec or another --out", latest)
+		}
+		if err := gan.Restore(ck); err != nil {
+			return fmt.Errorf("%s: %w", latest, err)
+		}
+		first = ck.Epochs
+	}
 	errOut := cmd.ErrOrStderr()
 	prog := report.NewProgress(errOut, s.Epochs, report.Options{})
 	var steps []int
 	var dl, gl []float64
 	fig := ganFigures{Epochs: s.Epochs}
 	var trainSecs float64
-	for e := range s.Epochs {
+	for e := first; e < s.Epochs; e++ {
 		loader.Epoch(e)
 		prog.StartEpoch(e+1, loader.Len())
 		t0 := time.Now()
@@ -96,19 +122,30 @@ func runGAN(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 				return fmt.Errorf("epoch %d, batch %d: %w", e+1, n+1, err)
 			}
 			n++
-			fig.Steps++
 			sumD, sumG = sumD+dLoss, sumG+gLoss
 			prog.Update(n, n*s.BatchSize, sumD/float64(n), math.NaN()) // the discriminator's loss
-			if fig.Steps%20 == 0 {
-				steps, dl, gl = append(steps, fig.Steps), append(dl, dLoss), append(gl, gLoss)
+			if gan.G.Steps%20 == 0 {
+				steps, dl, gl = append(steps, gan.G.Steps), append(dl, dLoss), append(gl, gLoss)
 			}
 		}
 		secs := time.Since(t0).Seconds()
 		trainSecs += secs
 		fig.DLoss, fig.GLoss = sumD/float64(max(n, 1)), sumG/float64(max(n, 1))
 		fmt.Fprintf(errOut, "epoch %d/%d: discriminator loss %.4f, generator loss %.4f | %.1f s\n", e+1, s.Epochs, fig.DLoss, fig.GLoss, secs)
+		ck, err := gan.Checkpoint(e + 1)
+		if err != nil {
+			return err
+		}
+		ck.Spec = digest(s)
+		if err := ck.Save(filepath.Join(ckDir, train.CheckpointName(e+1))); err != nil {
+			return err
+		}
+		train.PruneCheckpoints(ckDir, s.Checkpoint.Keep)
 	}
-	fig.SamplesPerSec = float64(fig.Steps*s.BatchSize) / trainSecs
+	fig.Steps = gan.G.Steps
+	if trainSecs > 0 {
+		fig.SamplesPerSec = float64(n0Steps(fig.Steps, first, loader.Len())*s.BatchSize) / trainSecs
+	}
 	fig.Losses = filepath.Join(s.Out, "losses.csv")
 	if len(steps) > 0 {
 		if err := report.Curves(fig.Losses, "GAN losses", steps, []string{"discriminator", "generator"}, [][]float64{dl, gl}); err != nil {

@@ -360,3 +360,34 @@ func TestTrainContrastive(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestTrainDCGANResume: one epoch, then --resume for a second, ends with
+// the same last-epoch losses (to the bit) as two epochs in one run.
+func TestTrainDCGANResume(t *testing.T) {
+	needFashion(t)
+	type figs struct {
+		Steps int     `json:"steps"`
+		DLoss float64 `json:"discriminator_loss"`
+		GLoss float64 `json:"generator_loss"`
+	}
+	train := func(out string, epochs string, extra ...string) figs {
+		args := append([]string{"train", "../../examples/train/fashion-dcgan.yaml", "--out", out, "--json", "--epochs", epochs,
+			"--set", "data.limit=320", "--batch-size", "32", "--threads", "1"}, extra...)
+		stdout, stderr, code := dlc(t, args...)
+		if code != 0 {
+			t.Fatalf("dlc train: %s", stderr)
+		}
+		var f figs
+		if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &f); err != nil {
+			t.Fatalf("--json printed %q: %v", stdout, err)
+		}
+		return f
+	}
+	whole := train(t.TempDir(), "2")
+	dir := t.TempDir()
+	train(dir, "1")
+	resumed := train(dir, "2", "--resume")
+	if resumed != whole {
+		t.Errorf("resumed run ends with %+v, uninterrupted %+v", resumed, whole)
+	}
+}
