@@ -44,8 +44,8 @@ const knnRefs, knnQueries, knnK = 5000, 1000, 5
 // both accuracies. The export is the encoder without the head.
 func runContrastive(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 	start := time.Now()
-	if f.dryRun || f.resume {
-		return fmt.Errorf("contrastive: --dry-run and --resume are not supported")
+	if f.dryRun {
+		return fmt.Errorf("contrastive: --dry-run is not supported")
 	}
 	dim := 64
 	if len(s.Model.Hidden) > 0 {
@@ -88,16 +88,42 @@ func runContrastive(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 	if err := os.MkdirAll(s.Out, 0o755); err != nil {
 		return err
 	}
+	pcg := rand.NewPCG(uint64(s.Seed), 11)
+	r := rand.New(pcg)
+	ckDir := filepath.Join(s.Out, "checkpoints")
+	latest, err := train.LatestCheckpoint(ckDir)
+	if err != nil {
+		return err
+	}
+	first := 0
+	switch {
+	case latest != "" && !f.resume:
+		return fmt.Errorf("%s holds checkpoints of an earlier run: --resume continues it, or give another --out", ckDir)
+	case latest != "":
+		ck, err := train.LoadCheckpoint(latest)
+		if err != nil {
+			return err
+		}
+		if ck.Spec != digest(s) {
+			return fmt.Errorf("%s was written by another training spec; resume with that spec or another --out", latest)
+		}
+		if err := tr.SetValues(ck.Values); err != nil {
+			return fmt.Errorf("%s: %w", latest, err)
+		}
+		if err := pcg.UnmarshalBinary(ck.State); err != nil {
+			return fmt.Errorf("%s: %w", latest, err)
+		}
+		tr.Steps, first = ck.Steps, ck.Epochs
+	}
 	errOut := cmd.ErrOrStderr()
 	prog := report.NewProgress(errOut, s.Epochs, report.Options{})
-	r := rand.New(rand.NewPCG(uint64(s.Seed), 11))
 	views := make([]float32, 2*b*784)
 	fig := contrastiveFigures{Epochs: s.Epochs}
 	var steps []int
 	var losses []float64
 	var trainSecs float64
 	sched := schedule(s)
-	for e := range s.Epochs {
+	for e := first; e < s.Epochs; e++ {
 		loader.Epoch(e)
 		sched.StepsPerEpoch = loader.Len()
 		prog.StartEpoch(e+1, loader.Len())
@@ -120,19 +146,30 @@ func runContrastive(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 				return fmt.Errorf("epoch %d, batch %d: %w", e+1, n+1, err)
 			}
 			n++
-			fig.Steps++
 			sum += res.Loss
 			prog.Update(n, n*b, sum/float64(n), math.NaN())
-			if fig.Steps%20 == 0 {
-				steps, losses = append(steps, fig.Steps), append(losses, res.Loss)
+			if tr.Steps%20 == 0 {
+				steps, losses = append(steps, tr.Steps), append(losses, res.Loss)
 			}
 		}
 		secs := time.Since(t0).Seconds()
 		trainSecs += secs
 		fig.Loss = sum / float64(max(n, 1))
 		fmt.Fprintf(errOut, "epoch %d/%d: NT-Xent loss %.4f | %.1f s\n", e+1, s.Epochs, fig.Loss, secs)
+		state, err := pcg.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		ck := &train.Checkpoint{Epochs: e + 1, Steps: tr.Steps, Values: tr.Values(), State: state, Spec: digest(s)}
+		if err := ck.Save(filepath.Join(ckDir, train.CheckpointName(e+1))); err != nil {
+			return err
+		}
+		train.PruneCheckpoints(ckDir, s.Checkpoint.Keep)
 	}
-	fig.SamplesPerSec = float64(fig.Steps*b) / trainSecs
+	fig.Steps = tr.Steps
+	if trainSecs > 0 {
+		fig.SamplesPerSec = float64(n0Steps(tr.Steps, first, loader.Len())*b) / trainSecs
+	}
 	if len(steps) > 0 {
 		fig.Losses = filepath.Join(s.Out, "losses.csv")
 		if err := report.Curves(fig.Losses, "NT-Xent loss", steps, []string{"loss"}, [][]float64{losses}); err != nil {

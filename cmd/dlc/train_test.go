@@ -391,3 +391,33 @@ func TestTrainDCGANResume(t *testing.T) {
 		t.Errorf("resumed run ends with %+v, uninterrupted %+v", resumed, whole)
 	}
 }
+
+// TestTrainContrastiveResume: one epoch, then --resume for a second, ends
+// with the figures of two epochs in one run.
+func TestTrainContrastiveResume(t *testing.T) {
+	needFashion(t)
+	type figs struct {
+		Steps int     `json:"steps"`
+		Loss  float64 `json:"loss"`
+		KNN   float64 `json:"knn_accuracy"`
+	}
+	train := func(out string, epochs string, extra ...string) figs {
+		args := append([]string{"train", "../../examples/train/fashion-contrastive.yaml", "--out", out, "--json", "--epochs", epochs,
+			"--set", "data.limit=320", "--set", "data.test_limit=100", "--batch-size", "32", "--threads", "1"}, extra...)
+		stdout, stderr, code := dlc(t, args...)
+		if code != 0 {
+			t.Fatalf("dlc train: %s", stderr)
+		}
+		var f figs
+		if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &f); err != nil {
+			t.Fatalf("--json printed %q: %v", stdout, err)
+		}
+		return f
+	}
+	whole := train(t.TempDir(), "2")
+	dir := t.TempDir()
+	train(dir, "1")
+	if resumed := train(dir, "2", "--resume"); resumed != whole {
+		t.Errorf("resumed run ends with %+v, uninterrupted %+v", resumed, whole)
+	}
+}
