@@ -17,7 +17,7 @@ import (
 // Step first updates D on a batch of real images and as many generated
 // ones, then updates G through D. Both steps are compiled graphs like any
 // other training step: D's takes the real and generated images as one
-// batch of 2B; G's is G's training graph with D's inlined after it, D's
+// batch of 2B (a PairLoss of its halves); G's is G's training graph with D's inlined after it, D's
 // parameters fed as inputs from D's trainer (not updated there).
 type GAN struct {
 	// G and D are the two trainers (their Values are the parameters).
@@ -55,7 +55,7 @@ func NewGAN(g, d *dsl.Model, cfg GANConfig) (*GAN, error) {
 	if err != nil {
 		return nil, err
 	}
-	dt, err := New(dm, Config{StepConfig: StepConfig{Loss: ganLoss{d: &loss.GANDiscriminator{Kind: cfg.Kind}, half: cfg.Batch},
+	dt, err := New(dm, Config{StepConfig: StepConfig{Loss: PairLoss{Pair: loss.GANDiscriminator{Kind: cfg.Kind}, Half: cfg.Batch},
 		Optimizer: cfg.DOpt, Batch: 2 * cfg.Batch, NoLabels: true}, Threads: cfg.Threads, Seed: cfg.Seed})
 	if err != nil {
 		return nil, fmt.Errorf("discriminator step: %w", err)
@@ -64,7 +64,7 @@ func NewGAN(g, d *dsl.Model, cfg GANConfig) (*GAN, error) {
 	if err != nil {
 		return nil, err
 	}
-	gt, err := New(gm, Config{StepConfig: StepConfig{Loss: ganLoss{g: &loss.GANGenerator{Kind: cfg.Kind}},
+	gt, err := New(gm, Config{StepConfig: StepConfig{Loss: generatorLoss{loss.GANGenerator{Kind: cfg.Kind}},
 		Optimizer: cfg.GOpt, Batch: cfg.Batch, NoLabels: true}, Threads: cfg.Threads, Seed: cfg.Seed + 1})
 	if err != nil {
 		return nil, fmt.Errorf("generator step: %w", err)
@@ -170,36 +170,13 @@ func inline(dst, src *ir.Graph, x *ir.Value, prefix string) (outs []*ir.Value, i
 	return outs, inputs, inits, nil
 }
 
-// ganLoss is the GAN objectives as the trainer's Loss: with d set, the
-// discriminator's on a batch whose first half is real and second half
-// generated; with g, the generator's on D's logits for its samples.
-type ganLoss struct {
-	d    *loss.GANDiscriminator
-	g    *loss.GANGenerator
-	half int
-}
+// generatorLoss is the generator's GAN loss as the trainer's Loss: of
+// D's logits for its samples, with no target. (The discriminator's is a
+// PairLoss: its batch's first half real, second half generated.)
+type generatorLoss struct{ g loss.GANGenerator }
 
-func (l ganLoss) Append(g *ir.Graph, pred, _ *ir.Value, fresh func(string) string) (*ir.Value, error) {
-	if l.g != nil {
-		return l.g.AppendFake(g, pred, fresh)
-	}
-	slice := func(from, to int64, name string) (*ir.Value, error) {
-		c := func(v int64) *ir.Value { return g.AddInit(fresh(name+"_bound"), ir.FromSlice([]int{1}, []int64{v})) }
-		n, err := g.AddNode(ir.NodeSpec{Op: "Slice", Inputs: []*ir.Value{pred, c(from), c(to), c(0)}, Outputs: []string{fresh(name)}})
-		if err != nil {
-			return nil, err
-		}
-		return n.Outputs[0], nil
-	}
-	real, err := slice(0, int64(l.half), "real_logits")
-	if err != nil {
-		return nil, err
-	}
-	fake, err := slice(int64(l.half), int64(2*l.half), "fake_logits")
-	if err != nil {
-		return nil, err
-	}
-	return l.d.AppendPair(g, real, fake, fresh)
+func (l generatorLoss) Append(g *ir.Graph, pred, _ *ir.Value, fresh func(string) string) (*ir.Value, error) {
+	return l.g.AppendFake(g, pred, fresh)
 }
 
 // Step runs one discriminator step on real (Batch samples) and as many
