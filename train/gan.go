@@ -17,8 +17,9 @@ import (
 // Step first updates D on a batch of real images and as many generated
 // ones, then updates G through D. Both steps are compiled graphs like any
 // other training step: D's takes the real and generated images as one
-// batch of 2B (a PairLoss of its halves); G's is G's training graph with D's inlined after it, D's
-// parameters fed as inputs from D's trainer (not updated there).
+// batch of 2B (a PairLoss of its halves); G's is G's training graph with
+// D's inlined after it, D's parameters fed as inputs from D's trainer
+// (not updated there).
 type GAN struct {
 	// G and D are the two trainers (their Values are the parameters).
 	G, D          *Trainer
