@@ -126,6 +126,28 @@ func digest(s *spec.Spec) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
+// startingPoint returns the newest checkpoint in ckDir and its path, for
+// a run that continues (nil for a fresh one). Checkpoints there without
+// --resume are an error, since a fresh run would overwrite them; with
+// spec set (a digest), one written by another spec is refused.
+func startingPoint(ckDir string, resume bool, spec string) (*train.Checkpoint, string, error) {
+	latest, err := train.LatestCheckpoint(ckDir)
+	if err != nil || latest == "" {
+		return nil, "", err
+	}
+	if !resume {
+		return nil, "", fmt.Errorf("%s holds checkpoints of an earlier run: --resume continues it, or give another --out", ckDir)
+	}
+	ck, err := train.LoadCheckpoint(latest)
+	if err != nil {
+		return nil, "", err
+	}
+	if spec != "" && ck.Spec != spec {
+		return nil, "", fmt.Errorf("%s was written by another training spec; resume with that spec or another --out", latest)
+	}
+	return ck, latest, nil
+}
+
 // finalFigures is the --json line.
 type finalFigures struct {
 	TestAccuracy  *float64 `json:"test_accuracy"`
@@ -179,18 +201,11 @@ func runTraining(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 	}
 	ckDir := filepath.Join(s.Out, "checkpoints")
 	resumed := 0
-	latest, err := train.LatestCheckpoint(ckDir)
+	ck, _, err := startingPoint(ckDir, f.resume, "") // Fit checks the spec
 	if err != nil {
 		return err
 	}
-	switch {
-	case latest != "" && !f.resume:
-		return fmt.Errorf("%s holds checkpoints of an earlier run: --resume continues it, or give another --out", ckDir)
-	case latest != "":
-		ck, err := train.LoadCheckpoint(latest)
-		if err != nil {
-			return err
-		}
+	if ck != nil {
 		resumed = ck.Epochs
 	}
 	if err := os.MkdirAll(s.Out, 0o755); err != nil {

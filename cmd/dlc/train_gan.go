@@ -83,22 +83,12 @@ func runGAN(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 		return err
 	}
 	ckDir := filepath.Join(s.Out, "checkpoints")
-	latest, err := train.LatestCheckpoint(ckDir)
+	ck, latest, err := startingPoint(ckDir, f.resume, digest(s))
 	if err != nil {
 		return err
 	}
 	first := 0
-	switch {
-	case latest != "" && !f.resume:
-		return fmt.Errorf("%s holds checkpoints of an earlier run: --resume continues it, or give another --out", ckDir)
-	case latest != "":
-		ck, err := train.LoadCheckpoint(latest)
-		if err != nil {
-			return err
-		}
-		if ck.Spec != digest(s) {
-			return fmt.Errorf("%s was written by another training spec; resume with that spec or another --out", latest)
-		}
+	if ck != nil {
 		if err := gan.Restore(ck); err != nil {
 			return fmt.Errorf("%s: %w", latest, err)
 		}
