@@ -122,35 +122,3 @@ func checkTensorFast(t *ir.Tensor) bool {
 	n, ok := ir.NumElements(t.Shape)
 	return ok && dataLen(t) == n
 }
-
-// copyTensorData copies src's elements into dst (same dtype and length).
-func copyTensorData(dst, src *ir.Tensor) {
-	switch d := dst.Data.(type) {
-	case []float32:
-		copy(d, src.Data.([]float32))
-	case []float64:
-		copy(d, src.Data.([]float64))
-	case []uint16:
-		copy(d, src.Data.([]uint16))
-	case []int8:
-		copy(d, src.Data.([]int8))
-	case []uint8:
-		copy(d, src.Data.([]uint8))
-	case []int16:
-		copy(d, src.Data.([]int16))
-	case []int32:
-		copy(d, src.Data.([]int32))
-	case []int64:
-		copy(d, src.Data.([]int64))
-	case []uint32:
-		copy(d, src.Data.([]uint32))
-	case []uint64:
-		copy(d, src.Data.([]uint64))
-	case []bool:
-		copy(d, src.Data.([]bool))
-	case []string:
-		copy(d, src.Data.([]string))
-	default:
-		panic(fmt.Sprintf("runtime: cannot copy %T", dst.Data))
-	}
-}

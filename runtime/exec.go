@@ -181,7 +181,7 @@ func (p *plan) exec(ins, outs []*ir.Tensor) (err error) {
 		}
 	}
 	for k, sl := range p.outputs {
-		copyTensorData(outs[k], c.hdr[sl])
+		outs[k].CopyFrom(c.hdr[sl])
 	}
 	return nil
 }
@@ -206,7 +206,7 @@ func (c *execCtx) runRef(i int) error {
 			c.p.broken.Store(true)
 			return fmt.Errorf("%s: output %d: %w", st.node, j, errMismatch)
 		}
-		copyTensorData(dst, t)
+		dst.CopyFrom(t)
 	}
 	return nil
 }

@@ -310,7 +310,7 @@ func (s *Session) RunInto(inputs, outputs []*ir.Tensor) error {
 		if !ok || t.DType != outputs[k].DType || !slices.Equal(t.Shape, outputs[k].Shape) {
 			return fmt.Errorf("output %d (%q): the model produced %v, got %s", k, g.Outputs[k].Name, describeData(d), outputs[k])
 		}
-		copyTensorData(outputs[k], t)
+		outputs[k].CopyFrom(t)
 	}
 	return nil
 }
