@@ -28,6 +28,7 @@ import (
 	"sync/atomic"
 
 	"github.com/dlc-go/dlc/backend/cpu"
+	"github.com/dlc-go/dlc/backend/cpu/gemm"
 	"github.com/dlc-go/dlc/ir"
 	"github.com/dlc-go/dlc/passes"
 )
@@ -59,6 +60,11 @@ type Options struct {
 	Reference bool
 	// Profile accumulates time per node; see Session.Profile.
 	Profile bool
+	// Precision is the arithmetic of matrix products whose operands are
+	// not constants (gemm.Precision: bf16 or fp16 rounds them and
+	// accumulates in float32); mixed-precision training sets it. Values
+	// and everything else stay float32.
+	Precision gemm.Precision
 }
 
 // DefaultOptions turns on every optimization.
@@ -132,7 +138,7 @@ func New(m *ir.Model, opt Options) (*Session, error) {
 	if s.interp, err = newInterpreter(s.work, opt, s.profIfOn()); err != nil {
 		return nil, err
 	}
-	s.env = &cpu.Env{Pool: poolFor(opt.Threads), Shared: cpu.NewShared()}
+	s.env = &cpu.Env{Pool: poolFor(opt.Threads), Shared: cpu.NewShared(), Precision: opt.Precision}
 	if reason := plannable(s.work.Graph, false); reason != nil {
 		if plannable(s.work.Graph, true) == nil {
 			s.symbolic = true

@@ -81,7 +81,7 @@ func buildAttention(n *ir.Node, env *Env) Kernel {
 		}
 	}
 	a.ctx = newGemmCtx(env)
-	a.serial = serialGemmCtxs(env.Pool)
+	a.serial = serialGemmCtxs(env)
 	a.scratch = make([][]float32, len(a.serial))
 	for i := range a.scratch {
 		a.scratch[i] = make([]float32, min(a.s, attnRowBlock)*a.t)

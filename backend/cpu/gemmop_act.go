@@ -91,14 +91,19 @@ func constF32(n *ir.Node, i int) []float32 {
 // newGemmCtx returns the GEMM context a kernel multiplies with. Each
 // kernel owns one because a Ctx is single-goroutine and kernels of one
 // execution context never run concurrently with themselves.
-func newGemmCtx(env *Env) *gemm.Ctx { return gemm.NewCtx(env.Pool) }
+func newGemmCtx(env *Env) *gemm.Ctx {
+	ctx := gemm.NewCtx(env.Pool)
+	ctx.Precision = env.Precision
+	return ctx
+}
 
 // serialGemmCtxs returns one single-threaded GEMM context per pool
 // thread, for kernels that parallelize over independent small products.
-func serialGemmCtxs(pool *parallel.Pool) []*gemm.Ctx {
-	ctxs := make([]*gemm.Ctx, pool.Threads())
+func serialGemmCtxs(env *Env) []*gemm.Ctx {
+	ctxs := make([]*gemm.Ctx, env.Pool.Threads())
 	for i := range ctxs {
 		ctxs[i] = gemm.NewCtx(parallel.Serial)
+		ctxs[i].Precision = env.Precision
 	}
 	return ctxs
 }

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/dlc-go/dlc/backend/cpu/gemm"
 	"github.com/dlc-go/dlc/backend/cpu/parallel"
 	"github.com/dlc-go/dlc/ir"
 )
@@ -44,6 +45,10 @@ type InPlacer interface {
 type Env struct {
 	Pool   *parallel.Pool
 	Shared *Shared
+	// Precision is the arithmetic of products with operands known only
+	// at run time (gemm.Ctx.Precision): mixed-precision training sets it
+	// to bf16 or fp16; products with constant weights stay float32.
+	Precision gemm.Precision
 }
 
 // Builder returns a kernel for n, or nil if the fast path does not cover

@@ -102,7 +102,7 @@ func buildMatMul(n *ir.Node, env *Env) Kernel {
 		k.b = newConstB(env, packKey{t: n.In(1).Init, layout: "matmul.B", part: 0}, false, k.k, k.n, bc, k.n)
 	}
 	if !k.flat {
-		k.serial = serialGemmCtxs(env.Pool)
+		k.serial = serialGemmCtxs(env)
 		k.eps = make([]gemm.Epilogue, len(k.serial))
 		k.batchFn = k.batchChunk
 	}

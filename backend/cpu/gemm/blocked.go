@@ -19,7 +19,7 @@ func (ctx *Ctx) blocked(cl call) {
 			cl.jc, cl.nb, cl.pc, cl.kb = jc, nb, pc, min(ks.kc, cl.k-pc)
 			ctx.cur = cl
 			if cl.pb == nil {
-				ctx.bblk = grow(ctx.bblk, np*ks.nr*cl.kb)
+				ctx.bblk = grow(ctx.bblk, np*ks.nr*ks.steps(cl.kb))
 				ctx.Pool.For(min(threads, np), ctx.packBFn)
 			}
 			ctx.Pool.For(cl.tm*cl.tn, ctx.blockFn)
@@ -51,14 +51,17 @@ func (ctx *Ctx) packBBody(t int) {
 	np := ceilDiv(cl.nb, nr)
 	lo, hi := split(np, min(ctx.Pool.Threads(), np), t)
 	cols := min(hi*nr, cl.nb) - lo*nr
-	packB(cl.ks, ctx.bblk[lo*nr*cl.kb:], cl.transB, cl.b, cl.ldb, cl.jc+lo*nr, cols, cl.pc, cl.kb)
+	packBFor(cl.ks, ctx.bblk[lo*nr*cl.ks.steps(cl.kb):], &ctx.thr[t].tmp, cl.transB, cl.b, cl.ldb, cl.jc+lo*nr, cols, cl.pc, cl.kb)
 }
 
 // blockBody runs thread t's rectangle of the current block.
 func (ctx *Ctx) blockBody(t int) {
 	cl := &ctx.cur
 	ks := cl.ks
-	mr, nr, kb := ks.mr, ks.nr, cl.kb
+	mr, nr := ks.mr, ks.nr
+	// kb is the depth of the block in kernel steps (pairs of depth steps
+	// for a pair set).
+	kb := ks.steps(cl.kb)
 	mlo, mhi := split(ceilDiv(cl.m, mr), cl.tm, t/cl.tn)
 	nlo, nhi := split(ceilDiv(cl.nb, nr), cl.tn, t%cl.tn)
 	if mlo == mhi || nlo == nhi {
@@ -70,7 +73,7 @@ func (ctx *Ctx) blockBody(t int) {
 	if cl.pc > 0 {
 		beta = 1
 	}
-	last := cl.pc+kb >= cl.k
+	last := cl.pc+cl.kb >= cl.k
 	bblk := ctx.bblk
 	if cl.pb != nil {
 		bblk = cl.pb.block(cl.pc)[cl.jc*kb:]
@@ -83,7 +86,7 @@ func (ctx *Ctx) blockBody(t int) {
 			ablk = cl.pa.block(cl.pc)[ic*kb:]
 		} else {
 			tb.a = grow(tb.a, rows*kb)
-			packA(ks, tb.a, cl.transA, cl.a, cl.lda, ic, rows, cl.pc, kb)
+			packAFor(ks, tb.a, &tb.tmp, cl.transA, cl.a, cl.lda, ic, rows, cl.pc, cl.kb)
 			ablk = tb.a
 		}
 		for ir := 0; ir < rows; ir += mr {

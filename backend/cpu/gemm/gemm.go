@@ -23,6 +23,9 @@ type Epilogue struct {
 // steady-state calls do not allocate.
 type Ctx struct {
 	Pool *parallel.Pool
+	// Precision is the arithmetic of Sgemm's products (precision.go);
+	// the zero value is Float32.
+	Precision Precision
 
 	cur  call        // the call in progress, read by the loop bodies
 	thr  []threadBuf // per-thread scratch, indexed by the For index
@@ -44,6 +47,7 @@ type Ctx struct {
 // and an edge tile.
 type threadBuf struct {
 	a, b, tile []float32
+	tmp        []float32 // a float32 panel on its way to the pair layout
 }
 
 // NewCtx returns a context that runs on pool.
@@ -57,7 +61,7 @@ func NewCtx(pool *parallel.Pool) *Ctx { return &Ctx{Pool: pool} }
 func (ctx *Ctx) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep *Epilogue) {
 	checkA(transA, m, k, a, lda)
 	checkB(transB, k, n, b, ldb)
-	ctx.run(call{ks: active, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+	ctx.run(call{ks: kernelsFor(ctx.Precision), transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, ep: ep})
 }
 

@@ -142,6 +142,60 @@ func packcopy_avx2_16(kb int, src *float32, ld int, dst *float32)
 // packgather_avx2_16 transposes a 16×kb block (rows ld apart in src) into kb rows of 16 floats.
 func packgather_avx2_16(kb int, src *float32, ld int, dst *float32)
 
+// kernbf16_avx512_1 is the 1×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.
+func kernbf16_avx512_1(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
+
+// kernbf16_avx512_2 is the 2×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.
+func kernbf16_avx512_2(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
+
+// kernbf16_avx512_3 is the 3×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.
+func kernbf16_avx512_3(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
+
+// kernbf16_avx512_4 is the 4×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.
+func kernbf16_avx512_4(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
+
+// kernbf16_avx512_5 is the 5×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.
+func kernbf16_avx512_5(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
+
+// kernbf16_avx512_6 is the 6×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.
+func kernbf16_avx512_6(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
+
+// kernbf16_avx512_7 is the 7×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.
+func kernbf16_avx512_7(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
+
+// kernbf16_avx512_8 is the 8×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.
+func kernbf16_avx512_8(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
+
+// kernbf16_avx512_9 is the 9×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.
+func kernbf16_avx512_9(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
+
+// kernbf16_avx512_10 is the 10×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.
+func kernbf16_avx512_10(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
+
+// kernbf16_avx512_11 is the 11×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.
+func kernbf16_avx512_11(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
+
+// kernbf16_avx512_12 is the 12×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.
+func kernbf16_avx512_12(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
+
+// kernbf16_avx512_13 is the 13×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.
+func kernbf16_avx512_13(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
+
+// kernbf16_avx512_14 is the 14×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.
+func kernbf16_avx512_14(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
+
+// pairpack_avx512 converts kb rows of w ≤ 32 floats into ⌈kb/2⌉ rows of bfloat16 pairs; see pairConvertGeneric.
+func pairpack_avx512(kb int, src *float32, w int, dst *float32)
+
+// roundbf16_avx512 rounds n floats in place to bfloat16 (ties to even); see roundBF16Generic.
+func roundbf16_avx512(x *float32, n int)
+
+// roundfp16_avx512 rounds n floats in place to half precision (ties to even, ±Inf beyond); see roundFP16Generic.
+func roundfp16_avx512(x *float32, n int)
+
+// roundfp16_avx2 rounds n floats in place to half precision (F16C, ties to even); see roundFP16Generic.
+func roundfp16_avx2(x *float32, n int)
+
 // packsegs packs rows of 32 lanes gathered by segment tables; see packSegmentsGeneric.
 func packsegs(rows int, src *float32, plane int, segs *int32, taps int, nseg int, t0 int, dst *float32, w int)
 

@@ -43,6 +43,14 @@ type kernelSet struct {
 	// Optional epilogue additions over a multiple of 32 floats; nil: Go.
 	addVec    func(dst, src *float32, n int)
 	addScalar func(dst *float32, s float32, n int)
+
+	// Reduced precision (precision.go). pairs: packed operands hold
+	// bfloat16 pairs of depth steps (pairConvert makes them from packed
+	// float32 panels) and kern takes pair steps. round, when set, rounds
+	// packed float32 panels in place before the float32 kernels use them.
+	pairs       bool
+	pairConvert func(kb int, src []float32, w int, dst []float32)
+	round       func(x []float32)
 }
 
 // panelPacker packs kb steps of one full panel into dst from src, whose

@@ -1,7 +1,8 @@
 // Command gemm generates the assembly of dlc's SGEMM
 // (backend/cpu/gemm/gen_gemm_amd64.{s,go}): micro-kernels (kernel.go),
-// panel packers (pack.go), epilogue additions (epilogue.go), the FMA-peak
-// probe and CPUID. Run through `go generate` in that package.
+// bfloat16-pair kernels and precision converters (bf16.go, bf16conv.go,
+// with the EVEX encoder of evex.go), panel packers (pack.go), epilogue
+// additions (epilogue.go), the FMA-peak probe and CPUID. Run through `go generate` in that package.
 //
 // Every kernel has the meaning of kernelGeneric in the gemm package: with
 // A packed as k steps of mr floats and B read as k rows of nr floats
@@ -71,6 +72,10 @@ func main() {
 		packCopyAVX2(w, lanes)
 		packGatherAVX2(w, iota, lanes)
 	}
+	for mr := 1; mr <= 14; mr++ {
+		kernelBF16(mr)
+	}
+	precisionConverters()
 	packSegments()
 	epilogueAdds()
 	cpuid()
