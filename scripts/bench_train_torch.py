@@ -85,6 +85,8 @@ def parse_args():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--precision", choices=("float32", "bf16"), default="float32",
+                   help="bf16: forward under torch.autocast('cpu', bfloat16), as dlc's precision: bf16")
     p.add_argument("--json", action="store_true", help="print one JSON line on stdout")
     p.add_argument("--throughput-only", action="store_true",
                    help="time training steps only; no evaluation")
@@ -274,7 +276,8 @@ def batches(n, gen):
 
 def train_step(model, opt, loss_fn, x, y):
     opt.zero_grad(set_to_none=True)
-    loss = loss_fn(model(x), y)
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=ARGS.precision == "bf16"):
+        loss = loss_fn(model(x).float(), y)
     loss.backward()
     opt.step()
     return loss

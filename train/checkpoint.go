@@ -31,6 +31,8 @@ type Checkpoint struct {
 	// State is whatever else a training loop needs to continue exactly
 	// (a GAN's noise generator), opaque here.
 	State []byte
+	// LossScale is dynamic loss scaling's state (zero without it).
+	LossScale LossScaleState
 }
 
 // ckptMagic starts every checkpoint file.
@@ -53,13 +55,14 @@ type storedCheckpoint struct {
 	EarlyStop     EarlyStop
 	Spec          string
 	State         []byte
+	LossScale     LossScaleState
 }
 
 // Save writes c to path atomically (a temporary file in the same folder,
 // then a rename): a crash leaves the previous checkpoint intact.
 func (c *Checkpoint) Save(path string) error {
 	sc := storedCheckpoint{Epochs: c.Epochs, Steps: c.Steps, Values: map[string]storedTensor{},
-		Schedule: c.Schedule, EarlyStop: c.EarlyStop, Spec: c.Spec, State: c.State}
+		Schedule: c.Schedule, EarlyStop: c.EarlyStop, Spec: c.Spec, State: c.State, LossScale: c.LossScale}
 	for name, t := range c.Values {
 		st := storedTensor{DType: t.DType, Shape: t.Shape}
 		switch d := t.Data.(type) {
@@ -101,7 +104,7 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	c := &Checkpoint{Epochs: sc.Epochs, Steps: sc.Steps, Values: map[string]*ir.Tensor{},
-		Schedule: sc.Schedule, EarlyStop: sc.EarlyStop, Spec: sc.Spec, State: sc.State}
+		Schedule: sc.Schedule, EarlyStop: sc.EarlyStop, Spec: sc.Spec, State: sc.State, LossScale: sc.LossScale}
 	for name, st := range sc.Values {
 		t := &ir.Tensor{DType: st.DType, Shape: st.Shape}
 		switch {

@@ -51,7 +51,11 @@ type EpochResult struct {
 	Train, Val           Metrics // Val.Samples 0 without validation data
 	Seconds              float64
 	SamplesPerSec        float64
-	Checkpoint           string // written after this epoch, if any
+	// LossScale and Skipped: dynamic loss scaling's scale after the
+	// epoch and the steps it has skipped for overflow so far (0 without).
+	LossScale  float64
+	Skipped    int
+	Checkpoint string // written after this epoch, if any
 }
 
 // FitResult is what Fit did.
@@ -112,7 +116,8 @@ func (t *Trainer) Fit(cfg FitConfig) (*FitResult, error) {
 		}
 		stop := cfg.EarlyStop != nil && cfg.Val != nil && cfg.EarlyStop.Observe(e, er.Val)
 		if cfg.CheckpointDir != "" && ((e+1)%max(cfg.CheckpointEvery, 1) == 0 || e+1 == cfg.Epochs || stop) {
-			ck := &Checkpoint{Epochs: e + 1, Steps: t.Steps, Values: t.Values(), Schedule: *sched, Spec: cfg.SpecDigest}
+			ck := &Checkpoint{Epochs: e + 1, Steps: t.Steps, Values: t.Values(), Schedule: *sched, Spec: cfg.SpecDigest,
+				LossScale: t.LossScale}
 			if cfg.EarlyStop != nil {
 				ck.EarlyStop = *cfg.EarlyStop
 			}
@@ -150,6 +155,9 @@ func (t *Trainer) resume(path string, cfg FitConfig, sched *Schedule) (int, erro
 		return 0, fmt.Errorf("%s: %w", path, err)
 	}
 	t.Steps = ck.Steps
+	if ck.LossScale.Scale > 0 {
+		t.LossScale = ck.LossScale
+	}
 	spe := sched.StepsPerEpoch
 	*sched = ck.Schedule
 	sched.StepsPerEpoch = spe
@@ -188,6 +196,7 @@ func (t *Trainer) epoch(loader *data.Loader, cfg FitConfig, sched *Schedule, e i
 	}
 	er.Seconds = time.Since(t0).Seconds()
 	er.Steps = t.Steps
+	er.LossScale, er.Skipped = t.LossScale.Scale, t.LossScale.Skipped
 	er.Train = Metrics{Loss: lossSum / float64(max(samples, 1)), Accuracy: -1, Samples: samples}
 	if classify {
 		er.Train.Accuracy = float64(correct) / float64(max(samples, 1))

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/dlc-go/dlc/backend/cpu/gemm"
 	"github.com/dlc-go/dlc/frontend/dsl"
 	"github.com/dlc-go/dlc/ir"
 	"github.com/dlc-go/dlc/runtime"
@@ -44,6 +45,9 @@ type GANConfig struct {
 	Kind       loss.GANKind
 	Threads    int
 	Seed       uint64
+	// Precision of both steps' matrix products (Config.Precision); fp16,
+	// which needs loss scaling, is not offered for GANs.
+	Precision gemm.Precision
 }
 
 // NewGAN compiles the two steps of g (latent [Latent] → sample) and d
@@ -52,12 +56,15 @@ func NewGAN(g, d *dsl.Model, cfg GANConfig) (*GAN, error) {
 	if cfg.Latent < 1 || cfg.Batch < 1 {
 		return nil, fmt.Errorf("GAN: latent size and batch must be positive")
 	}
+	if cfg.Precision == gemm.Float16 {
+		return nil, fmt.Errorf("GAN: fp16 training (with its loss scaling) is not supported; use bf16 or float32")
+	}
 	dm, err := FromDSL(d)
 	if err != nil {
 		return nil, err
 	}
 	dt, err := New(dm, Config{StepConfig: StepConfig{Loss: PairLoss{Pair: loss.GANDiscriminator{Kind: cfg.Kind}, Half: cfg.Batch},
-		Optimizer: cfg.DOpt, Batch: 2 * cfg.Batch, NoLabels: true}, Threads: cfg.Threads, Seed: cfg.Seed})
+		Optimizer: cfg.DOpt, Batch: 2 * cfg.Batch, NoLabels: true}, Threads: cfg.Threads, Seed: cfg.Seed, Precision: cfg.Precision})
 	if err != nil {
 		return nil, fmt.Errorf("discriminator step: %w", err)
 	}
@@ -66,7 +73,7 @@ func NewGAN(g, d *dsl.Model, cfg GANConfig) (*GAN, error) {
 		return nil, err
 	}
 	gt, err := New(gm, Config{StepConfig: StepConfig{Loss: generatorLoss{loss.GANGenerator{Kind: cfg.Kind}},
-		Optimizer: cfg.GOpt, Batch: cfg.Batch, NoLabels: true}, Threads: cfg.Threads, Seed: cfg.Seed + 1})
+		Optimizer: cfg.GOpt, Batch: cfg.Batch, NoLabels: true}, Threads: cfg.Threads, Seed: cfg.Seed + 1, Precision: cfg.Precision})
 	if err != nil {
 		return nil, fmt.Errorf("generator step: %w", err)
 	}

@@ -44,6 +44,10 @@ type StepConfig struct {
 	// NoLabels gives the loss no target at all (nil): its own objective
 	// of the output alone (a GAN's).
 	NoLabels bool
+	// LossScaling differentiates the loss times a scale fed each step and
+	// unscales the gradients, with an output telling whether they are
+	// finite (dynamic loss scaling for fp16; see LossScaling).
+	LossScaling bool
 }
 
 // stepGraph is the compiled form of one training step: a model whose
@@ -64,6 +68,9 @@ type stepGraph struct {
 	grads   []string
 	states  []optim.StateSpec
 	update  *stepGraph
+	// checkOut is the index of the output that is finite when the
+	// unscaled gradients are (loss scaling), 0 without one.
+	checkOut int
 }
 
 // buildStep appends loss, gradients and update to a clone of m.Train.
@@ -136,12 +143,26 @@ func buildStep(m *Model, cfg StepConfig) (*stepGraph, error) {
 		}
 		lossV = n.Outputs[0]
 	}
-	grads, err := autodiff.Gradients(g, lossV, params, fresh)
+	diffed := lossV
+	if cfg.LossScaling {
+		if diffed, err = scaleLoss(g, lossV, fresh); err != nil {
+			return nil, err
+		}
+	}
+	grads, err := autodiff.Gradients(g, diffed, params, fresh)
 	if err != nil {
 		return nil, fmt.Errorf("gradients: %w", err)
 	}
 	sg := &stepGraph{states: cfg.Optimizer.States()}
 	outs := []*ir.Value{identity(g, lossV, outLoss), logits}
+	if cfg.LossScaling {
+		var check *ir.Value
+		if grads, check, err = unscaleGradients(g, grads, fresh); err != nil {
+			return nil, err
+		}
+		sg.checkOut = len(outs)
+		outs = append(outs, identity(g, check, outGradCheck))
+	}
 	if cfg.Accumulate > 1 {
 		// The gradients leave the graph; the update graph applies their
 		// sum over the micro-batches.

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/dlc-go/dlc/backend/cpu/gemm"
 	"github.com/dlc-go/dlc/ir"
 	"github.com/dlc-go/dlc/runtime"
 )
@@ -18,6 +19,15 @@ type Config struct {
 	Threads int
 	// Seed draws the dropout masks (with the step number).
 	Seed uint64
+	// Precision is the arithmetic of the step's matrix products
+	// (gemm.Precision): bf16 or fp16 make it mixed-precision training, in
+	// which parameters (the master weights), optimizer state, activations
+	// and gradients stay float32 and only the products' operands are
+	// rounded. Evaluation and Predict multiply in float32.
+	Precision gemm.Precision
+	// Scaling tunes dynamic loss scaling, which StepConfig.LossScaling
+	// turns on (zero fields: PyTorch's defaults).
+	Scaling LossScaling
 }
 
 // Trainer runs training steps and evaluations of one Model.
@@ -43,6 +53,10 @@ type Trainer struct {
 	maskNormal  []bool
 	external    map[string]*ir.Tensor // headers of Model.External inputs
 	predict     *runtime.Session      // the inference graph, made by Predict
+	lossScale   *ir.Tensor            // the scale input (loss scaling), or nil
+
+	// LossScale is dynamic loss scaling's state (StepConfig.LossScaling).
+	LossScale LossScaleState
 
 	// Steps is the number of optimizer steps taken.
 	Steps int
@@ -72,8 +86,12 @@ func New(m *Model, cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.Scaling = cfg.Scaling.withDefaults()
 	t := &Trainer{m: m, cfg: cfg, sg: sg, cur: map[string]*ir.Tensor{}, spare: map[string]*ir.Tensor{},
 		external: map[string]*ir.Tensor{}}
+	if cfg.LossScaling {
+		t.LossScale.Scale = cfg.Scaling.Init
+	}
 	if !cfg.NoLabels {
 		if t.eval, err = newEvaluator(m, cfg); err != nil {
 			return nil, err
@@ -94,7 +112,7 @@ func New(m *Model, cfg Config) (*Trainer, error) {
 
 func (t *Trainer) session(m *ir.Model) (*runtime.Session, error) {
 	opt := runtime.DefaultOptions()
-	opt.Threads = t.cfg.Threads
+	opt.Threads, opt.Precision = t.cfg.Threads, t.cfg.Precision
 	s, err := runtime.New(m, opt)
 	if err != nil {
 		return nil, fmt.Errorf("training step: %w", err)
@@ -137,6 +155,9 @@ func (t *Trainer) bind(sg *stepGraph) (*binding, error) {
 			tensor = t.lr
 		case v.Name == inStep:
 			tensor = t.stepNum
+		case v.Name == inLossScale:
+			t.lossScale = ir.Zeros(v.Type.DType, nil)
+			tensor = t.lossScale
 		case isMask(t.m, v.Name):
 			tensor = ir.Zeros(v.Type.DType, shape)
 			mk := t.m.Masks[slices.IndexFunc(t.m.Masks, func(m Mask) bool { return m.Input == v.Name })]
@@ -167,7 +188,7 @@ func (t *Trainer) bind(sg *stepGraph) (*binding, error) {
 			return nil, fmt.Errorf("training step output %q has shape %s", v.Name, v.Type.Shape)
 		}
 		out := ir.Zeros(v.Type.DType, shape)
-		if k >= 2 { // a gradient, with accumulation
+		if k >= 2 && k != sg.checkOut { // a gradient, with accumulation
 			t.grads = append(t.grads, out)
 		}
 		b.outs, b.outNames = append(b.outs, out), append(b.outNames, "")
@@ -230,6 +251,9 @@ type StepResult struct {
 	// Correct counts the samples whose largest logit is their class
 	// (classification only).
 	Correct int
+	// Skipped: the gradients overflowed under loss scaling, so nothing
+	// was updated and the scale was lowered.
+	Skipped bool
 }
 
 // Step runs one training step on x (the batch, BatchShape's size) and
@@ -250,6 +274,9 @@ func (t *Trainer) Step(x []float32, classes []int64, targets []float32, lr float
 	}
 	t.lr.SetFloat64At(0, lr)
 	t.stepNum.SetFloat64At(0, float64(t.Steps+1))
+	if t.lossScale != nil {
+		t.lossScale.SetFloat64At(0, t.LossScale.Scale)
+	}
 	t.fillMasks()
 	out := t.step.outs
 	if err := t.step.sess.RunInto(t.step.ins, out); err != nil {
@@ -261,6 +288,10 @@ func (t *Trainer) Step(x []float32, classes []int64, targets []float32, lr float
 	}
 	if classes != nil && !t.cfg.TargetInput && !t.cfg.NoLabels {
 		res.Correct = countCorrect(out[1], classes)
+	}
+	if c := t.sg.checkOut; c > 0 && !t.LossScale.afterStep(t.cfg.Scaling, isFinite(out[c].Float64At(0))) {
+		res.Skipped = true
+		return res, nil
 	}
 	t.commit(t.step)
 	if t.update == nil {

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/dlc-go/dlc/backend/cpu/gemm"
 	"github.com/dlc-go/dlc/frontend/onnx"
 	"github.com/dlc-go/dlc/train"
 	"github.com/dlc-go/dlc/train/data"
@@ -56,7 +57,7 @@ prints the model, its parameter count and the training step's memory plan.`,
 	fl.IntVar(&f.epochs, "epochs", 0, "epochs (spec: epochs)")
 	fl.IntVar(&f.batch, "batch-size", 0, "batch size (spec: batch_size)")
 	fl.Float64Var(&f.lr, "lr", 0, "learning rate (spec: optimizer.lr)")
-	fl.StringVar(&f.precision, "precision", "", "float32 (spec: precision)")
+	fl.StringVar(&f.precision, "precision", "", "float32, bf16 or fp16: the arithmetic of matrix products (spec: precision)")
 	fl.IntVar(&f.seed, "seed", 0, "seed of initialization, shuffling and dropout (spec: seed)")
 	fl.IntVar(&f.threads, "threads", 0, "threads (spec: threads; 0 one per core)")
 	fl.StringVar(&f.out, "out", "", "folder for every artifact (spec: out)")
@@ -101,9 +102,6 @@ func loadSpec(cmd *cobra.Command, path string, f trainFlags) (*spec.Spec, error)
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err
-	}
-	if s.Precision != "float32" {
-		return nil, fmt.Errorf("precision %q: only float32 training is implemented", s.Precision)
 	}
 	return s, nil
 }
@@ -192,7 +190,7 @@ func runTraining(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 	for _, n := range tm.notes {
 		fmt.Fprintln(cmd.ErrOrStderr(), n)
 	}
-	tr, err := train.New(tm.m, train.Config{StepConfig: sc, Threads: s.Threads, Seed: uint64(s.Seed)})
+	tr, err := train.New(tm.m, train.Config{StepConfig: sc, Threads: s.Threads, Seed: uint64(s.Seed), Precision: precision(s)})
 	if err != nil {
 		return fmt.Errorf("training step: %w", err)
 	}
@@ -255,6 +253,9 @@ func runTraining(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 			TrainLoss: e.Train.Loss, TrainAccuracy: nanIfNeg(e.Train.Accuracy),
 			ValLoss: nanIfNone(e.Val.Loss, e.Val.Samples), ValAccuracy: nanIfNone(nanIfNeg(e.Val.Accuracy), e.Val.Samples),
 			Seconds: e.Seconds, SamplesPerSec: e.SamplesPerSec})
+		if e.LossScale > 0 {
+			fmt.Fprintf(cmd.ErrOrStderr(), "loss scale %g after epoch %d; %d steps skipped for overflow so far\n", e.LossScale, e.Epoch, e.Skipped)
+		}
 		if err := metrics.Append(row); err != nil {
 			return err
 		}
@@ -372,5 +373,13 @@ func printDryRun(w io.Writer, tm *trainModel, tr *train.Trainer, s *spec.Spec) e
 		s.BatchSize, info.Steps, info.Fast, info.Ref, info.Views)
 	fmt.Fprintf(w, "memory plan: arena %s (naive %s, lower bound %s), %d buffers, %d steps in place\n",
 		humanBytes(info.ArenaBytes), humanBytes(info.NaiveBytes), humanBytes(info.LowerBoundBytes), info.Buffers, info.InPlace)
+	if p := precision(s); p != gemm.Float32 {
+		how := map[string]string{"native": "bf16 pairs on AVX512_BF16", "rounded": "float32 kernels on rounded operands"}[gemm.PrecisionPath(p)]
+		scaling := ""
+		if p == gemm.Float16 {
+			scaling = ", dynamic loss scaling"
+		}
+		fmt.Fprintf(w, "precision: %s matrix products (%s), float32 master weights and activations%s\n", p, how, scaling)
+	}
 	return nil
 }

@@ -70,7 +70,7 @@ func runGAN(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 		return err
 	}
 	gan, err := train.NewGAN(g, d, train.GANConfig{Latent: latent, Batch: s.BatchSize, GOpt: opt, DOpt: opt,
-		Kind: loss.NonSaturating, Threads: s.Threads, Seed: uint64(s.Seed)})
+		Kind: loss.NonSaturating, Threads: s.Threads, Seed: uint64(s.Seed), Precision: precision(s)})
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/dlc-go/dlc/backend/cpu/gemm"
 	"github.com/dlc-go/dlc/frontend/dsl"
 	"github.com/dlc-go/dlc/frontend/onnx"
 	"github.com/dlc-go/dlc/ir"
@@ -292,7 +293,7 @@ func float32s(v []float64) []float32 {
 // stepConfig is the loss and optimizer the spec names.
 func stepConfig(s *spec.Spec, labels data.LabelSpec) (train.StepConfig, error) {
 	c := train.StepConfig{Batch: s.BatchSize, ClipNorm: s.ClipNorm, Accumulate: s.Accumulate, LabelType: ir.Int64,
-		TargetInput: s.Loss.Target == "input"}
+		TargetInput: s.Loss.Target == "input", LossScaling: precision(s) == gemm.Float16}
 	if labels.Regression {
 		c.LabelType, c.LabelShape = ir.Float32, labels.Shape
 	}
@@ -342,4 +343,11 @@ func schedule(s *spec.Spec) *train.Schedule {
 	sc := s.Schedule
 	return &train.Schedule{Kind: sc.Type, Base: s.Optimizer.LR, WarmupEpochs: sc.WarmupEpochs, StepSize: sc.StepSize,
 		Gamma: sc.Gamma, MinLR: sc.MinLR, Factor: sc.Factor, Patience: sc.Patience, Epochs: s.Epochs}
+}
+
+// precision is the spec's precision (validated by spec.Validate): fp16
+// also turns on dynamic loss scaling in stepConfig.
+func precision(s *spec.Spec) gemm.Precision {
+	p, _ := gemm.ParsePrecision(s.Precision)
+	return p
 }
