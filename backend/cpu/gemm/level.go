@@ -51,6 +51,9 @@ type kernelSet struct {
 	pairs       bool
 	pairConvert func(kb int, src []float32, w int, dst []float32)
 	round       func(x []float32)
+	// Fused pair packers of full panels (archPrecisionKernels); nil:
+	// pack float32 into a scratch panel, then pairConvert.
+	pairCopyA, pairGatherA, pairCopyB, pairGatherB panelPacker
 }
 
 // panelPacker packs kb steps of one full panel into dst from src, whose

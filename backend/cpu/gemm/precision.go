@@ -107,6 +107,7 @@ func newPrecisionSet(base *kernelSet, p Precision, arch archPrecisionKernels) *k
 		// A pair step is 4 bytes like a float32 step: twice the depth
 		// fills the same cache as the float32 blocking.
 		ks.kc *= 2
+		ks.pairCopyA, ks.pairGatherA, ks.pairCopyB, ks.pairGatherB = arch.pairCopyA, arch.pairGatherA, arch.pairCopyB, arch.pairGatherB
 		conv := arch.pairConvert
 		ks.pairConvert = func(kb int, src []float32, w int, dst []float32) {
 			if kb > 0 {
@@ -188,6 +189,16 @@ func packAFor(ks *kernelSet, dst []float32, tmp *[]float32, transA bool, a []flo
 	*tmp = grow(*tmp, ks.mr*kb)
 	for q := 0; q < rows; q += ks.mr {
 		r := min(ks.mr, rows-q)
+		if r == ks.mr && kb > 0 {
+			if transA && ks.pairCopyA != nil {
+				ks.pairCopyA(kb, &a[p0*lda+i0+q], lda, &dst[q*kk])
+				continue
+			}
+			if !transA && ks.pairGatherA != nil && gatherOK(lda, r) {
+				ks.pairGatherA(kb, &a[(i0+q)*lda+p0], lda, &dst[q*kk])
+				continue
+			}
+		}
 		packA(ks, *tmp, transA, a, lda, i0+q, r, p0, kb)
 		ks.pairConvert(kb, *tmp, r, dst[q*kk:])
 	}
@@ -206,7 +217,18 @@ func packBFor(ks *kernelSet, dst []float32, tmp *[]float32, transB bool, b []flo
 	kk := ks.steps(kb)
 	*tmp = grow(*tmp, nr*kb)
 	for q := 0; q < cols; q += nr {
-		packBPanel(ks, *tmp, transB, b, ldb, j0+q, min(nr, cols-q), p0, kb)
+		w, j := min(nr, cols-q), j0+q
+		if w == nr && kb > 0 {
+			if !transB && ks.pairCopyB != nil {
+				ks.pairCopyB(kb, &b[p0*ldb+j], ldb, &dst[q*kk])
+				continue
+			}
+			if transB && ks.pairGatherB != nil && gatherOK(ldb, nr) {
+				ks.pairGatherB(kb, &b[j*ldb+p0], ldb, &dst[q*kk])
+				continue
+			}
+		}
+		packBPanel(ks, *tmp, transB, b, ldb, j, w, p0, kb)
 		ks.pairConvert(kb, *tmp, nr, dst[q*kk:])
 	}
 }
