@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	goruntime "runtime"
 	"slices"
+	"sync"
 
 	"github.com/dlc-go/dlc/ir"
 	"github.com/dlc-go/dlc/train/loss"
@@ -64,85 +66,126 @@ func KNNAccuracy(ref []float32, refClasses []int64, query []float32, queryClasse
 		return out
 	}
 	r, q := unit(ref), unit(query)
-	type nb struct {
-		sim float32
-		cls int64
-	}
-	correct := 0
-	best := make([]nb, 0, k+1)
-	for i := range queryClasses {
-		best = best[:0]
-		qi := q[i*dim : (i+1)*dim]
-		for j := range refClasses {
-			rj := r[j*dim : (j+1)*dim]
-			var s float32
-			for d := range qi {
-				s += qi[d] * rj[d]
-			}
-			if len(best) < k || s > best[len(best)-1].sim {
-				best = append(best, nb{s, refClasses[j]})
-				slices.SortFunc(best, func(a, b nb) int {
-					switch {
-					case a.sim > b.sim:
-						return -1
-					case a.sim < b.sim:
-						return 1
-					}
-					return 0
-				})
-				if len(best) > k {
-					best = best[:k]
+	// Queries are independent: split them among the cores.
+	workers := min(goruntime.GOMAXPROCS(0), len(queryClasses))
+	right := make([]int, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			best := make([]neighbor, 0, k+1)
+			for i := w; i < len(queryClasses); i += workers {
+				if nearestVote(q[i*dim:(i+1)*dim], r, refClasses, k, best) == queryClasses[i] {
+					right[w]++
 				}
 			}
-		}
-		votes := map[int64]int{}
-		top, topVotes := best[0].cls, 0
-		for _, b := range best {
-			votes[b.cls]++
-		}
-		for _, b := range best { // in order of similarity: ties go to the nearer
-			if votes[b.cls] > topVotes {
-				top, topVotes = b.cls, votes[b.cls]
-			}
-		}
-		if top == queryClasses[i] {
-			correct++
-		}
+		})
+	}
+	wg.Wait()
+	correct := 0
+	for _, c := range right {
+		correct += c
 	}
 	return float64(correct) / float64(len(queryClasses)), nil
 }
 
-// AddProjectionHead appends a linear projection to dim after m's
-// training-graph output — trained with the rest, absent from the
-// inference graph, whose output stays the representation (SimCLR's
-// projection head, Chen et al. 2020 §2.1). Its parameters are
-// head.weight [dim, width] and head.bias [dim], initialized
-// U(±1/√width) from seed.
-func AddProjectionHead(m *Model, dim int, seed uint64) error {
+// neighbor is a reference by its similarity to a query.
+type neighbor struct {
+	sim float32
+	cls int64
+}
+
+// nearestVote returns the majority class of the k references (unit rows
+// of ref) most similar to the unit query qi, ties to the nearer; best is
+// scratch space.
+func nearestVote(qi, ref []float32, refClasses []int64, k int, best []neighbor) int64 {
+	dim := len(qi)
+	best = best[:0]
+	for j := range refClasses {
+		rj := ref[j*dim : (j+1)*dim]
+		var s float32
+		for d := range qi {
+			s += qi[d] * rj[d]
+		}
+		if len(best) < k || s > best[len(best)-1].sim {
+			best = append(best, neighbor{s, refClasses[j]})
+			slices.SortFunc(best, func(a, b neighbor) int {
+				switch {
+				case a.sim > b.sim:
+					return -1
+				case a.sim < b.sim:
+					return 1
+				}
+				return 0
+			})
+			if len(best) > k {
+				best = best[:k]
+			}
+		}
+	}
+	votes := map[int64]int{}
+	top, topVotes := best[0].cls, 0
+	for _, b := range best {
+		votes[b.cls]++
+	}
+	for _, b := range best { // in order of similarity: ties go to the nearer
+		if votes[b.cls] > topVotes {
+			top, topVotes = b.cls, votes[b.cls]
+		}
+	}
+	return top
+}
+
+// AddProjectionHead appends a projection head after m's training-graph
+// output: one linear layer per entry of dims (its output width), with a
+// ReLU between layers — trained with the rest, absent from the inference
+// graph, whose output stays the representation (SimCLR's projection
+// head, Chen et al. 2020 §2.1; §4.2 finds a nonlinear head, [hidden,
+// out], better than a linear one, [out]). Layer i's parameters are
+// head<i>.weight [dims[i], width] and head<i>.bias [dims[i]] (i from 1),
+// initialized U(±1/√width) from seed.
+func AddProjectionHead(m *Model, dims []int, seed uint64) error {
 	g := m.Train.Graph
 	out := g.Outputs[0]
 	s := out.Type.Shape
 	if !s.Ranked || s.Rank() != 2 || !s.Dims[1].Known() {
 		return fmt.Errorf("projection head: the output %q has shape %s, want [batch, width]", out.Name, s)
 	}
+	if len(dims) == 0 {
+		return fmt.Errorf("projection head: no layer widths")
+	}
 	width := int(s.Dims[1].Size)
 	r := rand.New(rand.NewPCG(seed, 0x4ead))
-	bound := 1 / math.Sqrt(float64(width))
-	w := ir.Zeros(out.Type.DType, []int{dim, width})
-	b := ir.Zeros(out.Type.DType, []int{dim})
-	for _, t := range []*ir.Tensor{w, b} {
-		for i := range t.Len() {
-			t.SetFloat64At(i, (2*r.Float64()-1)*bound)
+	for i, dim := range dims {
+		if dim < 1 {
+			return fmt.Errorf("projection head: layer %d has width %d", i+1, dim)
 		}
+		if i > 0 {
+			n, err := g.AddNode(ir.NodeSpec{Op: "Relu", Inputs: []*ir.Value{out}, Outputs: []string{g.UniqueName("projection_relu")}})
+			if err != nil {
+				return fmt.Errorf("projection head: %w", err)
+			}
+			out = n.Outputs[0]
+		}
+		bound := 1 / math.Sqrt(float64(width))
+		w := ir.Zeros(out.Type.DType, []int{dim, width})
+		b := ir.Zeros(out.Type.DType, []int{dim})
+		for _, t := range []*ir.Tensor{w, b} {
+			for j := range t.Len() {
+				t.SetFloat64At(j, (2*r.Float64()-1)*bound)
+			}
+		}
+		wn, bn := fmt.Sprintf("head%d.weight", i+1), fmt.Sprintf("head%d.bias", i+1)
+		wv, bv := g.AddInit(wn, w), g.AddInit(bn, b)
+		n, err := g.AddNode(ir.NodeSpec{Op: "Gemm", Inputs: []*ir.Value{out, wv, bv}, Outputs: []string{g.UniqueName("projection")},
+			Attrs: map[string]*ir.Attr{"transB": ir.IntAttr(1)}})
+		if err != nil {
+			return fmt.Errorf("projection head: %w", err)
+		}
+		out = n.Outputs[0]
+		m.Params = append(m.Params, wn, bn)
+		m.Values[wn], m.Values[bn] = w, b
+		width = dim
 	}
-	wv, bv := g.AddInit("head.weight", w), g.AddInit("head.bias", b)
-	n, err := g.AddNode(ir.NodeSpec{Op: "Gemm", Inputs: []*ir.Value{out, wv, bv}, Outputs: []string{g.UniqueName("projection")},
-		Attrs: map[string]*ir.Attr{"transB": ir.IntAttr(1)}})
-	if err != nil {
-		return fmt.Errorf("projection head: %w", err)
-	}
-	g.Outputs[0] = n.Outputs[0]
-	m.Params = append(m.Params, "head.weight", "head.bias")
-	m.Values["head.weight"], m.Values["head.bias"] = w, b
+	g.Outputs[0] = out
 	return nil
 }

@@ -20,6 +20,10 @@ type evaluator struct {
 	names []string // session inputs by position
 	data  string   // the data input's name
 	cfg   StepConfig
+	// ids is the data input's dtype when it takes token ids (int64,
+	// int32), vocab their bound (tokens.go); ids is Undefined otherwise.
+	ids   ir.DType
+	vocab int
 }
 
 func newEvaluator(m *Model, cfg Config) (*evaluator, error) {
@@ -74,6 +78,10 @@ func newEvaluator(m *Model, cfg Config) (*evaluator, error) {
 		return nil, fmt.Errorf("evaluation graph: %w", err)
 	}
 	e := &evaluator{sess: sess, data: input.Name, cfg: cfg.StepConfig}
+	if isTokenType(input.Type.DType) {
+		e.ids = input.Type.DType
+		e.vocab = tokenVocab(g, input.Name)
+	}
 	for _, v := range sess.Inputs() {
 		e.names = append(e.names, v.Name)
 	}
@@ -108,6 +116,10 @@ func (e *evaluator) run(ds data.Dataset, values map[string]*ir.Tensor) (Metrics,
 	classify := !ds.Labels().Regression && !e.cfg.TargetInput
 	target := ds.Labels().Size()
 	x := make([]float32, evalBatch*sample)
+	var ids *ir.Tensor // the token buffer (integer data input)
+	if e.ids != ir.Undefined {
+		ids = ir.Zeros(e.ids, []int{evalBatch * sample})
+	}
 	classes := make([]int64, evalBatch)
 	targets := make([]float32, evalBatch*max(target, 1))
 	idx := make([]int, evalBatch)
@@ -130,6 +142,12 @@ func (e *evaluator) run(ds data.Dataset, values map[string]*ir.Tensor) (Metrics,
 		feeds := map[string]ir.Data{}
 		for _, name := range e.names {
 			switch {
+			case name == e.data && ids != nil:
+				in, err := tokenBatch(ids, x[:b*sample], append([]int{b}, ds.SampleShape()...), name, e.vocab)
+				if err != nil {
+					return m, fmt.Errorf("evaluation: samples %d to %d: %w", start, start+b-1, err)
+				}
+				feeds[name] = in
 			case name == e.data:
 				feeds[name] = ir.FromSlice(append([]int{b}, ds.SampleShape()...), x[:b*sample])
 			case name == inLabels:

@@ -8,7 +8,7 @@ import (
 )
 
 // Predict runs the inference graph on x (n samples of the model's input
-// shape) with the trainer's current values and returns its first output
+// shape; token ids as whole numbers for an integer input) with the trainer's current values and returns its first output
 // (logits, or embeddings).
 func (t *Trainer) Predict(x []float32, n int) (*ir.Tensor, error) {
 	if t.predict == nil {
@@ -35,6 +35,15 @@ func (t *Trainer) Predict(x []float32, n int) (*ir.Tensor, error) {
 		}
 		if size(shape) != len(x) {
 			return nil, fmt.Errorf("predict: %d values for %d samples of %v", len(x), n, shape[1:])
+		}
+		if isTokenType(v.Type.DType) {
+			vocab := tokenVocab(t.m.Eval.Graph, v.Name)
+			in, err := tokenBatch(ir.Zeros(v.Type.DType, []int{len(x)}), x, shape, v.Name, vocab)
+			if err != nil {
+				return nil, fmt.Errorf("predict: %w", err)
+			}
+			feeds[v.Name] = in
+			continue
 		}
 		feeds[v.Name] = ir.FromSlice(shape, x)
 	}

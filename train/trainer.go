@@ -54,6 +54,8 @@ type Trainer struct {
 	external    map[string]*ir.Tensor // headers of Model.External inputs
 	predict     *runtime.Session      // the inference graph, made by Predict
 	lossScale   *ir.Tensor            // the scale input (loss scaling), or nil
+	tokenName   string                // a token data input's name (tokens.go)
+	tokenVocab  int                   // and the bound of its ids (0: none)
 
 	// LossScale is dynamic loss scaling's state (StepConfig.LossScaling).
 	LossScale LossScaleState
@@ -170,7 +172,10 @@ func (t *Trainer) bind(sg *stepGraph) (*binding, error) {
 			if t.x != nil {
 				return nil, fmt.Errorf("the training step has two data inputs (%s and %q)", t.x, v.Name)
 			}
-			t.x = &ir.Tensor{DType: v.Type.DType, Shape: shape}
+			t.x = newDataInput(v.Type.DType, shape)
+			if isTokenType(v.Type.DType) {
+				t.tokenName, t.tokenVocab = tokenInput(t.m.Train.Graph)
+			}
 			tensor = t.x
 		}
 		b.ins, b.inNames = append(b.ins, tensor), append(b.inNames, name)
@@ -256,14 +261,17 @@ type StepResult struct {
 	Skipped bool
 }
 
-// Step runs one training step on x (the batch, BatchShape's size) and
+// Step runs one training step on x (the batch, BatchShape's size; token
+// ids as whole numbers for an int64 or int32 data input) and
 // labels (class indices, or targets for regression) at learning rate lr;
 // with accumulation, every Accumulate-th call applies the mean of the
 // summed gradients (a partial sum carries over to the next epoch, and is
 // not in checkpoints). A non-finite loss returns ErrNonFinite and leaves
 // every value as it was.
 func (t *Trainer) Step(x []float32, classes []int64, targets []float32, lr float64) (StepResult, error) {
-	t.x.Data = x
+	if err := t.feedData(x); err != nil {
+		return StepResult{}, fmt.Errorf("step %d: %w", t.Steps+1, err)
+	}
 	if t.labels != nil {
 		switch d := t.labels.Data.(type) {
 		case []int64:

@@ -238,13 +238,7 @@ func loadData(s *spec.Spec, input []int, classes int) (*datasets, error) {
 			}
 		}
 	}
-	var aug data.Compose
-	if s.Data.Augment.RandomCrop > 0 {
-		aug = append(aug, data.RandomCrop{Pad: s.Data.Augment.RandomCrop})
-	}
-	if s.Data.Augment.HorizontalFlip {
-		aug = append(aug, data.RandomFlip{})
-	}
+	aug := specAugment(s.Data.Augment)
 	if len(aug) > 0 {
 		if err := aug.Check(input); err != nil {
 			return nil, fmt.Errorf("data.augment: %w", err)
@@ -350,4 +344,24 @@ func schedule(s *spec.Spec) *train.Schedule {
 func precision(s *spec.Spec) gemm.Precision {
 	p, _ := gemm.ParsePrecision(s.Precision)
 	return p
+}
+
+// specAugment is the spec's data.augment in the order it applies: the
+// random resized crop, the padded crop, the flip (empty for none).
+func specAugment(a spec.Augment) data.Compose {
+	var aug data.Compose
+	if rc := a.RandomResizedCrop; rc != nil {
+		c := data.RandomResizedCrop{Scale: [2]float64(rc.Scale)}
+		if len(rc.Ratio) == 2 {
+			c.Ratio = [2]float64(rc.Ratio)
+		}
+		aug = append(aug, c)
+	}
+	if a.RandomCrop > 0 {
+		aug = append(aug, data.RandomCrop{Pad: a.RandomCrop})
+	}
+	if a.HorizontalFlip {
+		aug = append(aug, data.RandomFlip{})
+	}
+	return aug
 }

@@ -289,11 +289,15 @@ func TestTrainDCGAN(t *testing.T) {
 
 // TestTrainContrastive runs the contrastive spec briefly: NT-Xent on two
 // augmented views, then the k-NN check on embeddings and raw pixels.
+// After 62 steps the embeddings' 5-NN accuracy must be within 4 points of
+// the raw pixels' (measured: 85.7% against 83.7%, and 81.3–84.3% with
+// seeds 2–4); the recipe before the random resized crop and the MLP head
+// reached 73.7% here (75.7% with seed 2) and fails.
 func TestTrainContrastive(t *testing.T) {
 	needFashion(t)
 	out := t.TempDir()
-	stdout, stderr, code := dlc(t, "train", "../../examples/train/fashion-contrastive.yaml", "--out", out, "--json", "--epochs", "1",
-		"--set", "data.limit=640", "--set", "data.test_limit=200", "--batch-size", "32")
+	stdout, stderr, code := dlc(t, "train", "../../examples/train/fashion-contrastive.yaml", "--out", out, "--json", "--epochs", "2",
+		"--set", "data.limit=2000", "--set", "data.test_limit=300", "--batch-size", "64")
 	if code != 0 {
 		t.Fatalf("dlc train: %s", stderr)
 	}
@@ -307,10 +311,13 @@ func TestTrainContrastive(t *testing.T) {
 	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &fig); err != nil {
 		t.Fatalf("--json printed %q: %v", stdout, err)
 	}
-	// NT-Xent of 64 rows starts near log(63) ≈ 4.14; k-NN of 10 classes
-	// by chance is 0.1.
-	if fig.Steps != 20 || !(fig.Loss > 0 && fig.Loss < 4.2) || fig.KNN < 0.3 || fig.PixelKNN < 0.5 {
+	// NT-Xent of 128 rows starts near log(127) ≈ 4.84; k-NN of 10
+	// classes by chance is 0.1.
+	if fig.Steps != 62 || !(fig.Loss > 0 && fig.Loss < 3) || fig.PixelKNN < 0.7 {
 		t.Errorf("final figures %+v", fig)
+	}
+	if fig.KNN < fig.PixelKNN-0.04 {
+		t.Errorf("embeddings' 5-NN accuracy %.3f is more than 4 points below the raw pixels' %.3f", fig.KNN, fig.PixelKNN)
 	}
 	if _, err := os.Stat(fig.Exported); err != nil {
 		t.Error(err)

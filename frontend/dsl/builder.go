@@ -64,6 +64,10 @@ type Value struct {
 	b     *Builder
 	v     *ir.Value
 	shape []int
+	// seqFirst: the graph value is [steps, batch, ...] rather than batch
+	// first (ToSequenceFirst); shape is still the dims besides the batch.
+	// Only recurrent layers with SequenceFirst and ToBatchFirst take it.
+	seqFirst bool
 }
 
 // Shape returns the dims after the batch dim.
@@ -217,6 +221,9 @@ func sameBuilder(layer string, xs ...*Value) *Builder {
 		if x == nil || x.b != b {
 			fail(layer, "inputs come from different graphs")
 		}
+	}
+	for _, x := range xs {
+		checkBatchFirst(layer, x)
 	}
 	return b
 }

@@ -40,6 +40,9 @@ func (l *layer) Apply(x *Value) *Value {
 	if bad != "" {
 		fail(name, "option %s does not apply to %s", bad, l.kind)
 	}
+	if !acceptsSeqFirst(l.kind, l.allowed) {
+		checkBatchFirst(name, x)
+	}
 	y := l.build(b, name, &c, x)
 	b.end(name, l.kind, y)
 	return y

@@ -38,11 +38,12 @@ var (
 // LSTM is a long short-term memory layer, torch.nn.LSTM with
 // batch_first=True: input [batch, steps, features]; output the final
 // hidden state [batch, dirs·hidden], or with ReturnSequences every step's
-// [batch, steps, dirs·hidden]. Initial states are zero; activations are
-// the defaults (sigmoid, tanh, tanh). It exports as one ONNX LSTM node per
-// stacked layer. Options: Bidirectional, NumLayers, ReturnSequences,
-// ExportLayout, WeightInit, BiasInit (both default U(±1/√hidden)), NoBias,
-// Name.
+// [batch, steps, dirs·hidden]. With SequenceFirst it is batch_first=False:
+// input [steps, batch, features], sequences [steps, batch, dirs·hidden].
+// Initial states are zero; activations are the defaults (sigmoid, tanh,
+// tanh). It exports as one ONNX LSTM node per stacked layer. Options:
+// Bidirectional, NumLayers, ReturnSequences, SequenceFirst, ExportLayout,
+// WeightInit, BiasInit (both default U(±1/√hidden)), NoBias, Name.
 func LSTM(hidden int, opts ...Option) Layer { return recurrent(lstmCell, hidden, rnnOpts, opts) }
 
 // GRU is a gated recurrent unit layer, torch.nn.GRU with batch_first=True
@@ -94,9 +95,11 @@ func recurrent(cell cellKind, hidden int, allowed []string, opts []Option) Layer
 			y = p.node(e, x.v)
 		}
 		// The last node's output takes the layer's name, as other layers'.
+		// Sequences keep the input's layout; the final state is batch first.
+		seqOut := p.c.returnSeq && p.c.seqFirst
 		y.Name = b.fresh(name)
-		y.Type = b.irType(p.outShape())
-		return &Value{b: b, v: y, shape: p.outShape()}
+		y.Type = seqType(b, p.outShape(), seqOut)
+		return &Value{b: b, v: y, shape: p.outShape(), seqFirst: seqOut}
 	})
 }
 
@@ -108,6 +111,12 @@ func planRNN(b *Builder, name string, cell cellKind, hidden int, c *config, x *V
 	}
 	if len(x.shape) != 2 {
 		fail(name, "input has shape %v after the batch dim; %s needs [steps, features]", x.shape, cell.op)
+	}
+	switch {
+	case c.rnn.seqFirst && !x.seqFirst:
+		fail(name, "input is batch first; SequenceFirst takes [steps, batch, features] (apply ToSequenceFirst first)")
+	case !c.rnn.seqFirst && x.seqFirst:
+		fail(name, "input is sequence-first [steps, batch, features]; give the layer the SequenceFirst option or apply ToBatchFirst first")
 	}
 	p := &rnnPlan{cell: cell, c: c.rnn, hidden: hidden, steps: x.shape[0], dirs: 1}
 	if !c.set["layers"] {
@@ -158,13 +167,15 @@ func (p *rnnPlan) onnxAttrs() map[string]*ir.Attr {
 }
 
 // node emits the Eval graph: per stacked layer one ONNX node, with the
-// Transposes and Reshapes that turn the DSL's batch-first values into
-// the node's layout and its [.., dirs, .., hidden] outputs back.
+// Transposes and Reshapes that turn the layer's input into the node's
+// layout and its [.., dirs, .., hidden] outputs back. A sequence-first
+// layer exported with layout 0 needs no Transpose on its input.
 func (p *rnnPlan) node(e *rnnEmitter, x *ir.Value) *ir.Value {
 	t, d, h := p.steps, p.dirs, p.hidden
+	nodeSF := p.c.layout == 0 // the node reads [steps, batch, features]
 	seq := x
-	if p.c.layout == 0 {
-		seq = e.transpose(x, []int64{1, 0, 2}, []int{t, -1, p.layers[0].in})
+	if nodeSF != p.c.seqFirst {
+		seq = e.transpose(x, []int64{1, 0, 2}, seqDims([]int{t, p.layers[0].in}, nodeSF))
 	}
 	for k, lt := range p.layers {
 		last := k == len(p.layers)-1
@@ -173,27 +184,51 @@ func (p *rnnPlan) node(e *rnnEmitter, x *ir.Value) *ir.Value {
 			ins = append(ins, lt.b)
 		}
 		yShape, hShape := []int{t, d, -1, h}, []int{d, -1, h}
-		if p.c.layout == 1 {
+		if !nodeSF {
 			yShape, hShape = []int{-1, t, d, h}, []int{-1, d, h}
 		}
 		if last && !p.c.returnSeq {
 			yh := e.node(p.cell.op, p.onnxAttrs(), [][]int{nil, hShape}, ins...)[1]
-			if p.c.layout == 0 {
+			switch {
+			case nodeSF && d == 1: // [1, batch, hidden]
+				return e.reshape(yh, []int64{-1, int64(h)}, []int{-1, h})
+			case nodeSF:
 				yh = e.transpose(yh, []int64{1, 0, 2}, []int{-1, d, h})
 			}
 			return e.reshape(yh, []int64{0, int64(d * h)}, []int{-1, d * h})
 		}
 		y := e.node(p.cell.op, p.onnxAttrs(), [][]int{yShape}, ins...)[0]
-		switch {
-		case p.c.layout == 1:
-			seq = e.reshape(y, []int64{0, 0, int64(d * h)}, []int{-1, t, d * h})
-		case last:
-			y = e.transpose(y, []int64{2, 0, 1, 3}, []int{-1, t, d, h})
-			seq = e.reshape(y, []int64{0, 0, int64(d * h)}, []int{-1, t, d * h})
-		default:
-			y = e.transpose(y, []int64{0, 2, 1, 3}, []int{t, -1, d, h})
-			seq = e.reshape(y, []int64{0, 0, int64(d * h)}, []int{t, -1, d * h})
+		// Inner layers pass sequences on in the node's layout; the last
+		// returns them in the layer's.
+		want := nodeSF
+		if last {
+			want = p.c.seqFirst
 		}
+		seq = p.joinDirs(e, y, nodeSF, want)
 	}
 	return seq
+}
+
+// joinDirs turns a node's output Y ([steps, dirs, batch, hidden] for
+// layout 0, else [batch, steps, dirs, hidden]) into sequences [..,
+// dirs·hidden], sequence first or batch first.
+func (p *rnnPlan) joinDirs(e *rnnEmitter, y *ir.Value, nodeSF, seqFirst bool) *ir.Value {
+	t, d, h := p.steps, p.dirs, p.hidden
+	dh := int64(d * h)
+	switch {
+	case !nodeSF:
+		y = e.reshape(y, []int64{0, 0, dh}, []int{-1, t, d * h})
+		if seqFirst {
+			y = e.transpose(y, []int64{1, 0, 2}, []int{t, -1, d * h})
+		}
+		return y
+	case seqFirst && d == 1:
+		return e.reshape(y, []int64{int64(t), -1, dh}, []int{t, -1, h})
+	case seqFirst:
+		y = e.transpose(y, []int64{0, 2, 1, 3}, []int{t, -1, d, h})
+		return e.reshape(y, []int64{0, 0, dh}, []int{t, -1, d * h})
+	default:
+		y = e.transpose(y, []int64{2, 0, 1, 3}, []int{-1, t, d, h})
+		return e.reshape(y, []int64{0, 0, dh}, []int{-1, t, d * h})
+	}
 }

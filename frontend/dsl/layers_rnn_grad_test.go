@@ -26,12 +26,20 @@ func TestRecurrentGradientsMatchFiniteDifferences(t *testing.T) {
 		{2, rnnCase{layers: 1, noBias: true}},
 		{3, rnnCase{layers: 2, bidir: true}},
 		{3, rnnCase{layers: 1, seq: true, noBias: true}},
+		// Sequence first: the same cells and options on [steps, batch,
+		// features], through ToSequenceFirst's and ToBatchFirst's
+		// Transposes.
+		{0, rnnCase{layers: 2, bidir: true, seq: true, seqFirst: true}},
+		{0, rnnCase{layers: 1, seqFirst: true}},
+		{1, rnnCase{layers: 2, seq: true, seqFirst: true}},
+		{2, rnnCase{layers: 1, bidir: true, seqFirst: true}},
+		{3, rnnCase{layers: 2, bidir: true, seq: true, noBias: true, seqFirst: true}},
 	}
 	const steps, features, hidden, batch = 3, 2, 2, 2
 	for i, tc := range cases {
 		k := rnnKinds[tc.kind]
 		name := k.name + "/" + tc.c.String()
-		layers := []Layer{k.make(hidden, append(tc.c.opts(), k.opts...)...)}
+		layers := tc.c.stack(tc.kind, hidden)
 		if tc.c.seq {
 			layers = append(layers, Flatten())
 		}

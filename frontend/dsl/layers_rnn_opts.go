@@ -10,11 +10,13 @@ type rnnConfig struct {
 	// resetBefore selects GRU's linear_before_reset=0 form; the default is
 	// PyTorch's (linear_before_reset=1).
 	resetBefore bool
+	// seqFirst: the layer reads [steps, batch, features] (SequenceFirst).
+	seqFirst bool
 }
 
 // rnnOpts are the options every recurrent layer takes; GRU adds
 // linear_before_reset.
-var rnnOpts = []string{"weight_init", "bias_init", "no_bias", "bidirectional", "layers", "return_sequences", "layout"}
+var rnnOpts = []string{"weight_init", "bias_init", "no_bias", "bidirectional", "layers", "return_sequences", "layout", "sequence_first"}
 
 // Bidirectional runs a recurrent layer over the sequence in both
 // directions and concatenates the two hidden states (forward first), as
@@ -35,15 +37,36 @@ func ReturnSequences() Option {
 	return Option{"return_sequences", func(c *config) { c.rnn.returnSeq = true }}
 }
 
-// ExportLayout selects the layout attribute of the ONNX node a recurrent layer
-// exports as. DSL values are always batch first ([batch, steps,
-// features]); layout 0 (the default) exports a sequence-first node
-// ([steps, batch, features]) between Transposes, the form PyTorch's
-// exporter writes and the only one ONNX Runtime accepts; layout 1 exports
-// a batch-first node without Transposes, which dlc runs but ONNX Runtime
+// ExportLayout selects the layout attribute of the ONNX node a recurrent
+// layer exports as. Layout 0 (the default) exports a sequence-first node
+// ([steps, batch, features]): the form PyTorch's exporter writes and the
+// only one ONNX Runtime accepts; a batch-first layer (the default) gets
+// Transposes around it, a SequenceFirst one reads its input as it is.
+// Layout 1 exports a batch-first node, which dlc runs but ONNX Runtime
 // rejects ("Batchwise recurrent operations (layout == 1) are not
 // supported"). The Train graph is the same for both.
 func ExportLayout(l int) Option { return Option{"layout", func(c *config) { c.rnn.layout = l }} }
+
+// SequenceFirst makes a recurrent layer read a sequence-first value
+// [steps, batch, features], as torch.nn.LSTM(batch_first=False) does, and
+// return sequences (ReturnSequences) sequence-first too, [steps, batch,
+// dirs·hidden]; the final hidden state stays [batch, dirs·hidden]. The
+// model's input is batch first, so a sequence-first model starts with
+// ToSequenceFirst and goes back with ToBatchFirst before batch-first
+// layers:
+//
+//	Sequential("s2s", []int{steps, features},
+//		ToSequenceFirst(),
+//		LSTM(64, SequenceFirst(), ReturnSequences()), // [steps, batch, 64]
+//		GRU(32, SequenceFirst()),                     // [batch, 32]
+//		Dense(classes))
+//
+// It exports as the ONNX node in its native layout 0 reading the input
+// as it is; only the directions of a bidirectional layer's outputs are
+// transposed into place. (ExportLayout(1) would add Transposes.)
+func SequenceFirst() Option {
+	return Option{"sequence_first", func(c *config) { c.rnn.seqFirst = true }}
+}
 
 // LinearBeforeReset chooses GRU's candidate formula: true (the default,
 // PyTorch's and cuDNN's) applies the reset gate after the recurrent

@@ -30,10 +30,31 @@ type rnnCase struct {
 	layout, layers int
 	bidir, seq     bool
 	noBias         bool
+	seqFirst       bool
 }
 
 func (c rnnCase) String() string {
-	return fmt.Sprintf("layout%d/layers%d/bidir=%v/seq=%v/nobias=%v", c.layout, c.layers, c.bidir, c.seq, c.noBias)
+	s := fmt.Sprintf("layout%d/layers%d/bidir=%v/seq=%v/nobias=%v", c.layout, c.layers, c.bidir, c.seq, c.noBias)
+	if c.seqFirst {
+		s += "/seq_first"
+	}
+	return s
+}
+
+// stack is the recurrent layer of kind with c's options; sequence first,
+// between ToSequenceFirst and (for sequences) ToBatchFirst, so the model
+// still takes and gives batch-first values.
+func (c rnnCase) stack(kind, hidden int) []Layer {
+	k := rnnKinds[kind]
+	cell := k.make(hidden, append(c.opts(), k.opts...)...)
+	if !c.seqFirst {
+		return []Layer{cell}
+	}
+	ls := []Layer{ToSequenceFirst(), cell}
+	if c.seq {
+		ls = append(ls, ToBatchFirst())
+	}
+	return ls
 }
 
 func (c rnnCase) opts() []Option {
@@ -47,29 +68,35 @@ func (c rnnCase) opts() []Option {
 	if c.noBias {
 		o = append(o, NoBias())
 	}
+	if c.seqFirst {
+		o = append(o, SequenceFirst())
+	}
 	return o
 }
 
-// rnnCases is every combination of layout, stacking, direction and
-// output, plus a bias-free one.
+// rnnCases is every combination of layout, stacking, direction, output
+// and input layout (batch or sequence first), plus bias-free ones.
 func rnnCases() []rnnCase {
 	var cs []rnnCase
-	for _, layout := range []int{0, 1} {
-		for _, layers := range []int{1, 2} {
-			for _, bidir := range []bool{false, true} {
-				for _, seq := range []bool{false, true} {
-					cs = append(cs, rnnCase{layout: layout, layers: layers, bidir: bidir, seq: seq})
+	for _, seqFirst := range []bool{false, true} {
+		for _, layout := range []int{0, 1} {
+			for _, layers := range []int{1, 2} {
+				for _, bidir := range []bool{false, true} {
+					for _, seq := range []bool{false, true} {
+						cs = append(cs, rnnCase{layout: layout, layers: layers, bidir: bidir, seq: seq, seqFirst: seqFirst})
+					}
 				}
 			}
 		}
 	}
-	return append(cs, rnnCase{layers: 2, bidir: true, seq: true, noBias: true})
+	return append(cs, rnnCase{layers: 2, bidir: true, seq: true, noBias: true},
+		rnnCase{layers: 2, bidir: true, seq: true, noBias: true, seqFirst: true})
 }
 
-// rnnModel is input [steps, features] through one recurrent layer.
+// rnnModel is input [steps, features] through one recurrent layer (see
+// rnnCase.stack).
 func rnnModel(t *testing.T, kind int, c rnnCase, dt ir.DType, steps, features, hidden int) *Model {
-	k := rnnKinds[kind]
-	d := Sequential("rnn_test", []int{steps, features}, k.make(hidden, append(c.opts(), k.opts...)...))
+	d := Sequential("rnn_test", []int{steps, features}, c.stack(kind, hidden)...)
 	d.DType = dt
 	return mustBuild(t, d, 5)
 }

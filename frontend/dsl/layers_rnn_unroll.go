@@ -26,7 +26,8 @@ type dirParams struct {
 	rzr, rh, rbh *ir.Value
 }
 
-// unroll emits the Train graph of the layer on x [batch, steps, in].
+// unroll emits the Train graph of the layer on x ([batch, steps, in], or
+// [steps, batch, in] sequence first).
 func (p *rnnPlan) unroll(e *rnnEmitter, x *ir.Value) *ir.Value {
 	t, d, h := p.steps, p.dirs, p.hidden
 	seq := x
@@ -42,16 +43,36 @@ func (p *rnnPlan) unroll(e *rnnEmitter, x *ir.Value) *ir.Value {
 			}
 			return e.concat(1, []int{-1, d * h}, last...)
 		}
-		flat := make([]*ir.Value, 0, t*d)
-		for pos := range t {
-			for dir := range d {
-				flat = append(flat, hs[dir][pos])
-			}
-		}
-		all := e.concat(1, []int{-1, t * d * h}, flat...)
-		seq = e.reshape(all, []int64{-1, int64(t), int64(d * h)}, []int{-1, t, d * h})
+		seq = p.sequence(e, hs)
 	}
 	return seq
+}
+
+// sequence joins the states hs[direction][position], each [batch,
+// hidden], into the layer's output sequence, [batch, steps, dirs·hidden]
+// or sequence first [steps, batch, dirs·hidden].
+func (p *rnnPlan) sequence(e *rnnEmitter, hs [][]*ir.Value) *ir.Value {
+	t, d, h := p.steps, p.dirs, p.hidden
+	if p.c.seqFirst {
+		steps := make([]*ir.Value, t)
+		for pos := range t {
+			var at []*ir.Value
+			for dir := range d {
+				at = append(at, hs[dir][pos])
+			}
+			steps[pos] = e.concat(1, []int{-1, d * h}, at...)
+		}
+		all := e.concat(0, []int{-t, d * h}, steps...)
+		return e.reshape(all, []int64{int64(t), -1, int64(d * h)}, []int{t, -1, d * h})
+	}
+	flat := make([]*ir.Value, 0, t*d)
+	for pos := range t {
+		for dir := range d {
+			flat = append(flat, hs[dir][pos])
+		}
+	}
+	all := e.concat(1, []int{-1, t * d * h}, flat...)
+	return e.reshape(all, []int64{-1, int64(t), int64(d * h)}, []int{-1, t, d * h})
 }
 
 // cutDirs slices each direction's parameters out of a stacked layer's
@@ -108,16 +129,27 @@ func repeat(v, n int) []int {
 	return out
 }
 
-// direction runs one direction over seq [batch, steps, in] and returns
+// direction runs one direction over seq ([batch, steps, in], or [steps,
+// batch, in] sequence first) and returns
 // the hidden state at every position (for reverse, the state after
 // reading positions steps-1 down to that one).
 func (p *rnnPlan) direction(e *rnnEmitter, seq *ir.Value, lt rnnTensors, dp dirParams, reverse bool) []*ir.Value {
 	t, g := p.steps, p.gh()
 	x2 := e.reshape(seq, []int64{-1, int64(lt.in)}, []int{-t, lt.in})
 	xw := e.gemm(x2, dp.w, dp.bx, []int{-t, g})
-	// Row n of [batch, steps·g] holds the steps of batch entry n in order.
-	xw = e.reshape(xw, []int64{-1, int64(t * g)}, []int{-1, t * g})
-	xs := e.split(xw, []int{-1, t * g}, 1, repeat(g, t)...)
+	var xs []*ir.Value
+	if p.c.seqFirst {
+		// Row s of [steps, batch·g] holds step s of every batch entry.
+		xw = e.reshape(xw, []int64{int64(t), -1}, []int{t, -g})
+		xs = e.split(xw, []int{t, -g}, 0, repeat(1, t)...)
+		for i := range xs {
+			xs[i] = e.reshape(xs[i], []int64{-1, int64(g)}, []int{-1, g})
+		}
+	} else {
+		// Row n of [batch, steps·g] holds the steps of batch entry n in order.
+		xw = e.reshape(xw, []int64{-1, int64(t * g)}, []int{-1, t * g})
+		xs = e.split(xw, []int{-1, t * g}, 1, repeat(g, t)...)
+	}
 	hs := make([]*ir.Value, t)
 	var h, c *ir.Value // nil: the zero initial state
 	for i := range t {

@@ -108,6 +108,7 @@ func (m *Model) build(mode Mode, batch int) (b *Builder, err error) {
 	if y == nil || y.b != b {
 		return nil, errors.New("the definition returned no value of its own graph")
 	}
+	checkBatchFirst("", y)
 	b.output(y, OutputName)
 	for _, u := range b.updates {
 		b.g.Outputs = append(b.g.Outputs, u)

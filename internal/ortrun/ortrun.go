@@ -42,8 +42,8 @@ type jobTensor struct {
 	File  string  `json:"file"`
 }
 
-// Run runs model on float32 inputs (by name) and returns its float32
-// outputs in order.
+// Run runs model on inputs (by name: float32, or int64 and int32 token
+// ids) and returns its float32 outputs in order.
 func (r *Runner) Run(model string, inputs map[string]*ir.Tensor) ([]*ir.Tensor, error) {
 	dir, err := os.MkdirTemp("", "ortrun-")
 	if err != nil {
@@ -52,10 +52,11 @@ func (r *Runner) Run(model string, inputs map[string]*ir.Tensor) ([]*ir.Tensor, 
 	defer os.RemoveAll(dir)
 	var ins []jobTensor
 	for name, t := range inputs {
-		if t.DType != ir.Float32 {
-			return nil, fmt.Errorf("input %q: only float32 inputs are supported", name)
+		dtype, ok := inputTypes[t.DType]
+		if !ok {
+			return nil, fmt.Errorf("input %q: %s inputs are not supported (float32, int64, int32 are)", name, t.DType)
 		}
-		jt := jobTensor{Name: name, DType: "float32", File: filepath.Join(dir, fmt.Sprintf("in_%d.bin", len(ins)))}
+		jt := jobTensor{Name: name, DType: dtype, File: filepath.Join(dir, fmt.Sprintf("in_%d.bin", len(ins)))}
 		for _, d := range t.Shape {
 			jt.Dims = append(jt.Dims, int64(d))
 		}

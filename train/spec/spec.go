@@ -149,6 +149,19 @@ type Augment struct {
 	RandomCrop int `yaml:"random_crop"`
 	// HorizontalFlip mirrors half of the images left to right.
 	HorizontalFlip bool `yaml:"horizontal_flip"`
+	// RandomResizedCrop, when set, crops a random window and scales it
+	// back to the image size (bilinear), before the other augmentations.
+	RandomResizedCrop *ResizedCrop `yaml:"random_resized_crop,omitempty"`
+}
+
+// ResizedCrop draws the window of a random resized crop.
+type ResizedCrop struct {
+	// Scale is [low, high]: the window's area as a fraction of the
+	// image's, drawn uniformly, within (0, 1].
+	Scale []float64 `yaml:"scale"`
+	// Ratio is [low, high]: the window's width/height, drawn
+	// log-uniformly; empty means [0.75, 1.3333].
+	Ratio []float64 `yaml:"ratio,omitempty"`
 }
 
 // Loss is the training objective.

@@ -149,6 +149,9 @@ func (c *checker) data(d *Data) {
 	c.atLeast("data.limit", d.Limit, 0)
 	c.atLeast("data.test_limit", d.TestLimit, 0)
 	c.atLeast("data.augment.random_crop", d.Augment.RandomCrop, 0)
+	if rc := d.Augment.RandomResizedCrop; rc != nil {
+		c.resizedCrop("data.augment.random_resized_crop", rc)
+	}
 	if n := d.Normalize; n != nil {
 		c.nonNegative("data.normalize.scale", n.Scale)
 		switch {
@@ -167,6 +170,17 @@ func (c *checker) data(d *Data) {
 }
 
 // files checks that one data set names the files its format reads.
+// resizedCrop checks a random resized crop's scale (0 < low <= high <= 1)
+// and ratio (empty, or 0 < low <= high).
+func (c *checker) resizedCrop(path string, rc *ResizedCrop) {
+	if sc := rc.Scale; len(sc) != 2 || !(sc[0] > 0 && sc[0] <= sc[1] && sc[1] <= 1) {
+		c.fail(path+".scale", "must be [low, high] with 0 < low <= high <= 1, got %v", sc)
+	}
+	if r := rc.Ratio; len(r) != 0 && (len(r) != 2 || !(r[0] > 0 && r[0] <= r[1])) {
+		c.fail(path+".ratio", "must be [low, high] with 0 < low <= high, got %v", r)
+	}
+}
+
 func (c *checker) files(path string, f Files, format string) {
 	if format == "csv" {
 		c.need(path+".file", f.File != "")

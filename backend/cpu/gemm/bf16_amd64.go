@@ -19,6 +19,23 @@ package gemm
 // Tiles of r ≤ 2 rows are latency-bound (one accumulator set, see
 // kernelBF16 in the generator): r = 1 ~85–95, r = 2 ~160 GFLOP/s.
 //
+// The fused pair packers (BenchmarkPairPackers, same VM, best of 3: one
+// kb = 384 panel, ld = 3136) against the float32 packer followed by
+// pairpack_avx512:
+//
+//	packer              fused ns   two passes ns
+//	pairpackcopy_32     877        2029
+//	pairpackgather_32   1157       5532
+//	pairpackgather_14   487        3483
+//	pairpackcopy_14     490        1527
+//
+// The gathers load 16 contiguous floats per row and transpose 8 pair
+// steps in registers (VPGATHERDQ of the adjacent pairs measured ~3×
+// slower: 3115 and 1497 ns). In Sgemm (BenchmarkSgemmPrecision, best of
+// 10 interleaved, GFLOP/s bf16 before → after): conv-dw 64×288×12544
+// (Bᵀ) 81 → 140, conv-fwd 64×12544×288 115 → 139, conv-dx 288×12544×64
+// 176 → 186, square 512 178 → 207; float32 60–104, unchanged.
+//
 // The converters round with integer operations rather than
 // VCVTNE(2)PS2BF16: measured here, VCVTNEPS2BF16 turns float32 denormals
 // into ±0 (0x007fffff gives 0x0000 where bf16Bits gives 0x0080).
@@ -57,8 +74,8 @@ func detectF16C() bool {
 
 // archPrecision returns the assembly kernels for the active level, so
 // that DLC_CPU and setLevel apply: at "avx512" the converters (AVX-512F)
-// and, with AVX512_BF16, the pair kernels; at "avx2" the F16C rounder;
-// nothing at "generic".
+// and, with AVX512_BF16, the pair kernels and fused pair packers; at
+// "avx2" the F16C rounder; nothing at "generic".
 func archPrecision() archPrecisionKernels {
 	var p archPrecisionKernels
 	switch active.level {
@@ -66,6 +83,10 @@ func archPrecision() archPrecisionKernels {
 		p.pairConvert, p.roundBF16, p.roundFP16 = pairpack_avx512, roundbf16_avx512, roundfp16_avx512
 		if cpuBF16 {
 			p.pairKern = bf16Kernels
+			// The fused packers use AVX512BW (VPERMT2W), which every
+			// AVX512_BF16 CPU has; only pair sets call them.
+			p.pairCopyB, p.pairGatherB = pairpackcopy_32, pairpackgather_32
+			p.pairGatherA, p.pairCopyA = pairpackgather_14, pairpackcopy_14
 		}
 	case "avx2":
 		if cpuF16C {

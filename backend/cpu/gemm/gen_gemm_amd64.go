@@ -196,6 +196,18 @@ func roundfp16_avx512(x *float32, n int)
 // roundfp16_avx2 rounds n floats in place to half precision (F16C, ties to even); see roundFP16Generic.
 func roundfp16_avx2(x *float32, n int)
 
+// pairpackcopy_14 packs kb rows of 14 floats, ld apart in src, into ⌈kb/2⌉ rows of bfloat16 pairs (packcopy_14, then pairConvertGeneric).
+func pairpackcopy_14(kb int, src *float32, ld int, dst *float32)
+
+// pairpackgather_14 packs a 14×kb block (rows ld apart in src), transposed, into ⌈kb/2⌉ rows of bfloat16 pairs (packgather_14, then pairConvertGeneric).
+func pairpackgather_14(kb int, src *float32, ld int, dst *float32)
+
+// pairpackcopy_32 packs kb rows of 32 floats, ld apart in src, into ⌈kb/2⌉ rows of bfloat16 pairs (packcopy_32, then pairConvertGeneric).
+func pairpackcopy_32(kb int, src *float32, ld int, dst *float32)
+
+// pairpackgather_32 packs a 32×kb block (rows ld apart in src), transposed, into ⌈kb/2⌉ rows of bfloat16 pairs (packgather_32, then pairConvertGeneric).
+func pairpackgather_32(kb int, src *float32, ld int, dst *float32)
+
 // packsegs packs rows of 32 lanes gathered by segment tables; see packSegmentsGeneric.
 func packsegs(rows int, src *float32, plane int, segs *int32, taps int, nseg int, t0 int, dst *float32, w int)
 

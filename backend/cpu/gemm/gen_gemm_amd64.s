@@ -29130,6 +29130,995 @@ roundfp16_avx2_done:
 	VZEROUPPER
 	RET
 
+DATA gemm_pairperm<>+0(SB)/2, $0x0001
+DATA gemm_pairperm<>+2(SB)/2, $0x0021
+DATA gemm_pairperm<>+4(SB)/2, $0x0003
+DATA gemm_pairperm<>+6(SB)/2, $0x0023
+DATA gemm_pairperm<>+8(SB)/2, $0x0005
+DATA gemm_pairperm<>+10(SB)/2, $0x0025
+DATA gemm_pairperm<>+12(SB)/2, $0x0007
+DATA gemm_pairperm<>+14(SB)/2, $0x0027
+DATA gemm_pairperm<>+16(SB)/2, $0x0009
+DATA gemm_pairperm<>+18(SB)/2, $0x0029
+DATA gemm_pairperm<>+20(SB)/2, $0x000b
+DATA gemm_pairperm<>+22(SB)/2, $0x002b
+DATA gemm_pairperm<>+24(SB)/2, $0x000d
+DATA gemm_pairperm<>+26(SB)/2, $0x002d
+DATA gemm_pairperm<>+28(SB)/2, $0x000f
+DATA gemm_pairperm<>+30(SB)/2, $0x002f
+DATA gemm_pairperm<>+32(SB)/2, $0x0011
+DATA gemm_pairperm<>+34(SB)/2, $0x0031
+DATA gemm_pairperm<>+36(SB)/2, $0x0013
+DATA gemm_pairperm<>+38(SB)/2, $0x0033
+DATA gemm_pairperm<>+40(SB)/2, $0x0015
+DATA gemm_pairperm<>+42(SB)/2, $0x0035
+DATA gemm_pairperm<>+44(SB)/2, $0x0017
+DATA gemm_pairperm<>+46(SB)/2, $0x0037
+DATA gemm_pairperm<>+48(SB)/2, $0x0019
+DATA gemm_pairperm<>+50(SB)/2, $0x0039
+DATA gemm_pairperm<>+52(SB)/2, $0x001b
+DATA gemm_pairperm<>+54(SB)/2, $0x003b
+DATA gemm_pairperm<>+56(SB)/2, $0x001d
+DATA gemm_pairperm<>+58(SB)/2, $0x003d
+DATA gemm_pairperm<>+60(SB)/2, $0x001f
+DATA gemm_pairperm<>+62(SB)/2, $0x003f
+DATA gemm_pairperm<>+64(SB)/2, $0x0001
+DATA gemm_pairperm<>+66(SB)/2, $0x0003
+DATA gemm_pairperm<>+68(SB)/2, $0x0005
+DATA gemm_pairperm<>+70(SB)/2, $0x0007
+DATA gemm_pairperm<>+72(SB)/2, $0x0009
+DATA gemm_pairperm<>+74(SB)/2, $0x000b
+DATA gemm_pairperm<>+76(SB)/2, $0x000d
+DATA gemm_pairperm<>+78(SB)/2, $0x000f
+DATA gemm_pairperm<>+80(SB)/2, $0x0011
+DATA gemm_pairperm<>+82(SB)/2, $0x0013
+DATA gemm_pairperm<>+84(SB)/2, $0x0015
+DATA gemm_pairperm<>+86(SB)/2, $0x0017
+DATA gemm_pairperm<>+88(SB)/2, $0x0019
+DATA gemm_pairperm<>+90(SB)/2, $0x001b
+DATA gemm_pairperm<>+92(SB)/2, $0x001d
+DATA gemm_pairperm<>+94(SB)/2, $0x001f
+DATA gemm_pairperm<>+96(SB)/2, $0x0021
+DATA gemm_pairperm<>+98(SB)/2, $0x0023
+DATA gemm_pairperm<>+100(SB)/2, $0x0025
+DATA gemm_pairperm<>+102(SB)/2, $0x0027
+DATA gemm_pairperm<>+104(SB)/2, $0x0029
+DATA gemm_pairperm<>+106(SB)/2, $0x002b
+DATA gemm_pairperm<>+108(SB)/2, $0x002d
+DATA gemm_pairperm<>+110(SB)/2, $0x002f
+DATA gemm_pairperm<>+112(SB)/2, $0x0031
+DATA gemm_pairperm<>+114(SB)/2, $0x0033
+DATA gemm_pairperm<>+116(SB)/2, $0x0035
+DATA gemm_pairperm<>+118(SB)/2, $0x0037
+DATA gemm_pairperm<>+120(SB)/2, $0x0039
+DATA gemm_pairperm<>+122(SB)/2, $0x003b
+DATA gemm_pairperm<>+124(SB)/2, $0x003d
+DATA gemm_pairperm<>+126(SB)/2, $0x003f
+GLOBL gemm_pairperm<>(SB), RODATA|NOPTR, $128
+
+DATA gemm_pairtr<>+0(SB)/4, $0x00000000
+DATA gemm_pairtr<>+4(SB)/4, $0x00000001
+DATA gemm_pairtr<>+8(SB)/4, $0x00000002
+DATA gemm_pairtr<>+12(SB)/4, $0x00000003
+DATA gemm_pairtr<>+16(SB)/4, $0x00000008
+DATA gemm_pairtr<>+20(SB)/4, $0x00000009
+DATA gemm_pairtr<>+24(SB)/4, $0x0000000a
+DATA gemm_pairtr<>+28(SB)/4, $0x0000000b
+DATA gemm_pairtr<>+32(SB)/4, $0x00000010
+DATA gemm_pairtr<>+36(SB)/4, $0x00000011
+DATA gemm_pairtr<>+40(SB)/4, $0x00000012
+DATA gemm_pairtr<>+44(SB)/4, $0x00000013
+DATA gemm_pairtr<>+48(SB)/4, $0x00000018
+DATA gemm_pairtr<>+52(SB)/4, $0x00000019
+DATA gemm_pairtr<>+56(SB)/4, $0x0000001a
+DATA gemm_pairtr<>+60(SB)/4, $0x0000001b
+DATA gemm_pairtr<>+64(SB)/4, $0x00000004
+DATA gemm_pairtr<>+68(SB)/4, $0x00000005
+DATA gemm_pairtr<>+72(SB)/4, $0x00000006
+DATA gemm_pairtr<>+76(SB)/4, $0x00000007
+DATA gemm_pairtr<>+80(SB)/4, $0x0000000c
+DATA gemm_pairtr<>+84(SB)/4, $0x0000000d
+DATA gemm_pairtr<>+88(SB)/4, $0x0000000e
+DATA gemm_pairtr<>+92(SB)/4, $0x0000000f
+DATA gemm_pairtr<>+96(SB)/4, $0x00000014
+DATA gemm_pairtr<>+100(SB)/4, $0x00000015
+DATA gemm_pairtr<>+104(SB)/4, $0x00000016
+DATA gemm_pairtr<>+108(SB)/4, $0x00000017
+DATA gemm_pairtr<>+112(SB)/4, $0x0000001c
+DATA gemm_pairtr<>+116(SB)/4, $0x0000001d
+DATA gemm_pairtr<>+120(SB)/4, $0x0000001e
+DATA gemm_pairtr<>+124(SB)/4, $0x0000001f
+DATA gemm_pairtr<>+128(SB)/4, $0x00000000
+DATA gemm_pairtr<>+132(SB)/4, $0x00000004
+DATA gemm_pairtr<>+136(SB)/4, $0x00000008
+DATA gemm_pairtr<>+140(SB)/4, $0x0000000c
+DATA gemm_pairtr<>+144(SB)/4, $0x00000010
+DATA gemm_pairtr<>+148(SB)/4, $0x00000014
+DATA gemm_pairtr<>+152(SB)/4, $0x00000018
+DATA gemm_pairtr<>+156(SB)/4, $0x0000001c
+DATA gemm_pairtr<>+160(SB)/4, $0x00000001
+DATA gemm_pairtr<>+164(SB)/4, $0x00000005
+DATA gemm_pairtr<>+168(SB)/4, $0x00000009
+DATA gemm_pairtr<>+172(SB)/4, $0x0000000d
+DATA gemm_pairtr<>+176(SB)/4, $0x00000011
+DATA gemm_pairtr<>+180(SB)/4, $0x00000015
+DATA gemm_pairtr<>+184(SB)/4, $0x00000019
+DATA gemm_pairtr<>+188(SB)/4, $0x0000001d
+DATA gemm_pairtr<>+192(SB)/4, $0x00000002
+DATA gemm_pairtr<>+196(SB)/4, $0x00000006
+DATA gemm_pairtr<>+200(SB)/4, $0x0000000a
+DATA gemm_pairtr<>+204(SB)/4, $0x0000000e
+DATA gemm_pairtr<>+208(SB)/4, $0x00000012
+DATA gemm_pairtr<>+212(SB)/4, $0x00000016
+DATA gemm_pairtr<>+216(SB)/4, $0x0000001a
+DATA gemm_pairtr<>+220(SB)/4, $0x0000001e
+DATA gemm_pairtr<>+224(SB)/4, $0x00000003
+DATA gemm_pairtr<>+228(SB)/4, $0x00000007
+DATA gemm_pairtr<>+232(SB)/4, $0x0000000b
+DATA gemm_pairtr<>+236(SB)/4, $0x0000000f
+DATA gemm_pairtr<>+240(SB)/4, $0x00000013
+DATA gemm_pairtr<>+244(SB)/4, $0x00000017
+DATA gemm_pairtr<>+248(SB)/4, $0x0000001b
+DATA gemm_pairtr<>+252(SB)/4, $0x0000001f
+GLOBL gemm_pairtr<>(SB), RODATA|NOPTR, $256
+
+// func pairpackcopy_14(kb int, src *float32, ld int, dst *float32)
+// Requires: AVX, AVX512BW, AVX512F
+TEXT ·pairpackcopy_14(SB), NOSPLIT, $0-32
+	MOVQ         kb+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         ld+16(FP), DX
+	MOVQ         dst+24(FP), BX
+	SHLQ         $0x02, DX
+	MOVL         $0x00000001, SI
+	VPBROADCASTD SI, Z0
+	MOVL         $0x00007fff, SI
+	VPBROADCASTD SI, Z1
+	MOVL         $0x00400000, SI
+	VPBROADCASTD SI, Z2
+	VMOVDQU32    gemm_pairperm<>+0(SB), Z3
+	MOVL         $0x00003fff, SI
+	KMOVW        SI, K1
+
+pairpackcopy_14_loop:
+	CMPQ      AX, $0x02
+	JL        pairpackcopy_14_tail
+	VMOVUPS.Z (CX), K1, Z4
+	VPSRLD    $0x10, Z4, Z5
+	VPANDD    Z0, Z5, Z5
+	VPADDD    Z4, Z5, Z5
+	VPADDD    Z1, Z5, Z5
+	VCMPPS    $0x03, Z4, Z4, K2
+	VPORD     Z2, Z4, K2, Z5
+	VMOVUPS.Z (CX)(DX*1), K1, Z4
+	VPSRLD    $0x10, Z4, Z6
+	VPANDD    Z0, Z6, Z6
+	VPADDD    Z4, Z6, Z6
+	VPADDD    Z1, Z6, Z6
+	VCMPPS    $0x03, Z4, Z4, K2
+	VPORD     Z2, Z4, K2, Z6
+	VPERMT2W  Z6, Z3, Z5
+	VMOVUPS   Z5, K1, (BX)
+	LEAQ      (CX)(DX*2), CX
+	ADDQ      $0x38, BX
+	SUBQ      $0x02, AX
+	JMP       pairpackcopy_14_loop
+
+pairpackcopy_14_tail:
+	TESTQ     AX, AX
+	JE        pairpackcopy_14_done
+	VMOVUPS.Z (CX), K1, Z3
+	VPSRLD    $0x10, Z3, Z4
+	VPANDD    Z0, Z4, Z4
+	VPADDD    Z3, Z4, Z4
+	VPADDD    Z1, Z4, Z4
+	VCMPPS    $0x03, Z3, Z3, K2
+	VPORD     Z2, Z3, K2, Z4
+	VPSRLD    $0x10, Z4, Z4
+	VMOVUPS   Z4, K1, (BX)
+
+pairpackcopy_14_done:
+	VZEROUPPER
+	RET
+
+// func pairpackgather_14(kb int, src *float32, ld int, dst *float32)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL
+TEXT ·pairpackgather_14(SB), NOSPLIT, $0-32
+	MOVQ          kb+0(FP), AX
+	MOVQ          src+8(FP), CX
+	MOVQ          dst+24(FP), DX
+	MOVQ          ld+16(FP), BX
+	MOVL          $0x00000001, SI
+	VPBROADCASTD  SI, Z0
+	MOVL          $0x00007fff, SI
+	VPBROADCASTD  SI, Z1
+	MOVL          $0x00400000, SI
+	VPBROADCASTD  SI, Z2
+	VMOVDQU32     gemm_pairperm<>+64(SB), Z3
+	VPBROADCASTD  BX, Z4
+	VPMULLD       gemm_iota<>+0(SB), Z4, Z4
+	VEXTRACTI32X8 $0x01, Z4, Y8
+	MOVL          $0x0000ffff, SI
+	KMOVW         SI, K1
+	MOVL          $0x00003fff, SI
+	KMOVW         SI, K2
+	MOVL          $0x0000003f, SI
+	KMOVW         SI, K4
+	VMOVDQU32     gemm_pairtr<>+0(SB), Z9
+	VMOVDQU32     gemm_pairtr<>+64(SB), Z10
+	VMOVDQU32     gemm_pairtr<>+128(SB), Z11
+	VMOVDQU32     gemm_pairtr<>+192(SB), Z12
+	SHLQ          $0x02, BX
+	MOVL          $0x0000003f, SI
+	KMOVW         SI, K3
+
+pairpackgather_14_block:
+	CMPQ          AX, $0x10
+	JL            pairpackgather_14_loop
+	MOVQ          CX, SI
+	VMOVUPS       (SI), Z13
+	VMOVUPS       (SI)(BX*1), Z14
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z13, Z15
+	VPANDD        Z0, Z15, Z15
+	VPADDD        Z13, Z15, Z15
+	VPADDD        Z1, Z15, Z15
+	VCMPPS        $0x03, Z13, Z13, K5
+	VPORD         Z2, Z13, K5, Z15
+	VPSRLD        $0x10, Z14, Z13
+	VPANDD        Z0, Z13, Z13
+	VPADDD        Z14, Z13, Z13
+	VPADDD        Z1, Z13, Z13
+	VCMPPS        $0x03, Z14, Z14, K5
+	VPORD         Z2, Z14, K5, Z13
+	VPERMT2W      Z13, Z3, Z15
+	VMOVUPS       (SI), Z13
+	VMOVUPS       (SI)(BX*1), Z14
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z13, Z16
+	VPANDD        Z0, Z16, Z16
+	VPADDD        Z13, Z16, Z16
+	VPADDD        Z1, Z16, Z16
+	VCMPPS        $0x03, Z13, Z13, K5
+	VPORD         Z2, Z13, K5, Z16
+	VPSRLD        $0x10, Z14, Z13
+	VPANDD        Z0, Z13, Z13
+	VPADDD        Z14, Z13, Z13
+	VPADDD        Z1, Z13, Z13
+	VCMPPS        $0x03, Z14, Z14, K5
+	VPORD         Z2, Z14, K5, Z13
+	VPERMT2W      Z13, Z3, Z16
+	VMOVUPS       (SI), Z13
+	VMOVUPS       (SI)(BX*1), Z14
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z13, Z17
+	VPANDD        Z0, Z17, Z17
+	VPADDD        Z13, Z17, Z17
+	VPADDD        Z1, Z17, Z17
+	VCMPPS        $0x03, Z13, Z13, K5
+	VPORD         Z2, Z13, K5, Z17
+	VPSRLD        $0x10, Z14, Z13
+	VPANDD        Z0, Z13, Z13
+	VPADDD        Z14, Z13, Z13
+	VPADDD        Z1, Z13, Z13
+	VCMPPS        $0x03, Z14, Z14, K5
+	VPORD         Z2, Z14, K5, Z13
+	VPERMT2W      Z13, Z3, Z17
+	VMOVUPS       (SI), Z13
+	VMOVUPS       (SI)(BX*1), Z14
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z13, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z13, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z13, Z13, K5
+	VPORD         Z2, Z13, K5, Z18
+	VPSRLD        $0x10, Z14, Z13
+	VPANDD        Z0, Z13, Z13
+	VPADDD        Z14, Z13, Z13
+	VPADDD        Z1, Z13, Z13
+	VCMPPS        $0x03, Z14, Z14, K5
+	VPORD         Z2, Z14, K5, Z13
+	VPERMT2W      Z13, Z3, Z18
+	VMOVDQA64     Z9, Z13
+	VPERMI2D      Z16, Z15, Z13
+	VMOVDQA64     Z10, Z14
+	VPERMI2D      Z16, Z15, Z14
+	VMOVDQA64     Z9, Z15
+	VPERMI2D      Z18, Z17, Z15
+	VMOVDQA64     Z10, Z16
+	VPERMI2D      Z18, Z17, Z16
+	VMOVDQA64     Z11, Z17
+	VPERMI2D      Z15, Z13, Z17
+	VMOVDQU32     Y17, (DX)
+	VEXTRACTI32X8 $0x01, Z17, 56(DX)
+	VMOVDQA64     Z12, Z17
+	VPERMI2D      Z15, Z13, Z17
+	VMOVDQU32     Y17, 112(DX)
+	VEXTRACTI32X8 $0x01, Z17, 168(DX)
+	VMOVDQA64     Z11, Z13
+	VPERMI2D      Z16, Z14, Z13
+	VMOVDQU32     Y13, 224(DX)
+	VEXTRACTI32X8 $0x01, Z13, 280(DX)
+	VMOVDQA64     Z12, Z13
+	VPERMI2D      Z16, Z14, Z13
+	VMOVDQU32     Y13, 336(DX)
+	VEXTRACTI32X8 $0x01, Z13, 392(DX)
+	VMOVUPS       (SI), Z13
+	VMOVUPS       (SI)(BX*1), Z14
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z13, Z15
+	VPANDD        Z0, Z15, Z15
+	VPADDD        Z13, Z15, Z15
+	VPADDD        Z1, Z15, Z15
+	VCMPPS        $0x03, Z13, Z13, K5
+	VPORD         Z2, Z13, K5, Z15
+	VPSRLD        $0x10, Z14, Z13
+	VPANDD        Z0, Z13, Z13
+	VPADDD        Z14, Z13, Z13
+	VPADDD        Z1, Z13, Z13
+	VCMPPS        $0x03, Z14, Z14, K5
+	VPORD         Z2, Z14, K5, Z13
+	VPERMT2W      Z13, Z3, Z15
+	VMOVUPS       (SI), Z13
+	VMOVUPS       (SI)(BX*1), Z14
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z13, Z16
+	VPANDD        Z0, Z16, Z16
+	VPADDD        Z13, Z16, Z16
+	VPADDD        Z1, Z16, Z16
+	VCMPPS        $0x03, Z13, Z13, K5
+	VPORD         Z2, Z13, K5, Z16
+	VPSRLD        $0x10, Z14, Z13
+	VPANDD        Z0, Z13, Z13
+	VPADDD        Z14, Z13, Z13
+	VPADDD        Z1, Z13, Z13
+	VCMPPS        $0x03, Z14, Z14, K5
+	VPORD         Z2, Z14, K5, Z13
+	VPERMT2W      Z13, Z3, Z16
+	VMOVUPS       (SI), Z13
+	VMOVUPS       (SI)(BX*1), Z14
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z13, Z17
+	VPANDD        Z0, Z17, Z17
+	VPADDD        Z13, Z17, Z17
+	VPADDD        Z1, Z17, Z17
+	VCMPPS        $0x03, Z13, Z13, K5
+	VPORD         Z2, Z13, K5, Z17
+	VPSRLD        $0x10, Z14, Z13
+	VPANDD        Z0, Z13, Z13
+	VPADDD        Z14, Z13, Z13
+	VPADDD        Z1, Z13, Z13
+	VCMPPS        $0x03, Z14, Z14, K5
+	VPORD         Z2, Z14, K5, Z13
+	VPERMT2W      Z13, Z3, Z17
+	VMOVDQA64     Z9, Z13
+	VPERMI2D      Z16, Z15, Z13
+	VMOVDQA64     Z10, Z14
+	VPERMI2D      Z16, Z15, Z14
+	VMOVDQA64     Z9, Z15
+	VPERMI2D      Z17, Z17, Z15
+	VMOVDQA64     Z10, Z16
+	VPERMI2D      Z17, Z17, Z16
+	VMOVDQA64     Z11, Z17
+	VPERMI2D      Z15, Z13, Z17
+	VMOVDQU32     Y17, K3, 32(DX)
+	VEXTRACTI32X8 $0x01, Z17, K3, 88(DX)
+	VMOVDQA64     Z12, Z17
+	VPERMI2D      Z15, Z13, Z17
+	VMOVDQU32     Y17, K3, 144(DX)
+	VEXTRACTI32X8 $0x01, Z17, K3, 200(DX)
+	VMOVDQA64     Z11, Z13
+	VPERMI2D      Z16, Z14, Z13
+	VMOVDQU32     Y13, K3, 256(DX)
+	VEXTRACTI32X8 $0x01, Z13, K3, 312(DX)
+	VMOVDQA64     Z12, Z13
+	VPERMI2D      Z16, Z14, Z13
+	VMOVDQU32     Y13, K3, 368(DX)
+	VEXTRACTI32X8 $0x01, Z13, K3, 424(DX)
+	ADDQ          $0x40, CX
+	ADDQ          $0x000001c0, DX
+	SUBQ          $0x10, AX
+	JMP           pairpackgather_14_block
+
+pairpackgather_14_loop:
+	CMPQ       AX, $0x02
+	JL         pairpackgather_14_tail
+	KMOVW      K1, K3
+	VPXORD     Z5, Z5, Z5
+	VPGATHERDQ (CX)(Y4*4), K3, Z5
+	VPSRLD     $0x10, Z5, Z9
+	VPANDD     Z0, Z9, Z9
+	VPADDD     Z5, Z9, Z9
+	VPADDD     Z1, Z9, Z9
+	VCMPPS     $0x03, Z5, Z5, K3
+	VPORD      Z2, Z5, K3, Z9
+	KMOVW      K4, K3
+	VPXORD     Z6, Z6, Z6
+	VPGATHERDQ (CX)(Y8*4), K3, Z6
+	VPSRLD     $0x10, Z6, Z10
+	VPANDD     Z0, Z10, Z10
+	VPADDD     Z6, Z10, Z10
+	VPADDD     Z1, Z10, Z10
+	VCMPPS     $0x03, Z6, Z6, K3
+	VPORD      Z2, Z6, K3, Z10
+	VPERMT2W   Z10, Z3, Z9
+	VMOVUPS    Z9, K2, (DX)
+	ADDQ       $0x08, CX
+	ADDQ       $0x38, DX
+	SUBQ       $0x02, AX
+	JMP        pairpackgather_14_loop
+
+pairpackgather_14_tail:
+	TESTQ      AX, AX
+	JE         pairpackgather_14_done
+	KMOVW      K2, K3
+	VPXORD     Z7, Z7, Z7
+	VPGATHERDD (CX)(Z4*4), K3, Z7
+	VPSRLD     $0x10, Z7, Z3
+	VPANDD     Z0, Z3, Z3
+	VPADDD     Z7, Z3, Z3
+	VPADDD     Z1, Z3, Z3
+	VCMPPS     $0x03, Z7, Z7, K1
+	VPORD      Z2, Z7, K1, Z3
+	VPSRLD     $0x10, Z3, Z3
+	VMOVUPS    Z3, K2, (DX)
+
+pairpackgather_14_done:
+	VZEROUPPER
+	RET
+
+// func pairpackcopy_32(kb int, src *float32, ld int, dst *float32)
+// Requires: AVX, AVX512BW, AVX512F
+TEXT ·pairpackcopy_32(SB), NOSPLIT, $0-32
+	MOVQ         kb+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         ld+16(FP), DX
+	MOVQ         dst+24(FP), BX
+	SHLQ         $0x02, DX
+	MOVL         $0x00000001, SI
+	VPBROADCASTD SI, Z0
+	MOVL         $0x00007fff, SI
+	VPBROADCASTD SI, Z1
+	MOVL         $0x00400000, SI
+	VPBROADCASTD SI, Z2
+	VMOVDQU32    gemm_pairperm<>+0(SB), Z3
+	MOVL         $0x00000000, SI
+	KMOVW        SI, K1
+
+pairpackcopy_32_loop:
+	CMPQ     AX, $0x02
+	JL       pairpackcopy_32_tail
+	VMOVUPS  (CX), Z4
+	VPSRLD   $0x10, Z4, Z5
+	VPANDD   Z0, Z5, Z5
+	VPADDD   Z4, Z5, Z5
+	VPADDD   Z1, Z5, Z5
+	VCMPPS   $0x03, Z4, Z4, K1
+	VPORD    Z2, Z4, K1, Z5
+	VMOVUPS  (CX)(DX*1), Z4
+	VPSRLD   $0x10, Z4, Z6
+	VPANDD   Z0, Z6, Z6
+	VPADDD   Z4, Z6, Z6
+	VPADDD   Z1, Z6, Z6
+	VCMPPS   $0x03, Z4, Z4, K1
+	VPORD    Z2, Z4, K1, Z6
+	VPERMT2W Z6, Z3, Z5
+	VMOVUPS  Z5, (BX)
+	VMOVUPS  64(CX), Z4
+	VPSRLD   $0x10, Z4, Z5
+	VPANDD   Z0, Z5, Z5
+	VPADDD   Z4, Z5, Z5
+	VPADDD   Z1, Z5, Z5
+	VCMPPS   $0x03, Z4, Z4, K1
+	VPORD    Z2, Z4, K1, Z5
+	VMOVUPS  64(CX)(DX*1), Z4
+	VPSRLD   $0x10, Z4, Z6
+	VPANDD   Z0, Z6, Z6
+	VPADDD   Z4, Z6, Z6
+	VPADDD   Z1, Z6, Z6
+	VCMPPS   $0x03, Z4, Z4, K1
+	VPORD    Z2, Z4, K1, Z6
+	VPERMT2W Z6, Z3, Z5
+	VMOVUPS  Z5, 64(BX)
+	LEAQ     (CX)(DX*2), CX
+	ADDQ     $0x80, BX
+	SUBQ     $0x02, AX
+	JMP      pairpackcopy_32_loop
+
+pairpackcopy_32_tail:
+	TESTQ   AX, AX
+	JE      pairpackcopy_32_done
+	VMOVUPS (CX), Z3
+	VPSRLD  $0x10, Z3, Z4
+	VPANDD  Z0, Z4, Z4
+	VPADDD  Z3, Z4, Z4
+	VPADDD  Z1, Z4, Z4
+	VCMPPS  $0x03, Z3, Z3, K1
+	VPORD   Z2, Z3, K1, Z4
+	VPSRLD  $0x10, Z4, Z4
+	VMOVUPS Z4, (BX)
+	VMOVUPS 64(CX), Z3
+	VPSRLD  $0x10, Z3, Z4
+	VPANDD  Z0, Z4, Z4
+	VPADDD  Z3, Z4, Z4
+	VPADDD  Z1, Z4, Z4
+	VCMPPS  $0x03, Z3, Z3, K1
+	VPORD   Z2, Z3, K1, Z4
+	VPSRLD  $0x10, Z4, Z4
+	VMOVUPS Z4, 64(BX)
+
+pairpackcopy_32_done:
+	VZEROUPPER
+	RET
+
+// func pairpackgather_32(kb int, src *float32, ld int, dst *float32)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL
+TEXT ·pairpackgather_32(SB), NOSPLIT, $0-32
+	MOVQ          kb+0(FP), AX
+	MOVQ          src+8(FP), CX
+	MOVQ          dst+24(FP), DX
+	MOVQ          ld+16(FP), BX
+	MOVL          $0x00000001, SI
+	VPBROADCASTD  SI, Z0
+	MOVL          $0x00007fff, SI
+	VPBROADCASTD  SI, Z1
+	MOVL          $0x00400000, SI
+	VPBROADCASTD  SI, Z2
+	VMOVDQU32     gemm_pairperm<>+64(SB), Z3
+	VPBROADCASTD  BX, Z4
+	VPMULLD       gemm_iota<>+0(SB), Z4, Z5
+	VPSLLD        $0x04, Z4, Z4
+	VPADDD        Z4, Z5, Z4
+	VEXTRACTI32X8 $0x01, Z5, Y12
+	VEXTRACTI32X8 $0x01, Z4, Y13
+	MOVL          $0x0000ffff, SI
+	KMOVW         SI, K1
+	VMOVDQU32     gemm_pairtr<>+0(SB), Z14
+	VMOVDQU32     gemm_pairtr<>+64(SB), Z15
+	VMOVDQU32     gemm_pairtr<>+128(SB), Z16
+	VMOVDQU32     gemm_pairtr<>+192(SB), Z17
+	SHLQ          $0x02, BX
+
+pairpackgather_32_block:
+	CMPQ          AX, $0x10
+	JL            pairpackgather_32_loop
+	MOVQ          CX, SI
+	VMOVUPS       (SI), Z18
+	VMOVUPS       (SI)(BX*1), Z19
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z18, Z20
+	VPANDD        Z0, Z20, Z20
+	VPADDD        Z18, Z20, Z20
+	VPADDD        Z1, Z20, Z20
+	VCMPPS        $0x03, Z18, Z18, K2
+	VPORD         Z2, Z18, K2, Z20
+	VPSRLD        $0x10, Z19, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z19, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z19, Z19, K2
+	VPORD         Z2, Z19, K2, Z18
+	VPERMT2W      Z18, Z3, Z20
+	VMOVUPS       (SI), Z18
+	VMOVUPS       (SI)(BX*1), Z19
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z18, Z21
+	VPANDD        Z0, Z21, Z21
+	VPADDD        Z18, Z21, Z21
+	VPADDD        Z1, Z21, Z21
+	VCMPPS        $0x03, Z18, Z18, K2
+	VPORD         Z2, Z18, K2, Z21
+	VPSRLD        $0x10, Z19, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z19, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z19, Z19, K2
+	VPORD         Z2, Z19, K2, Z18
+	VPERMT2W      Z18, Z3, Z21
+	VMOVUPS       (SI), Z18
+	VMOVUPS       (SI)(BX*1), Z19
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z18, Z22
+	VPANDD        Z0, Z22, Z22
+	VPADDD        Z18, Z22, Z22
+	VPADDD        Z1, Z22, Z22
+	VCMPPS        $0x03, Z18, Z18, K2
+	VPORD         Z2, Z18, K2, Z22
+	VPSRLD        $0x10, Z19, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z19, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z19, Z19, K2
+	VPORD         Z2, Z19, K2, Z18
+	VPERMT2W      Z18, Z3, Z22
+	VMOVUPS       (SI), Z18
+	VMOVUPS       (SI)(BX*1), Z19
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z18, Z23
+	VPANDD        Z0, Z23, Z23
+	VPADDD        Z18, Z23, Z23
+	VPADDD        Z1, Z23, Z23
+	VCMPPS        $0x03, Z18, Z18, K2
+	VPORD         Z2, Z18, K2, Z23
+	VPSRLD        $0x10, Z19, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z19, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z19, Z19, K2
+	VPORD         Z2, Z19, K2, Z18
+	VPERMT2W      Z18, Z3, Z23
+	VMOVDQA64     Z14, Z18
+	VPERMI2D      Z21, Z20, Z18
+	VMOVDQA64     Z15, Z19
+	VPERMI2D      Z21, Z20, Z19
+	VMOVDQA64     Z14, Z20
+	VPERMI2D      Z23, Z22, Z20
+	VMOVDQA64     Z15, Z21
+	VPERMI2D      Z23, Z22, Z21
+	VMOVDQA64     Z16, Z22
+	VPERMI2D      Z20, Z18, Z22
+	VMOVDQU32     Y22, (DX)
+	VEXTRACTI32X8 $0x01, Z22, 128(DX)
+	VMOVDQA64     Z17, Z22
+	VPERMI2D      Z20, Z18, Z22
+	VMOVDQU32     Y22, 256(DX)
+	VEXTRACTI32X8 $0x01, Z22, 384(DX)
+	VMOVDQA64     Z16, Z18
+	VPERMI2D      Z21, Z19, Z18
+	VMOVDQU32     Y18, 512(DX)
+	VEXTRACTI32X8 $0x01, Z18, 640(DX)
+	VMOVDQA64     Z17, Z18
+	VPERMI2D      Z21, Z19, Z18
+	VMOVDQU32     Y18, 768(DX)
+	VEXTRACTI32X8 $0x01, Z18, 896(DX)
+	VMOVUPS       (SI), Z18
+	VMOVUPS       (SI)(BX*1), Z19
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z18, Z20
+	VPANDD        Z0, Z20, Z20
+	VPADDD        Z18, Z20, Z20
+	VPADDD        Z1, Z20, Z20
+	VCMPPS        $0x03, Z18, Z18, K2
+	VPORD         Z2, Z18, K2, Z20
+	VPSRLD        $0x10, Z19, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z19, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z19, Z19, K2
+	VPORD         Z2, Z19, K2, Z18
+	VPERMT2W      Z18, Z3, Z20
+	VMOVUPS       (SI), Z18
+	VMOVUPS       (SI)(BX*1), Z19
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z18, Z21
+	VPANDD        Z0, Z21, Z21
+	VPADDD        Z18, Z21, Z21
+	VPADDD        Z1, Z21, Z21
+	VCMPPS        $0x03, Z18, Z18, K2
+	VPORD         Z2, Z18, K2, Z21
+	VPSRLD        $0x10, Z19, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z19, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z19, Z19, K2
+	VPORD         Z2, Z19, K2, Z18
+	VPERMT2W      Z18, Z3, Z21
+	VMOVUPS       (SI), Z18
+	VMOVUPS       (SI)(BX*1), Z19
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z18, Z22
+	VPANDD        Z0, Z22, Z22
+	VPADDD        Z18, Z22, Z22
+	VPADDD        Z1, Z22, Z22
+	VCMPPS        $0x03, Z18, Z18, K2
+	VPORD         Z2, Z18, K2, Z22
+	VPSRLD        $0x10, Z19, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z19, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z19, Z19, K2
+	VPORD         Z2, Z19, K2, Z18
+	VPERMT2W      Z18, Z3, Z22
+	VMOVUPS       (SI), Z18
+	VMOVUPS       (SI)(BX*1), Z19
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z18, Z23
+	VPANDD        Z0, Z23, Z23
+	VPADDD        Z18, Z23, Z23
+	VPADDD        Z1, Z23, Z23
+	VCMPPS        $0x03, Z18, Z18, K2
+	VPORD         Z2, Z18, K2, Z23
+	VPSRLD        $0x10, Z19, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z19, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z19, Z19, K2
+	VPORD         Z2, Z19, K2, Z18
+	VPERMT2W      Z18, Z3, Z23
+	VMOVDQA64     Z14, Z18
+	VPERMI2D      Z21, Z20, Z18
+	VMOVDQA64     Z15, Z19
+	VPERMI2D      Z21, Z20, Z19
+	VMOVDQA64     Z14, Z20
+	VPERMI2D      Z23, Z22, Z20
+	VMOVDQA64     Z15, Z21
+	VPERMI2D      Z23, Z22, Z21
+	VMOVDQA64     Z16, Z22
+	VPERMI2D      Z20, Z18, Z22
+	VMOVDQU32     Y22, 32(DX)
+	VEXTRACTI32X8 $0x01, Z22, 160(DX)
+	VMOVDQA64     Z17, Z22
+	VPERMI2D      Z20, Z18, Z22
+	VMOVDQU32     Y22, 288(DX)
+	VEXTRACTI32X8 $0x01, Z22, 416(DX)
+	VMOVDQA64     Z16, Z18
+	VPERMI2D      Z21, Z19, Z18
+	VMOVDQU32     Y18, 544(DX)
+	VEXTRACTI32X8 $0x01, Z18, 672(DX)
+	VMOVDQA64     Z17, Z18
+	VPERMI2D      Z21, Z19, Z18
+	VMOVDQU32     Y18, 800(DX)
+	VEXTRACTI32X8 $0x01, Z18, 928(DX)
+	VMOVUPS       (SI), Z18
+	VMOVUPS       (SI)(BX*1), Z19
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z18, Z20
+	VPANDD        Z0, Z20, Z20
+	VPADDD        Z18, Z20, Z20
+	VPADDD        Z1, Z20, Z20
+	VCMPPS        $0x03, Z18, Z18, K2
+	VPORD         Z2, Z18, K2, Z20
+	VPSRLD        $0x10, Z19, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z19, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z19, Z19, K2
+	VPORD         Z2, Z19, K2, Z18
+	VPERMT2W      Z18, Z3, Z20
+	VMOVUPS       (SI), Z18
+	VMOVUPS       (SI)(BX*1), Z19
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z18, Z21
+	VPANDD        Z0, Z21, Z21
+	VPADDD        Z18, Z21, Z21
+	VPADDD        Z1, Z21, Z21
+	VCMPPS        $0x03, Z18, Z18, K2
+	VPORD         Z2, Z18, K2, Z21
+	VPSRLD        $0x10, Z19, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z19, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z19, Z19, K2
+	VPORD         Z2, Z19, K2, Z18
+	VPERMT2W      Z18, Z3, Z21
+	VMOVUPS       (SI), Z18
+	VMOVUPS       (SI)(BX*1), Z19
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z18, Z22
+	VPANDD        Z0, Z22, Z22
+	VPADDD        Z18, Z22, Z22
+	VPADDD        Z1, Z22, Z22
+	VCMPPS        $0x03, Z18, Z18, K2
+	VPORD         Z2, Z18, K2, Z22
+	VPSRLD        $0x10, Z19, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z19, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z19, Z19, K2
+	VPORD         Z2, Z19, K2, Z18
+	VPERMT2W      Z18, Z3, Z22
+	VMOVUPS       (SI), Z18
+	VMOVUPS       (SI)(BX*1), Z19
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z18, Z23
+	VPANDD        Z0, Z23, Z23
+	VPADDD        Z18, Z23, Z23
+	VPADDD        Z1, Z23, Z23
+	VCMPPS        $0x03, Z18, Z18, K2
+	VPORD         Z2, Z18, K2, Z23
+	VPSRLD        $0x10, Z19, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z19, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z19, Z19, K2
+	VPORD         Z2, Z19, K2, Z18
+	VPERMT2W      Z18, Z3, Z23
+	VMOVDQA64     Z14, Z18
+	VPERMI2D      Z21, Z20, Z18
+	VMOVDQA64     Z15, Z19
+	VPERMI2D      Z21, Z20, Z19
+	VMOVDQA64     Z14, Z20
+	VPERMI2D      Z23, Z22, Z20
+	VMOVDQA64     Z15, Z21
+	VPERMI2D      Z23, Z22, Z21
+	VMOVDQA64     Z16, Z22
+	VPERMI2D      Z20, Z18, Z22
+	VMOVDQU32     Y22, 64(DX)
+	VEXTRACTI32X8 $0x01, Z22, 192(DX)
+	VMOVDQA64     Z17, Z22
+	VPERMI2D      Z20, Z18, Z22
+	VMOVDQU32     Y22, 320(DX)
+	VEXTRACTI32X8 $0x01, Z22, 448(DX)
+	VMOVDQA64     Z16, Z18
+	VPERMI2D      Z21, Z19, Z18
+	VMOVDQU32     Y18, 576(DX)
+	VEXTRACTI32X8 $0x01, Z18, 704(DX)
+	VMOVDQA64     Z17, Z18
+	VPERMI2D      Z21, Z19, Z18
+	VMOVDQU32     Y18, 832(DX)
+	VEXTRACTI32X8 $0x01, Z18, 960(DX)
+	VMOVUPS       (SI), Z18
+	VMOVUPS       (SI)(BX*1), Z19
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z18, Z20
+	VPANDD        Z0, Z20, Z20
+	VPADDD        Z18, Z20, Z20
+	VPADDD        Z1, Z20, Z20
+	VCMPPS        $0x03, Z18, Z18, K2
+	VPORD         Z2, Z18, K2, Z20
+	VPSRLD        $0x10, Z19, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z19, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z19, Z19, K2
+	VPORD         Z2, Z19, K2, Z18
+	VPERMT2W      Z18, Z3, Z20
+	VMOVUPS       (SI), Z18
+	VMOVUPS       (SI)(BX*1), Z19
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z18, Z21
+	VPANDD        Z0, Z21, Z21
+	VPADDD        Z18, Z21, Z21
+	VPADDD        Z1, Z21, Z21
+	VCMPPS        $0x03, Z18, Z18, K2
+	VPORD         Z2, Z18, K2, Z21
+	VPSRLD        $0x10, Z19, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z19, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z19, Z19, K2
+	VPORD         Z2, Z19, K2, Z18
+	VPERMT2W      Z18, Z3, Z21
+	VMOVUPS       (SI), Z18
+	VMOVUPS       (SI)(BX*1), Z19
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z18, Z22
+	VPANDD        Z0, Z22, Z22
+	VPADDD        Z18, Z22, Z22
+	VPADDD        Z1, Z22, Z22
+	VCMPPS        $0x03, Z18, Z18, K2
+	VPORD         Z2, Z18, K2, Z22
+	VPSRLD        $0x10, Z19, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z19, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z19, Z19, K2
+	VPORD         Z2, Z19, K2, Z18
+	VPERMT2W      Z18, Z3, Z22
+	VMOVUPS       (SI), Z18
+	VMOVUPS       (SI)(BX*1), Z19
+	LEAQ          (SI)(BX*2), SI
+	VPSRLD        $0x10, Z18, Z23
+	VPANDD        Z0, Z23, Z23
+	VPADDD        Z18, Z23, Z23
+	VPADDD        Z1, Z23, Z23
+	VCMPPS        $0x03, Z18, Z18, K2
+	VPORD         Z2, Z18, K2, Z23
+	VPSRLD        $0x10, Z19, Z18
+	VPANDD        Z0, Z18, Z18
+	VPADDD        Z19, Z18, Z18
+	VPADDD        Z1, Z18, Z18
+	VCMPPS        $0x03, Z19, Z19, K2
+	VPORD         Z2, Z19, K2, Z18
+	VPERMT2W      Z18, Z3, Z23
+	VMOVDQA64     Z14, Z18
+	VPERMI2D      Z21, Z20, Z18
+	VMOVDQA64     Z15, Z19
+	VPERMI2D      Z21, Z20, Z19
+	VMOVDQA64     Z14, Z20
+	VPERMI2D      Z23, Z22, Z20
+	VMOVDQA64     Z15, Z21
+	VPERMI2D      Z23, Z22, Z21
+	VMOVDQA64     Z16, Z22
+	VPERMI2D      Z20, Z18, Z22
+	VMOVDQU32     Y22, 96(DX)
+	VEXTRACTI32X8 $0x01, Z22, 224(DX)
+	VMOVDQA64     Z17, Z22
+	VPERMI2D      Z20, Z18, Z22
+	VMOVDQU32     Y22, 352(DX)
+	VEXTRACTI32X8 $0x01, Z22, 480(DX)
+	VMOVDQA64     Z16, Z18
+	VPERMI2D      Z21, Z19, Z18
+	VMOVDQU32     Y18, 608(DX)
+	VEXTRACTI32X8 $0x01, Z18, 736(DX)
+	VMOVDQA64     Z17, Z18
+	VPERMI2D      Z21, Z19, Z18
+	VMOVDQU32     Y18, 864(DX)
+	VEXTRACTI32X8 $0x01, Z18, 992(DX)
+	ADDQ          $0x40, CX
+	ADDQ          $0x00000400, DX
+	SUBQ          $0x10, AX
+	JMP           pairpackgather_32_block
+
+pairpackgather_32_loop:
+	CMPQ       AX, $0x02
+	JL         pairpackgather_32_tail
+	KMOVW      K1, K2
+	VPXORD     Z6, Z6, Z6
+	VPGATHERDQ (CX)(Y5*4), K2, Z6
+	VPSRLD     $0x10, Z6, Z14
+	VPANDD     Z0, Z14, Z14
+	VPADDD     Z6, Z14, Z14
+	VPADDD     Z1, Z14, Z14
+	VCMPPS     $0x03, Z6, Z6, K2
+	VPORD      Z2, Z6, K2, Z14
+	KMOVW      K1, K2
+	VPXORD     Z7, Z7, Z7
+	VPGATHERDQ (CX)(Y12*4), K2, Z7
+	VPSRLD     $0x10, Z7, Z15
+	VPANDD     Z0, Z15, Z15
+	VPADDD     Z7, Z15, Z15
+	VPADDD     Z1, Z15, Z15
+	VCMPPS     $0x03, Z7, Z7, K2
+	VPORD      Z2, Z7, K2, Z15
+	VPERMT2W   Z15, Z3, Z14
+	VMOVUPS    Z14, (DX)
+	KMOVW      K1, K2
+	VPXORD     Z8, Z8, Z8
+	VPGATHERDQ (CX)(Y4*4), K2, Z8
+	VPSRLD     $0x10, Z8, Z14
+	VPANDD     Z0, Z14, Z14
+	VPADDD     Z8, Z14, Z14
+	VPADDD     Z1, Z14, Z14
+	VCMPPS     $0x03, Z8, Z8, K2
+	VPORD      Z2, Z8, K2, Z14
+	KMOVW      K1, K2
+	VPXORD     Z9, Z9, Z9
+	VPGATHERDQ (CX)(Y13*4), K2, Z9
+	VPSRLD     $0x10, Z9, Z15
+	VPANDD     Z0, Z15, Z15
+	VPADDD     Z9, Z15, Z15
+	VPADDD     Z1, Z15, Z15
+	VCMPPS     $0x03, Z9, Z9, K2
+	VPORD      Z2, Z9, K2, Z15
+	VPERMT2W   Z15, Z3, Z14
+	VMOVUPS    Z14, 64(DX)
+	ADDQ       $0x08, CX
+	ADDQ       $0x80, DX
+	SUBQ       $0x02, AX
+	JMP        pairpackgather_32_loop
+
+pairpackgather_32_tail:
+	TESTQ      AX, AX
+	JE         pairpackgather_32_done
+	KMOVW      K1, K2
+	VPXORD     Z10, Z10, Z10
+	VPGATHERDD (CX)(Z5*4), K2, Z10
+	VPSRLD     $0x10, Z10, Z3
+	VPANDD     Z0, Z3, Z3
+	VPADDD     Z10, Z3, Z3
+	VPADDD     Z1, Z3, Z3
+	VCMPPS     $0x03, Z10, Z10, K2
+	VPORD      Z2, Z10, K2, Z3
+	VPSRLD     $0x10, Z3, Z3
+	VMOVUPS    Z3, K1, (DX)
+	KMOVW      K1, K2
+	VPXORD     Z11, Z11, Z11
+	VPGATHERDD (CX)(Z4*4), K2, Z11
+	VPSRLD     $0x10, Z11, Z3
+	VPANDD     Z0, Z3, Z3
+	VPADDD     Z11, Z3, Z3
+	VPADDD     Z1, Z3, Z3
+	VCMPPS     $0x03, Z11, Z11, K2
+	VPORD      Z2, Z11, K2, Z3
+	VPSRLD     $0x10, Z3, Z3
+	VMOVUPS    Z3, K1, 64(DX)
+
+pairpackgather_32_done:
+	VZEROUPPER
+	RET
+
 // func packsegs(rows int, src *float32, plane int, segs *int32, taps int, nseg int, t0 int, dst *float32, w int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·packsegs(SB), NOSPLIT, $8-72

@@ -27,7 +27,7 @@ import (
 
 type config struct {
 	dlc, python, script, specs string
-	models                     []string
+	models, precisions         []string
 	threads                    []int
 	batches, epochs, rounds    int
 }
@@ -41,7 +41,7 @@ type result struct {
 
 func main() {
 	var c config
-	var models, threads string
+	var models, threads, precisions string
 	flag.StringVar(&c.dlc, "dlc", "bin/dlc", "dlc command")
 	flag.StringVar(&c.python, "python", "/usr/bin/python3", "Python with torch")
 	flag.StringVar(&c.script, "script", "scripts/bench_train_torch.py", "the PyTorch side")
@@ -51,8 +51,10 @@ func main() {
 	flag.IntVar(&c.batches, "batches", 200, "batches timed per throughput round")
 	flag.IntVar(&c.epochs, "epochs", 1, "epochs of the accuracy runs (0: skip them)")
 	flag.IntVar(&c.rounds, "rounds", 3, "alternating throughput rounds per engine")
+	flag.StringVar(&precisions, "precisions", "float32,bf16", "precisions of the throughput rows (bf16: dlc's precision: bf16 against torch.autocast bfloat16)")
 	flag.Parse()
 	c.models = strings.Split(models, ",")
+	c.precisions = strings.Split(precisions, ",")
 	for _, t := range strings.Split(threads, ",") {
 		n, err := strconv.Atoi(t)
 		if err != nil || n < 1 {
@@ -71,31 +73,34 @@ func run(c config) bool {
 	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Printf("Fashion-MNIST training, batch 64, Adam 1e-3; load average %s\n", strings.Join(strings.Fields(string(load))[:3], " "))
 	fmt.Printf("throughput: best of %d alternating rounds of %d batches each\n\n", c.rounds, c.batches)
-	fmt.Printf("%-5s %3s %14s %14s %8s\n", "model", "thr", "dlc samples/s", "torch samp/s", "dlc/torch")
+	fmt.Printf("%-5s %3s %-7s %14s %14s %9s %10s %10s\n", "model", "thr", "prec", "dlc samples/s", "torch samp/s", "dlc/torch", "dlc gain", "torch gain")
 	for _, m := range c.models {
 		for _, t := range c.threads {
-			var best [2]float64
-			var errs []string
-			for range c.rounds {
-				if r, err := dlcTrain(c, m, t, c.batches*64, 1); err != nil {
-					errs = append(errs, err.Error())
-				} else {
-					best[0] = max(best[0], r.SamplesPerSec)
+			base := [2]float64{}
+			for _, prec := range c.precisions {
+				var best [2]float64
+				var errs []string
+				for range c.rounds {
+					if r, err := dlcTrain(c, m, t, c.batches*64, 1, "--precision", prec); err != nil {
+						errs = append(errs, err.Error())
+					} else {
+						best[0] = max(best[0], r.SamplesPerSec)
+					}
+					if r, err := torch(c, m, t, "--throughput-only", "--max-batches", strconv.Itoa(c.batches), "--precision", prec); err != nil {
+						errs = append(errs, err.Error())
+					} else {
+						best[1] = max(best[1], r.SamplesPerSec)
+					}
 				}
-				if r, err := torch(c, m, t, "--throughput-only", "--max-batches", strconv.Itoa(c.batches)); err != nil {
-					errs = append(errs, err.Error())
-				} else {
-					best[1] = max(best[1], r.SamplesPerSec)
+				if prec == "float32" {
+					base = best
 				}
-			}
-			ratio := "-"
-			if best[0] > 0 && best[1] > 0 {
-				ratio = fmt.Sprintf("%.2fx", best[0]/best[1])
-			}
-			fmt.Printf("%-5s %3d %14.0f %14.0f %8s\n", m, t, best[0], best[1], ratio)
-			for _, e := range errs {
-				fmt.Printf("    ! %s\n", e)
-				ok = false
+				fmt.Printf("%-5s %3d %-7s %14.0f %14.0f %9s %10s %10s\n", m, t, prec, best[0], best[1],
+					ratio(best[0], best[1]), ratio(best[0], base[0]), ratio(best[1], base[1]))
+				for _, e := range errs {
+					fmt.Printf("    ! %s\n", e)
+					ok = false
+				}
 			}
 		}
 	}
@@ -118,6 +123,14 @@ func run(c config) bool {
 	return ok
 }
 
+// ratio is a/b as "1.23x", or "-" when either is missing.
+func ratio(a, b float64) string {
+	if a <= 0 || b <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", a/b)
+}
+
 func acc(r result, err error) string {
 	if err != nil || r.TestAccuracy == nil {
 		return "-"
@@ -128,7 +141,7 @@ func acc(r result, err error) string {
 // dlcTrain runs the example spec set up as the PyTorch script trains:
 // no validation split, a constant rate, no early stopping, no export;
 // limit > 0 trains on that many images only.
-func dlcTrain(c config, model string, threads, limit, epochs int) (result, error) {
+func dlcTrain(c config, model string, threads, limit, epochs int, extra ...string) (result, error) {
 	out, err := os.MkdirTemp("", "benchtrain-")
 	if err != nil {
 		return result{}, err
@@ -141,6 +154,7 @@ func dlcTrain(c config, model string, threads, limit, epochs int) (result, error
 	if limit > 0 {
 		args = append(args, "--set", "data.limit="+strconv.Itoa(limit), "--set", "data.test_limit=64")
 	}
+	args = append(args, extra...)
 	return jsonLine(exec.Command(c.dlc, args...))
 }
 

@@ -1,8 +1,9 @@
 // Command gemm generates the assembly of dlc's SGEMM
 // (backend/cpu/gemm/gen_gemm_amd64.{s,go}): micro-kernels (kernel.go),
-// bfloat16-pair kernels and precision converters (bf16.go, bf16conv.go,
-// with the EVEX encoder of evex.go), panel packers (pack.go), epilogue
-// additions (epilogue.go), the FMA-peak probe and CPUID. Run through `go generate` in that package.
+// bfloat16-pair kernels, precision converters and fused pair packers
+// (bf16.go, bf16conv.go, bf16pack.go, with the EVEX encoder of evex.go),
+// panel packers (pack.go), epilogue additions (epilogue.go), the FMA-peak
+// probe and CPUID. Run through `go generate` in that package.
 //
 // Every kernel has the meaning of kernelGeneric in the gemm package: with
 // A packed as k steps of mr floats and B read as k rows of nr floats
@@ -76,6 +77,7 @@ func main() {
 		kernelBF16(mr)
 	}
 	precisionConverters()
+	pairPackers(iota)
 	packSegments()
 	epilogueAdds()
 	cpuid()
