@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dlc-go/dlc/backend/cpu/gemm"
 	"github.com/dlc-go/dlc/frontend/dsl"
 	"github.com/dlc-go/dlc/train"
 	"github.com/dlc-go/dlc/train/data"
@@ -76,8 +77,11 @@ func runContrastive(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 	if temp == 0 {
 		temp = 0.1 // measured: 5-NN 76% after 100 steps, against 70% at SimCLR's 0.5
 	}
+	if precision(s) == gemm.Float16 {
+		return fmt.Errorf("precision fp16: contrastive runs take float32 or bf16 (their checkpoints do not keep loss scaling)")
+	}
 	tr, err := train.New(m, train.Config{StepConfig: train.StepConfig{Loss: train.PairLoss{Pair: loss.NTXent{Temperature: temp}, Half: b},
-		Optimizer: opt, Batch: 2 * b, NoLabels: true}, Threads: s.Threads, Seed: uint64(s.Seed)})
+		Optimizer: opt, Batch: 2 * b, NoLabels: true}, Threads: s.Threads, Seed: uint64(s.Seed), Precision: precision(s)})
 	if err != nil {
 		return err
 	}
