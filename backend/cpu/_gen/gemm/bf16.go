@@ -85,29 +85,7 @@ func kernelBF16(mr int) {
 			}
 		}
 	}
-	loop := func(l string, maskB bool) {
-		Label(l + "_loop4")
-		CMPQ(k, U8(4))
-		JL(LabelRef(l + "_tail"))
-		step(0, 0, Mem{Base: b}, maskB)
-		step(1%sets, 4*mr, Mem{Base: b, Index: bs, Scale: 1}, maskB)
-		step(2%sets, 8*mr, Mem{Base: b2}, maskB)
-		step(3%sets, 12*mr, Mem{Base: b2, Index: bs, Scale: 1}, maskB)
-		ADDQ(U32(16*mr), a)
-		LEAQ(Mem{Base: b, Index: bs, Scale: 4}, b)
-		LEAQ(Mem{Base: b2, Index: bs, Scale: 4}, b2)
-		SUBQ(U8(4), k)
-		JMP(LabelRef(l + "_loop4"))
-
-		Label(l + "_tail")
-		TESTQ(k, k)
-		JE(LabelRef(name + "_sum"))
-		step(0, 0, Mem{Base: b}, maskB)
-		ADDQ(U32(4*mr), a)
-		ADDQ(bs, b)
-		DECQ(k)
-		JMP(LabelRef(l + "_tail"))
-	}
+	loop := func(l string, maskB bool) { unrolledLoop(name, l, mr, sets, k, a, b, b2, bs, maskB, step) }
 	Load(Param("mask"), m.As32())
 	CMPL(m.As32(), U32(0xffffffff))
 	JNE(LabelRef(name + "_m_loop4"))

@@ -105,29 +105,7 @@ func kernel(s isa, name string, mr, nv int, masked bool, ep ...bool) {
 			}
 		}
 	}
-	loop := func(l string, maskB bool) {
-		Label(l + "_loop4")
-		CMPQ(k, U8(4))
-		JL(LabelRef(l + "_tail"))
-		step(0, 0, Mem{Base: b}, maskB)
-		step(1%sets, 4*mr, Mem{Base: b, Index: bs, Scale: 1}, maskB)
-		step(2%sets, 8*mr, Mem{Base: b2}, maskB)
-		step(3%sets, 12*mr, Mem{Base: b2, Index: bs, Scale: 1}, maskB)
-		ADDQ(U32(16*mr), a)
-		LEAQ(Mem{Base: b, Index: bs, Scale: 4}, b)
-		LEAQ(Mem{Base: b2, Index: bs, Scale: 4}, b2)
-		SUBQ(U8(4), k)
-		JMP(LabelRef(l + "_loop4"))
-
-		Label(l + "_tail")
-		TESTQ(k, k)
-		JE(LabelRef(name + "_sum"))
-		step(0, 0, Mem{Base: b}, maskB)
-		ADDQ(U32(4*mr), a)
-		ADDQ(bs, b)
-		DECQ(k)
-		JMP(LabelRef(l + "_tail"))
-	}
+	loop := func(l string, maskB bool) { unrolledLoop(name, l, mr, sets, k, a, b, b2, bs, maskB, step) }
 	if masked {
 		full := GP32()
 		Load(Param("mask"), full)
@@ -296,4 +274,33 @@ func fmaPeak(s isa) {
 	JNE(LabelRef(name + "_loop"))
 	VZEROUPPER()
 	RET()
+}
+
+// unrolledLoop emits a micro-kernel's depth loop under label l: four
+// steps per iteration (B rows bs bytes apart, read through b and b2 =
+// b + 2·bs; A advancing 4·mr bytes a step), then single steps until k is
+// done, jumping to name+"_sum". step(q, aoff, brow, maskB) emits one depth
+// step into accumulator set q; kernel and bf16Kernel share it.
+func unrolledLoop(name, l string, mr, sets int, k, a, b, b2, bs reg.Register, maskB bool, step func(q, aoff int, brow Mem, maskB bool)) {
+	Label(l + "_loop4")
+	CMPQ(k, U8(4))
+	JL(LabelRef(l + "_tail"))
+	step(0, 0, Mem{Base: b}, maskB)
+	step(1%sets, 4*mr, Mem{Base: b, Index: bs, Scale: 1}, maskB)
+	step(2%sets, 8*mr, Mem{Base: b2}, maskB)
+	step(3%sets, 12*mr, Mem{Base: b2, Index: bs, Scale: 1}, maskB)
+	ADDQ(U32(16*mr), a)
+	LEAQ(Mem{Base: b, Index: bs, Scale: 4}, b)
+	LEAQ(Mem{Base: b2, Index: bs, Scale: 4}, b2)
+	SUBQ(U8(4), k)
+	JMP(LabelRef(l + "_loop4"))
+
+	Label(l + "_tail")
+	TESTQ(k, k)
+	JE(LabelRef(name + "_sum"))
+	step(0, 0, Mem{Base: b}, maskB)
+	ADDQ(U32(4*mr), a)
+	ADDQ(bs, b)
+	DECQ(k)
+	JMP(LabelRef(l + "_tail"))
 }
