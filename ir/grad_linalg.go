@@ -23,7 +23,18 @@ func gradMatMul(b GradBuilder, n *Node, dy []*Value) ([]*Value, error) {
 		g = e.op("Unsqueeze", nil, g, e.ints(-2))
 	}
 	da := e.op("MatMul", nil, g, e.swapLast(b2, max(rb, 2)))
-	db := e.op("MatMul", nil, e.swapLast(a2, max(ra, 2)), g)
+	var db *Value
+	if k, nn, ok := e.linearDims(a, bm, g, ra, rb); ok {
+		// B is one matrix shared by every batch entry of A (a Linear
+		// layer): dB is one product over all the rows, Aᵀ·dy with A and
+		// dy flattened to [rows, K] and [rows, N], rather than a batch of
+		// small products summed afterwards.
+		a2d := e.op("Reshape", nil, a, e.ints(-1, k))
+		g2d := e.op("Reshape", nil, g, e.ints(-1, nn))
+		db = e.op("MatMul", nil, e.swapLast(a2d, 2), g2d)
+	} else {
+		db = e.op("MatMul", nil, e.swapLast(a2, max(ra, 2)), g)
+	}
 	if ra == 1 {
 		da = e.op("Squeeze", nil, da, e.ints(-2))
 	}
@@ -31,6 +42,20 @@ func gradMatMul(b GradBuilder, n *Node, dy []*Value) ([]*Value, error) {
 		db = e.op("Squeeze", nil, db, e.ints(-1))
 	}
 	return e.done(e.sumTo(da, a), e.sumTo(db, bm))
+}
+
+// linearDims returns K and N when A has batch dims and B is a 2-D [K, N]
+// matrix with both dims static, the case of a Linear layer over tokens.
+func (e *emitter) linearDims(a, b, g *Value, ra, rb int) (k, n int64, ok bool) {
+	if ra < 3 || rb != 2 || e.err != nil {
+		return 0, 0, false
+	}
+	bd := b.Type.Shape.Dims
+	ad := a.Type.Shape.Dims
+	if !bd[0].Known() || !bd[1].Known() || !ad[ra-1].Known() || g.Type.Shape.Rank() != ra {
+		return 0, 0, false
+	}
+	return bd[0].Size, bd[1].Size, true
 }
 
 // swapLast transposes the last two dims of v, of rank r.

@@ -28,6 +28,8 @@ type Config struct {
 	// Scaling tunes dynamic loss scaling, which StepConfig.LossScaling
 	// turns on (zero fields: PyTorch's defaults).
 	Scaling LossScaling
+	// Profile times every node of the training step (StepProfile).
+	Profile bool
 }
 
 // Trainer runs training steps and evaluations of one Model.
@@ -114,7 +116,7 @@ func New(m *Model, cfg Config) (*Trainer, error) {
 
 func (t *Trainer) session(m *ir.Model) (*runtime.Session, error) {
 	opt := runtime.DefaultOptions()
-	opt.Threads, opt.Precision = t.cfg.Threads, t.cfg.Precision
+	opt.Threads, opt.Precision, opt.Profile = t.cfg.Threads, t.cfg.Precision, t.cfg.Profile
 	s, err := runtime.New(m, opt)
 	if err != nil {
 		return nil, fmt.Errorf("training step: %w", err)

@@ -29,6 +29,7 @@ type trainFlags struct {
 	precision, out               string
 	sets                         []string
 	resume, asJSON, dryRun       bool
+	profile                      bool
 }
 
 func trainCmd() *cobra.Command {
@@ -65,6 +66,7 @@ prints the model, its parameter count and the training step's memory plan.`,
 	fl.BoolVar(&f.resume, "resume", false, "continue from the newest checkpoint in the output folder")
 	fl.BoolVar(&f.asJSON, "json", false, "end with one JSON line of the final figures")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the model, its parameters and the step's memory plan; train nothing")
+	fl.BoolVar(&f.profile, "profile", false, "time every node of the training step and print the slowest op kinds and nodes at the end")
 	return cmd
 }
 
@@ -190,7 +192,8 @@ func runTraining(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 	for _, n := range tm.notes {
 		fmt.Fprintln(cmd.ErrOrStderr(), n)
 	}
-	tr, err := train.New(tm.m, train.Config{StepConfig: sc, Threads: s.Threads, Seed: uint64(s.Seed), Precision: precision(s)})
+	tr, err := train.New(tm.m, train.Config{StepConfig: sc, Threads: s.Threads, Seed: uint64(s.Seed), Precision: precision(s),
+		Profile: f.profile})
 	if err != nil {
 		return fmt.Errorf("training step: %w", err)
 	}
@@ -316,6 +319,9 @@ func runTraining(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 			return fmt.Errorf("export: %w", err)
 		}
 		fmt.Fprintf(progOut, "exported %s\n", fig.Exported)
+	}
+	if p := tr.StepProfile(); p != nil {
+		printProfile(progOut, p, int(p.Runs), 15)
 	}
 	fig.Seconds = time.Since(start).Seconds()
 	if f.asJSON {

@@ -112,6 +112,7 @@ var gcCases = []gcCase{
 	// Linear algebra.
 	{op: "MatMul", in: []gcIn{d(3, 4), d(4, 5)}},
 	{op: "MatMul", in: []gcIn{d(2, 3, 4), d(4, 2)}},       // broadcast B over the batch
+	{op: "MatMul", in: []gcIn{d(2, 2, 3, 4), d(4, 2)}},    // B shared by a rank-4 A: one flattened product
 	{op: "MatMul", in: []gcIn{d(2, 1, 3, 4), d(3, 4, 2)}}, // both batches broadcast
 	{op: "MatMul", in: []gcIn{d(4), d(2, 4, 3)}},          // 1-D A
 	{op: "MatMul", in: []gcIn{d(2, 3, 4), d(4)}},          // 1-D B
