@@ -56,9 +56,12 @@ func init() {
 			Infer: withActivation(inferGemm),
 			Doc:   "Y = act(alpha * A' * B' + beta * C): ONNX Gemm, then the activation"},
 		&OpDef{Name: "FusedMatMul", Domain: FusedDomain, Since: 1, Version: 1, MinInputs: 2, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
-			Attrs: activationAttrs(),
+			Attrs: append([]AttrDef{OptAttr("perm_a", AttrInts), OptAttr("perm_b", AttrInts), OptAttr("perm_y", AttrInts)}, activationAttrs()...),
 			Infer: withActivation(inferFusedMatMul),
-			Doc:   "Y = act(MatMul(A, B) + Bias + Z): numpy matmul plus an optional bias of Y's last dim and an optional residual Z of Y's shape, then the activation"},
+			Doc: "Y = Transpose(act(MatMul(A', B') + Bias + Z), perm_y): numpy matmul of A' = Transpose(A, perm_a) and B' = Transpose(B, perm_b) " +
+				"plus an optional bias of the last dim and an optional residual Z of the product's shape, then the activation. " +
+				"Each perm is optional; perm_a and perm_b keep the operand's last axis among the two matrix axes and perm_y keeps the last axis last " +
+				"(strided GEMMs without copies), and perm_y excludes Z"},
 		&OpDef{Name: "Elementwise", Domain: FusedDomain, Since: 1, Version: 1, MinInputs: 1, MaxInputs: -1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{ReqAttr("program", AttrStrings)},
 			Infer: inferElementwise,
@@ -82,33 +85,6 @@ func inferFusedConv(n *Node) error {
 			return fmt.Errorf("residual Z: %w", err)
 		}
 		y.Type = t
-	}
-	return nil
-}
-
-func inferFusedMatMul(n *Node) error {
-	if err := inferMatMul(0, 1, Undefined, 0)(n); err != nil {
-		return err
-	}
-	if z, y := n.In(3), n.Out(0); z != nil && y != nil {
-		t, err := MergeTypes(y.Type, TensorType(y.Type.DType, z.Type.Shape))
-		if err != nil {
-			return fmt.Errorf("residual Z: %w", err)
-		}
-		y.Type = t
-	}
-	b, y := n.In(2), n.Out(0)
-	if b == nil || y == nil {
-		return nil
-	}
-	if b.Type.Shape.Rank() > 1 {
-		return fmt.Errorf("bias must be 1-D, got %s", b.Type.Shape)
-	}
-	if r := y.Type.Shape.Rank(); r >= 1 && b.Type.Shape.Rank() == 1 {
-		last, bd := y.Type.Shape.Dims[r-1], b.Type.Shape.Dims[0]
-		if last.Known() && bd.Known() && last.Size != bd.Size {
-			return fmt.Errorf("bias has %d elements, the last dim of Y is %d", bd.Size, last.Size)
-		}
 	}
 	return nil
 }

@@ -11,10 +11,12 @@ import (
 // last dim) (+ Add of a residual of the result's shape) (+ activation)
 // into dlc.FusedMatMul, when the intermediate values have no other
 // reader.
-var fuseGemmRules = []rule{
+// The Transpose folds (fuse_matmul_transpose.go) come after, so a MatMul
+// takes its bias first.
+var fuseGemmRules = append([]rule{
 	{"gemm-residual-act", "Gemm", ruleFuseGemm},
 	{"matmul-bias-residual-act", "MatMul", ruleFuseMatMul},
-}
+}, fuseMatMulTransposeRules...)
 
 func ruleFuseGemm(c *rewriter, n *ir.Node) (bool, error) {
 	if !isFloat32(n.In(0)) || !isFloat32(n.In(1)) {

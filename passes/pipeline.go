@@ -10,7 +10,8 @@
 // weights), fuse-patterns (PyTorch's LayerNorm, GELU, Softmax and
 // attention decompositions into LayerNormalization, Gelu, Softmax and
 // dlc.Attention), fuse-conv (dlc.FusedConv) and fuse-gemm (dlc.FusedGemm,
-// dlc.FusedMatMul), then fuse-elementwise (chains of elementwise ops into
+// dlc.FusedMatMul, Transposes folded into its operand and result
+// permutations), then fuse-elementwise (chains of elementwise ops into
 // dlc.Elementwise). The fused ops are declared in ir/ops_fused.go.
 //
 // # Contract

@@ -11,7 +11,8 @@ import (
 
 // MatMul and dlc.FusedMatMul (Y = act(A·B + Bias + Z), Bias of length N,
 // Z a residual of Y's shape) on float32, numpy semantics: 1-D operands are promoted and batch dims
-// broadcast. When B has no batch dims (a Linear layer) the whole of A is
+// broadcast. FusedMatMul's permutations become strides and transposed
+// operands of the GEMMs (matmul_view.go). When B has no batch dims (a Linear layer) the whole of A is
 // one M·batch×K GEMM against B, packed once when constant. Otherwise each
 // batch entry is one GEMM; many small ones run in parallel, one per
 // thread, each on a single-threaded GEMM context. Z enters through the
@@ -24,26 +25,28 @@ func init() {
 }
 
 type matmulKernel struct {
-	m, n, k    int
-	batches    int
-	aOff, bOff []int // per batch entry, element offsets into A and B
-	flat       bool  // B is one matrix: a single GEMM over all of A
-	act        vec.Act
-	bias       []float32 // constant bias, or nil
-	hasBias    bool
-	hasZ       bool
-	zInPlace   bool // Z is neither A nor B, so Y may overwrite it
-	b          *constB
-	ctx        *gemm.Ctx
-	serial     []*gemm.Ctx // one per pool thread, for parallel batches
-	pool       *parallel.Pool
-	eps        []gemm.Epilogue // one per thread
-	ep0        gemm.Epilogue
-	batchFn    func(t int)
-	a, bb, y   []float32
-	biasNow    []float32
-	z          []float32 // this call's residual, nil when none or when Y is Z
-	beta       float32   // 1 when Y is Z
+	m, n, k          int
+	batches          int
+	aOff, bOff, yOff []int // per batch entry, element offsets into A, B and Y
+	transA, transB   bool
+	lda, ldb, ldc    int
+	flat             bool // one GEMM over all batch entries (B is one matrix)
+	act              vec.Act
+	bias             []float32 // constant bias, or nil
+	hasBias          bool
+	hasZ             bool
+	zInPlace         bool // Z is neither A nor B, so Y may overwrite it
+	b                *constB
+	ctx              *gemm.Ctx
+	serial           []*gemm.Ctx // one per pool thread, for parallel batches
+	pool             *parallel.Pool
+	eps              []gemm.Epilogue // one per thread
+	ep0              gemm.Epilogue
+	batchFn          func(t int)
+	a, bb, y         []float32
+	biasNow          []float32
+	z                []float32 // this call's residual, nil when none or when Y is Z
+	beta             float32   // 1 when Y is Z
 }
 
 func buildMatMul(n *ir.Node, env *Env) Kernel {
@@ -58,27 +61,34 @@ func buildMatMul(n *ir.Node, env *Env) Kernel {
 	if !ok {
 		return nil
 	}
-	if _, ok := outShape(n, 0); !ok {
+	ys, ok := outShape(n, 0)
+	if !ok {
 		return nil
 	}
 	as, bs := shapes[0], shapes[1]
 	if len(as) == 0 || len(bs) == 0 {
 		return nil
 	}
-	if len(as) == 1 {
-		as = []int{1, as[0]}
-	}
-	if len(bs) == 1 {
-		bs = []int{bs[0], 1}
-	}
-	k := &matmulKernel{m: as[len(as)-2], k: as[len(as)-1], n: bs[len(bs)-1], act: act, pool: env.Pool}
-	if bs[len(bs)-2] != k.k {
+	pa, pb, py, err := ir.FusedMatMulPerms(n)
+	if err != nil || (py != nil && (len(as) == 1 || len(bs) == 1)) {
 		return nil
 	}
-	batch, ok := broadcastShape(as[:len(as)-2], bs[:len(bs)-2])
+	av, okA := viewOf(as, pa, true)
+	bv, okB := viewOf(bs, pb, false)
+	if !okA || !okB || av.cols != bv.rows {
+		return nil
+	}
+	k := &matmulKernel{m: av.rows, k: av.cols, n: bv.cols, act: act, pool: env.Pool,
+		transA: av.trans, transB: bv.trans, lda: av.ld, ldb: bv.ld}
+	batch, ok := broadcastShape(av.batch, bv.batch)
 	if !ok {
 		return nil
 	}
+	yv, ok := resultView(batch, k.m, k.n, py)
+	if !ok || product(ys) != product(batch)*k.m*k.n {
+		return nil
+	}
+	k.ldc = yv.ld
 	if bias := n.In(2); bias != nil {
 		if len(shapes[2]) != 1 || shapes[2][0] != k.n {
 			return nil
@@ -87,19 +97,20 @@ func buildMatMul(n *ir.Node, env *Env) Kernel {
 		k.bias = constF32(n, 2)
 	}
 	if z := n.In(3); z != nil {
-		if ys, _ := outShape(n, 0); !slices.Equal(shapes[3], ys) {
+		if py != nil || !slices.Equal(shapes[3], ys) {
 			return nil
 		}
 		k.hasZ = true
 		k.zInPlace = z != n.In(0) && z != n.In(1)
 	}
 	k.batches = product(batch)
-	k.aOff = broadcastOffsets(as[:len(as)-2], batch, k.m*k.k)
-	k.bOff = broadcastOffsets(bs[:len(bs)-2], batch, k.k*k.n)
-	k.flat = product(bs[:len(bs)-2]) == 1 && product(as[:len(as)-2]) == k.batches
+	k.aOff = stridedOffsets(av.batch, av.bstride, batch)
+	k.bOff = stridedOffsets(bv.batch, bv.bstride, batch)
+	k.yOff = stridedOffsets(batch, yv.bstride, batch)
+	k.flat = k.stacked()
 	k.ctx = newGemmCtx(env)
 	if bc := constF32(n, 1); bc != nil && k.flat {
-		k.b = newConstB(env, packKey{t: n.In(1).Init, layout: "matmul.B", part: 0}, false, k.k, k.n, bc, k.n)
+		k.b = newConstB(env, packKey{t: n.In(1).Init, layout: "matmul.B", part: 0}, k.transB, k.k, k.n, bc, k.ldb)
 	}
 	if !k.flat {
 		k.serial = serialGemmCtxs(env)
@@ -107,6 +118,24 @@ func buildMatMul(n *ir.Node, env *Env) Kernel {
 		k.batchFn = k.batchChunk
 	}
 	return k
+}
+
+// stacked reports whether the batch entries form one GEMM: B is the same
+// matrix for all, and the rows of A and of Y continue from one entry to
+// the next at their leading dimensions (a Linear layer over tokens).
+func (k *matmulKernel) stacked() bool {
+	if k.batches == 1 {
+		return true
+	}
+	if k.transA {
+		return false
+	}
+	for bi := range k.batches {
+		if k.bOff[bi] != k.bOff[0] || k.aOff[bi] != bi*k.m*k.lda || k.yOff[bi] != bi*k.m*k.ldc {
+			return false
+		}
+	}
+	return true
 }
 
 // Run computes Y.
@@ -127,10 +156,11 @@ func (k *matmulKernel) Run(in, out []*ir.Tensor) {
 	case k.flat:
 		ep := k.epilogue(&k.ep0)
 		m := k.m * k.batches
+		a, y := k.a[k.aOff[0]:], k.y[k.yOff[0]:]
 		if k.b != nil {
-			k.b.mul(k.ctx, false, m, 1, k.a, k.k, k.beta, k.y, k.n, ep)
+			k.b.mul(k.ctx, k.transA, m, 1, a, k.lda, k.beta, y, k.ldc, ep)
 		} else {
-			k.ctx.Sgemm(false, false, m, k.n, k.k, 1, k.a, k.k, k.bb, k.n, k.beta, k.y, k.n, ep)
+			k.ctx.Sgemm(k.transA, k.transB, m, k.n, k.k, 1, a, k.lda, k.bb[k.bOff[0]:], k.ldb, k.beta, y, k.ldc, ep)
 		}
 	case k.batches >= k.pool.Threads() && k.m*k.n*k.k < 1<<18:
 		k.pool.For(len(k.serial), k.batchFn)
@@ -177,8 +207,8 @@ func (k *matmulKernel) one(ctx *gemm.Ctx, ep *gemm.Epilogue, bi int) {
 	if k.z != nil {
 		ep.Residual = k.z[bi*mn : (bi+1)*mn]
 	}
-	ctx.Sgemm(false, false, k.m, k.n, k.k, 1, k.a[k.aOff[bi]:], k.k, k.bb[k.bOff[bi]:], k.n, k.beta,
-		k.y[bi*mn:(bi+1)*mn], k.n, ep)
+	ctx.Sgemm(k.transA, k.transB, k.m, k.n, k.k, 1, k.a[k.aOff[bi]:], k.lda, k.bb[k.bOff[bi]:], k.ldb, k.beta,
+		k.y[k.yOff[bi]:], k.ldc, ep)
 }
 
 // broadcastShape is numpy broadcasting of two shapes.

@@ -116,10 +116,15 @@ func fusedGemmKernel(ctx Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 	return Outs(y), nil
 }
 
-// fusedMatMulKernel is MatMul, plus the bias along the last dim and the
-// residual, then the activation.
+// fusedMatMulKernel is MatMul of the permuted operands, plus the bias
+// along the last dim and the residual, then the activation and the
+// result's permutation.
 func fusedMatMulKernel(ctx Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
-	out, err := matMul(ctx, n, in[:2])
+	pa, pb, py, err := ir.FusedMatMulPerms(n)
+	if err != nil {
+		return nil, err
+	}
+	out, err := matMul(ctx, n, []ir.Data{permute(Tensor(in, 0), pa), permute(Tensor(in, 1), pb)})
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +139,7 @@ func fusedMatMulKernel(ctx Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Outs(y), nil
+	return Outs(permute(y, py)), nil
 }
 
 // softmaxNode is a Softmax over the last axis, for kernels that reuse the
