@@ -144,7 +144,7 @@ func (b *Builder) begin(kind, name string) string {
 
 // end records a finished layer for the summary.
 func (b *Builder) end(name, kind string, out *Value) {
-	b.layers = append(b.layers, LayerInfo{Name: name, Kind: kind, Output: out.Shape(), Params: b.nparams})
+	b.layers = append(b.layers, LayerInfo{Name: name, Kind: kind, Output: out.Shape(), SeqFirst: out.seqFirst, Params: b.nparams})
 }
 
 // fresh returns an unused value name made from base.

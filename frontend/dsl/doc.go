@@ -9,7 +9,10 @@
 // built and checks shapes on the spot: a shape that does not fit panics
 // with a *LayerError naming the layer, which Def.Build and Model.Graph
 // recover into an ordinary error. Values carry their shape with the batch
-// dim first; the batch may be symbolic ("batch") or fixed.
+// dim first; the batch may be symbolic ("batch") or fixed. The one
+// exception is a sequence-first value ([tokens, batch, features]) made by
+// ToSequenceFirst or a recurrent layer built with SequenceFirst, which only
+// recurrent layers and ToBatchFirst read.
 //
 // # Parameters and names
 //

@@ -17,6 +17,9 @@ type LayerInfo struct {
 	Name   string
 	Kind   string
 	Output []int // dims after the batch dim
+	// SeqFirst marks an output laid out [tokens, batch, features]
+	// (SequenceFirst, ToSequenceFirst): Output is still [tokens, features].
+	SeqFirst bool
 	Params int   // learnable parameter elements
 }
 

@@ -168,6 +168,12 @@ func TestRecurrentSequenceFirstLayout(t *testing.T) {
 	if lastType.Rank() != 2 || lastType.Dims[0].Sym != BatchDim || lastType.Dims[1].Size != 2 {
 		t.Errorf("final state has type %s, want [batch, 2]", lastType)
 	}
+	// The summary puts N where the batch dim is.
+	for _, want := range []string{"[5 N 8]", "[N 2]"} {
+		if !strings.Contains(m.Summary(), want) {
+			t.Errorf("summary lacks %s:\n%s", want, m.Summary())
+		}
+	}
 	g, err := m.Graph(Eval, 0)
 	if err != nil {
 		t.Fatal(err)

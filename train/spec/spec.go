@@ -177,7 +177,7 @@ type Loss struct {
 	// Delta is where huber switches from quadratic to linear.
 	Delta float64 `yaml:"delta"`
 	// Temperature divides the similarities of the contrastive preset's
-	// NT-Xent loss (0: 0.1).
+	// NT-Xent loss (0: 0.05).
 	Temperature float64 `yaml:"temperature,omitempty"`
 	// Target is what the output is compared with: "labels" (the data's
 	// labels, the default) or "input" (the input itself: autoencoders,
