@@ -33,6 +33,7 @@ func archKernelSets() []*kernelSet {
 				kernep_avx512_6, kernep_avx512_7, kernep_avx512_8, kernep_avx512_9, kernep_avx512_10,
 				kernep_avx512_11, kernep_avx512_12, kernep_avx512_13, kernep_avx512_14},
 			gatherA: packgather_14, copyA: packcopy_14, copyB: packcopy_32, gatherB: packgather_32,
+			gatherMasked: packgather_masked,
 		})
 	}
 	return sets

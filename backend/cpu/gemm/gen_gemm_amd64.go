@@ -130,6 +130,9 @@ func packcopy_32(kb int, src *float32, ld int, dst *float32)
 // packgather_32 transposes a 32×kb block (rows ld apart in src) into kb rows of 32 floats.
 func packgather_32(kb int, src *float32, ld int, dst *float32)
 
+// packgather_masked transposes up to 32 rows (ld apart in src; the rows of gmask) into kb steps dw floats apart, storing the lanes of smask.
+func packgather_masked(kb int, src *float32, ld int, dst *float32, gmask uint32, smask uint32, dw int)
+
 // packcopy_avx2_6 copies kb rows of 6 floats, ld apart in src, to consecutive rows of dst.
 func packcopy_avx2_6(kb int, src *float32, ld int, dst *float32)
 

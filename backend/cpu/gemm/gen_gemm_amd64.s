@@ -19084,6 +19084,48 @@ packgather_32_done:
 	VZEROUPPER
 	RET
 
+// func packgather_masked(kb int, src *float32, ld int, dst *float32, gmask uint32, smask uint32, dw int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·packgather_masked(SB), NOSPLIT, $0-48
+	MOVQ         kb+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         dst+24(FP), DX
+	MOVQ         ld+16(FP), BX
+	MOVQ         dw+40(FP), SI
+	SHLQ         $0x02, SI
+	VPBROADCASTD BX, Z0
+	VPMULLD      gemm_iota<>+0(SB), Z0, Z1
+	VPSLLD       $0x04, Z0, Z0
+	VPADDD       Z0, Z1, Z0
+	MOVL         gmask+32(FP), BX
+	KMOVW        BX, K1
+	SHRL         $0x10, BX
+	KMOVW        BX, K2
+	MOVL         smask+36(FP), BX
+	KMOVW        BX, K3
+	SHRL         $0x10, BX
+	KMOVW        BX, K4
+	TESTQ        AX, AX
+	JE           packgather_masked_done
+
+packgather_masked_loop:
+	KMOVW      K1, K5
+	VXORPS     Z2, Z2, Z2
+	VGATHERDPS (CX)(Z1*4), K5, Z2
+	VMOVUPS    Z2, K3, (DX)
+	KMOVW      K2, K5
+	VXORPS     Z2, Z2, Z2
+	VGATHERDPS (CX)(Z0*4), K5, Z2
+	VMOVUPS    Z2, K4, 64(DX)
+	ADDQ       $0x04, CX
+	ADDQ       SI, DX
+	DECQ       AX
+	JNE        packgather_masked_loop
+
+packgather_masked_done:
+	VZEROUPPER
+	RET
+
 // func packcopy_avx2_6(kb int, src *float32, ld int, dst *float32)
 // Requires: AVX
 TEXT ·packcopy_avx2_6(SB), NOSPLIT, $0-32

@@ -37,6 +37,9 @@ type kernelSet struct {
 	// in the layout of pack.go; nil: the Go loops. gather* transpose
 	// (rows ld apart become consecutive steps), copy* copy rows.
 	gatherA, copyA, copyB, gatherB panelPacker
+	// gatherMasked, when set, gathers the partial panels (A's last rows,
+	// Bᵀ's last columns): see packgather_masked.
+	gatherMasked func(kb int, src *float32, ld int, dst *float32, gmask, smask uint32, dw int)
 	// epKern[r-1], when set, is kern[r-1] storing with a per-row bias
 	// and a clamp (see epMicroKernel); masked sets only.
 	epKern []epMicroKernel

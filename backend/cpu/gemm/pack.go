@@ -24,6 +24,10 @@ func packA(ks *kernelSet, dst []float32, transA bool, a []float32, lda, i0, rows
 				continue
 			}
 		}
+		if !transA && r < mr && kb > 0 && ks.gatherMasked != nil && gatherOK(lda, 32) {
+			ks.gatherMasked(kb, &a[(i0+q)*lda+p0], lda, &panel[0], lanes(r), lanes(r), r)
+			continue
+		}
 		if transA {
 			for p := 0; p < kb; p++ {
 				src := a[(p0+p)*lda+i0+q:]
@@ -63,6 +67,11 @@ func packBPanel(ks *kernelSet, panel []float32, transB bool, b []float32, ldb, j
 			return
 		}
 	}
+	if transB && w < nr && kb > 0 && nr <= 32 && ks.gatherMasked != nil && gatherOK(ldb, 32) {
+		// Lanes past w are gathered as zeros: the padding.
+		ks.gatherMasked(kb, &b[j*ldb+p0], ldb, &panel[0], lanes(w), lanes(nr), nr)
+		return
+	}
 	if transB {
 		if w < nr {
 			clear(panel)
@@ -82,6 +91,9 @@ func packBPanel(ks *kernelSet, panel []float32, transB bool, b []float32, ldb, j
 		clear(row[w:])
 	}
 }
+
+// lanes is the mask of the first n ≤ 32 lanes.
+func lanes(n int) uint32 { return uint32(1<<n - 1) }
 
 // grow returns buf with length n, reallocating only when it is too small.
 func grow(buf []float32, n int) []float32 {

@@ -69,6 +69,7 @@ func main() {
 		packCopy(w)
 		packGather(w, iota)
 	}
+	packGatherMasked(iota)
 	for _, w := range []int{6, 16} {
 		packCopyAVX2(w, lanes)
 		packGatherAVX2(w, iota, lanes)

@@ -176,3 +176,55 @@ func packGatherAVX2(w int, iota, lanes Mem) {
 	VZEROUPPER()
 	RET()
 }
+
+// packGatherMasked emits packgather_masked(kb int, src *float32, ld int,
+// dst *float32, gmask, smask uint32, dw int): for p < kb, lane i < 32 of
+// step p is src[i*ld+p] where bit i of gmask is set and 0 elsewhere, and
+// the lanes of smask are stored at dst + p*dw (AVX-512; requires
+// 32·ld < 2³¹). It packs the partial panels that packgather_14 and
+// packgather_32 cannot: A's last rows (gmask = smask = dw lanes) and Bᵀ's
+// last columns (gmask the columns, smask all 32 lanes: zero padding).
+func packGatherMasked(iota Mem) {
+	name := "packgather_masked"
+	TEXT(name, NOSPLIT, "func(kb int, src *float32, ld int, dst *float32, gmask, smask uint32, dw int)")
+	Doc(name + " transposes up to 32 rows (ld apart in src; the rows of gmask) into kb steps dw floats apart, storing the lanes of smask.")
+	kb, src, dst := Load(Param("kb"), GP64()), Load(Param("src"), GP64()), Load(Param("dst"), GP64())
+	ld := GP64()
+	Load(Param("ld"), ld)
+	dw := Load(Param("dw"), GP64())
+	SHLQ(U8(2), dw)
+	ldv := ZMM()
+	VPBROADCASTD(ld.As32(), ldv)
+	idx0, idx1, t := ZMM(), ZMM(), ZMM()
+	VPMULLD(iota, ldv, idx0)
+	VPSLLD(U8(4), ldv, t)
+	VPADDD(t, idx0, idx1)
+	g0, g1, s0, s1, k := K(), K(), K(), K(), K()
+	m := GP32()
+	Load(Param("gmask"), m)
+	KMOVW(m, g0)
+	SHRL(U8(16), m)
+	KMOVW(m, g1)
+	Load(Param("smask"), m)
+	KMOVW(m, s0)
+	SHRL(U8(16), m)
+	KMOVW(m, s1)
+	x := ZMM()
+	TESTQ(kb, kb)
+	JE(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	for v, gm := range []reg.Register{g0, g1} {
+		sm := []reg.Register{s0, s1}[v]
+		KMOVW(gm, k) // the gather clears its mask
+		VXORPS(x, x, x)
+		VGATHERDPS(Mem{Base: src, Index: []reg.VecVirtual{idx0, idx1}[v], Scale: 4}, k, x)
+		VMOVUPS(x, sm, Mem{Base: dst, Disp: 64 * v})
+	}
+	ADDQ(U8(4), src)
+	ADDQ(dw, dst)
+	DECQ(kb)
+	JNE(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
