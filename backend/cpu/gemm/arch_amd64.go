@@ -34,6 +34,9 @@ func archKernelSets() []*kernelSet {
 				kernep_avx512_11, kernep_avx512_12, kernep_avx512_13, kernep_avx512_14},
 			gatherA: packgather_14, copyA: packcopy_14, copyB: packcopy_32, gatherB: packgather_32,
 			gatherMasked: packgather_masked,
+			kernRow: []rowMicroKernel{kernrow_avx512_1, kernrow_avx512_2, kernrow_avx512_3, kernrow_avx512_4, kernrow_avx512_5,
+				kernrow_avx512_6, kernrow_avx512_7, kernrow_avx512_8, kernrow_avx512_9, kernrow_avx512_10,
+				kernrow_avx512_11, kernrow_avx512_12, kernrow_avx512_13, kernrow_avx512_14},
 		})
 	}
 	return sets

@@ -123,3 +123,22 @@ func BenchmarkSgemmTransformer(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSgemmRowKernels compares the small path reading a row-major A
+// in place (kernRow) with packing it (rowKernelsPay decides between them).
+func BenchmarkSgemmRowKernels(b *testing.B) {
+	if active.kernRow == nil {
+		b.Skip("no row kernels at this level")
+	}
+	defer func() { rowKernelsOff = false }()
+	for _, s := range [][3]int{{28, 28, 16}, {64, 64, 64}, {64, 128, 256}, {64, 512, 256}, {16, 3136, 576},
+		{70, 2048, 256}, {64, 1024, 384}, {64, 512, 1024}, {70, 2048, 1024},
+		{1792, 64, 64}, {256, 256, 256}, {512, 512, 384}, {2048, 2048, 256}, {3136, 64, 288}} {
+		for _, inPlace := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%dx%dx%d/inPlace=%v", s[0], s[1], s[2], inPlace), func(b *testing.B) {
+				rowKernelsOff = !inPlace
+				benchGemm(b, s[0], s[1], s[2], false)
+			})
+		}
+	}
+}

@@ -79,6 +79,20 @@ func (ctx *Ctx) blockBody(t int) {
 		bblk = cl.pb.block(cl.pc)[cl.jc*kb:]
 	}
 	rowEnd := min(mhi*mr, cl.m)
+	if cl.pa == nil && blockRowsInPlace(cl) {
+		for i := mlo * mr; i < rowEnd; i += mr {
+			r := min(mr, rowEnd-i)
+			for jp := nlo; jp < nhi; jp++ {
+				j := cl.jc + jp*nr
+				w := min(nr, cl.jc+cl.nb-j)
+				ks.kernRow[r-1](kb, &cl.a[i*cl.lda+cl.pc], cl.lda, &bblk[jp*nr*kb], nr, &cl.c[i*cl.ldc+j], cl.ldc, cl.alpha, beta, colMask(w))
+				if last && cl.ep != nil {
+					epilogueTile(cl, i, j, r, w)
+				}
+			}
+		}
+		return
+	}
 	for ic := mlo * mr; ic < rowEnd; ic += ks.mc {
 		rows := min(ks.mc, rowEnd-ic)
 		var ablk []float32
@@ -110,6 +124,13 @@ func (ctx *Ctx) blockBody(t int) {
 			}
 		}
 	}
+}
+
+// blockRowsInPlace reports whether blockBody reads a row-major A in place
+// (kernRow): when the whole depth is one block, A's rows are read once
+// per column panel either way, and packing them costs a gather pass.
+func blockRowsInPlace(cl *call) bool {
+	return cl.ks.kernRow != nil && !cl.transA && cl.k <= cl.ks.kc && !rowKernelsOff
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

@@ -315,6 +315,49 @@ func TestKernelsMatchGeneric(t *testing.T) {
 	}
 }
 
+// TestRowKernelsMatchGeneric checks each kernRow kernel (A read in place,
+// rows lda apart) against kernelGeneric on the same A packed.
+func TestRowKernelsMatchGeneric(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, ks := range levels[1:] {
+		if ks.kernRow == nil {
+			continue
+		}
+		for rows := 1; rows <= ks.mr; rows++ {
+			for _, k := range []int{1, 3, 4, 9, 16} {
+				for bi, beta := range []float32{0, 0.5, 0, 0.5} {
+					w := ks.nr
+					if bi >= 2 {
+						w = 1 + r.IntN(ks.nr-1)
+					}
+					lda := k + 1 + r.IntN(5)
+					a, b := randSlice(r, rows*lda), randSlice(r, k*(ks.nr+5))
+					packed := make([]float32, k*rows)
+					for i := range rows {
+						for p := range k {
+							packed[p*rows+i] = a[i*lda+p]
+						}
+					}
+					ldc := ks.nr + 3
+					want, got := randSlice(r, rows*ldc), make([]float32, rows*ldc)
+					copy(got, want)
+					ks.kernRow[rows-1](k, &a[0], lda, &b[0], ks.nr+5, &got[0], ldc, 1.5, beta, colMask(w))
+					for i := 0; i < rows; i++ {
+						ref := make([]float32, ks.nr)
+						copy(ref, want[i*ldc:])
+						genericRow(packed, b, rows, i, k, w, ks.nr+5, ref, 1.5, beta)
+						for j := range ref {
+							if d := math.Abs(float64(got[i*ldc+j] - ref[j])); d > 1e-5 {
+								t.Fatalf("%s rows=%d k=%d lda=%d β=%v: [%d,%d] = %v, want %v", ks.level, rows, k, lda, beta, i, j, got[i*ldc+j], ref[j])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // genericRow is row i of kernelGeneric's meaning for any tile width.
 func genericRow(a, b []float32, r, i, k, nr, bs int, c []float32, alpha, beta float32) {
 	for j := 0; j < nr; j++ {

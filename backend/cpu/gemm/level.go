@@ -10,6 +10,10 @@ import "os"
 // kernels touch only the columns j with bit j of mask set (a prefix).
 type microKernel func(k int, a, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32)
 
+// rowMicroKernel is a masked microKernel that reads A in place: r rows
+// lda elements apart, element (i, p) at a[i*lda+p], instead of packed.
+type rowMicroKernel func(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32)
+
 // epMicroKernel is a masked microKernel (alpha 1, beta 0 or 1) whose
 // store applies a simple epilogue: C = min(max(acc (+ C) + bias[i]
 // (+ res[i·ldr+j] when res is not nil), lo), hi) for tile row i.
@@ -40,6 +44,10 @@ type kernelSet struct {
 	// gatherMasked, when set, gathers the partial panels (A's last rows,
 	// Bᵀ's last columns): see packgather_masked.
 	gatherMasked func(kb int, src *float32, ld int, dst *float32, gmask, smask uint32, dw int)
+	// kernRow[r-1], when set, is kern[r-1] reading a row-major A in
+	// place (float32 sets only): the small path uses it when packing A
+	// would cost more than the product saves (rowKernelsPay).
+	kernRow []rowMicroKernel
 	// epKern[r-1], when set, is kern[r-1] storing with a per-row bias
 	// and a clamp (see epMicroKernel); masked sets only.
 	epKern []epMicroKernel

@@ -15,6 +15,8 @@ func (ctx *Ctx) small(cl call) {
 		cl.ap = cl.pa.data
 	case cl.m == 1 && !cl.transA:
 		cl.ap = cl.a[:cl.k]
+	case rowKernelsPay(cl):
+		cl.ap = nil // smallBody reads A in place
 	default:
 		ctx.ablk = grow(ctx.ablk, cl.m*cl.k)
 		packAll(ctx.ablk, cl.ks, cl.transA, cl.a, cl.lda, cl.m, cl.k)
@@ -24,6 +26,25 @@ func (ctx *Ctx) small(cl call) {
 	ctx.cur = cl
 	ctx.Pool.For(cl.tn, ctx.smallFn)
 }
+
+// rowKernelsPay reports whether the small path reads a row-major A in
+// place (kernRow) rather than packing it. Packing transposes A through
+// gathers, which costs as much as the product when A is small (attention's
+// per-head products run 1.6× faster in place); read in place, a depth
+// block of A is reused from L1 across the column panels as well as the
+// packed one is. Past one depth block (k > kc) the rows' jumps lose to
+// the packed panels once A serves more than a few column panels
+// (84 against 103 GFLOP/s at 64×512×1024 with the in-place path forced).
+func rowKernelsPay(cl call) bool {
+	if cl.ks.kernRow == nil || cl.transA || cl.m == 1 || rowKernelsOff {
+		return false
+	}
+	return cl.k <= cl.ks.kc || ceilDiv(cl.n, cl.ks.nr) <= 2
+}
+
+// rowKernelsOff turns the in-place path off, for the benchmark's
+// comparison.
+var rowKernelsOff bool
 
 // packAll packs all of op(A) (m×k) in PackedA's layout.
 func packAll(dst []float32, ks *kernelSet, transA bool, a []float32, lda, m, k int) {
@@ -69,6 +90,13 @@ func (ctx *Ctx) smallBody(t int) {
 				tb.b = grow(tb.b, nr*kb)
 				packBPanel(ks, tb.b, cl.transB, cl.b, cl.ldb, j, w, pc, kb)
 				bp = &tb.b[0]
+			}
+			if cl.ap == nil {
+				for i := 0; i < cl.m; i += mr {
+					r := min(mr, cl.m-i)
+					ks.kernRow[r-1](kb, &cl.a[i*cl.lda+pc], cl.lda, bp, bs, &cl.c[i*cl.ldc+j], cl.ldc, cl.alpha, beta, colMask(w))
+				}
+				continue
 			}
 			ablk := cl.ap[pc*cl.m:]
 			for i := 0; i < cl.m; i += mr {

@@ -85,7 +85,7 @@ func kernelBF16(mr int) {
 			}
 		}
 	}
-	loop := func(l string, maskB bool) { unrolledLoop(name, l, mr, sets, k, a, b, b2, bs, maskB, step) }
+	loop := func(l string, maskB bool) { unrolledLoop(name, l, mr, sets, k, a, b, b2, bs, maskB, step, nil) }
 	Load(Param("mask"), m.As32())
 	CMPL(m.As32(), U32(0xffffffff))
 	JNE(LabelRef(name + "_m_loop4"))

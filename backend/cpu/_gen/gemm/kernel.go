@@ -14,11 +14,26 @@ import (
 // ignore mask. With ep (masked kernels only), the kernel takes three more
 // parameters and stores with an epilogue instead (storeEp).
 func kernel(s isa, name string, mr, nv int, masked bool, ep ...bool) {
-	withEp := len(ep) > 0 && ep[0]
-	if withEp {
+	emitKernel(s, name, mr, nv, masked, len(ep) > 0 && ep[0], false)
+}
+
+// rowKernel emits kernrow_<isa>_<mr>: the masked kernel with A read in
+// place from mr rows lda elements apart (element (i, p) at a[i*lda+p])
+// instead of packed, so that a product too small to amortize packing A
+// skips it. It has no epilogue variant.
+func rowKernel(s isa, mr int) {
+	emitKernel(s, fmt.Sprintf("kernrow_%s_%d", s.name, mr), mr, s.nv, true, false, true)
+}
+
+func emitKernel(s isa, name string, mr, nv int, masked, withEp, rowsA bool) {
+	switch {
+	case rowsA:
+		TEXT(name, NOSPLIT, "func(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32)")
+		Doc(fmt.Sprintf("%s is the %d×%d micro-kernel for %s (columns limited by mask) reading A as %d rows lda apart; see kernelRowsGeneric.", name, mr, nv*s.lanes, s.name, mr))
+	case withEp:
 		TEXT(name, NOSPLIT, "func(k int, a, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32, bias *float32, lo, hi float32, res *float32, ldr int)")
 		Doc(fmt.Sprintf("%s is the %d×%d micro-kernel for %s (columns limited by mask) with the epilogue of storeEp in the generator.", name, mr, nv*s.lanes, s.name))
-	} else {
+	default:
 		TEXT(name, NOSPLIT, "func(k int, a, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32)")
 		what := "ignores mask"
 		if masked {
@@ -39,6 +54,34 @@ func kernel(s isa, name string, mr, nv int, masked bool, ep ...bool) {
 	}
 	k := Load(Param("k"), GP64())
 	a := Load(Param("a"), GP64())
+	// aAddr is the address of A's row i at step u of the unrolled block;
+	// advA moves A on by n steps. Rows in place are reached from a base
+	// every third row (a + 3j·lda) plus lda or 2·lda.
+	aAddr := func(i, u int) Mem { return Mem{Base: a, Disp: 4 * (u*mr + i)} }
+	var advA func(n int)
+	if rowsA {
+		lda := Load(Param("lda"), GP64())
+		SHLQ(U8(2), lda)
+		bases := []reg.Register{a}
+		for j := 3; j < mr; j += 3 {
+			r := GP64()
+			LEAQ(Mem{Base: bases[len(bases)-1], Index: lda, Scale: 2}, r)
+			ADDQ(lda, r)
+			bases = append(bases, r)
+		}
+		aAddr = func(i, u int) Mem {
+			m := Mem{Base: bases[i/3], Disp: 4 * u}
+			if i%3 > 0 {
+				m.Index, m.Scale = lda, uint8(i%3)
+			}
+			return m
+		}
+		advA = func(n int) {
+			for _, r := range bases {
+				ADDQ(U8(4*n), r)
+			}
+		}
+	}
 	b := Load(Param("b"), GP64())
 	bs := Load(Param("bstride"), GP64())
 	SHLQ(U8(2), bs)
@@ -83,9 +126,10 @@ func kernel(s isa, name string, mr, nv int, masked bool, ep ...bool) {
 	// step emits one k step; maskB loads B under the column mask (needed
 	// only when the tile is partial: masked loads cost ~2.5% here).
 	step := func(q, aoff int, brow Mem, maskB bool) {
+		u := aoff / (4 * mr)
 		if mr == 1 && !maskB {
 			// Each B vector is used once: fold its load into the FMA.
-			VBROADCASTSS(Mem{Base: a, Disp: aoff}, bc)
+			VBROADCASTSS(aAddr(0, u), bc)
 			for v := range bv {
 				VFMADD231PS(brow.Offset(v*vb), bc, acc[q][0][v])
 			}
@@ -99,13 +143,13 @@ func kernel(s isa, name string, mr, nv int, masked bool, ep ...bool) {
 			}
 		}
 		for i := 0; i < mr; i++ {
-			VBROADCASTSS(Mem{Base: a, Disp: aoff + 4*i}, bc)
+			VBROADCASTSS(aAddr(i, u), bc)
 			for v := range bv {
 				VFMADD231PS(bv[v], bc, acc[q][i][v])
 			}
 		}
 	}
-	loop := func(l string, maskB bool) { unrolledLoop(name, l, mr, sets, k, a, b, b2, bs, maskB, step) }
+	loop := func(l string, maskB bool) { unrolledLoop(name, l, mr, sets, k, a, b, b2, bs, maskB, step, advA) }
 	if masked {
 		full := GP32()
 		Load(Param("mask"), full)
@@ -278,10 +322,13 @@ func fmaPeak(s isa) {
 
 // unrolledLoop emits a micro-kernel's depth loop under label l: four
 // steps per iteration (B rows bs bytes apart, read through b and b2 =
-// b + 2·bs; A advancing 4·mr bytes a step), then single steps until k is
-// done, jumping to name+"_sum". step(q, aoff, brow, maskB) emits one depth
+// b + 2·bs; A advancing 4·mr bytes a step, or as advA moves it), then
+// single steps until k is done, jumping to name+"_sum". step(q, aoff, brow, maskB) emits one depth
 // step into accumulator set q; kernel and bf16Kernel share it.
-func unrolledLoop(name, l string, mr, sets int, k, a, b, b2, bs reg.Register, maskB bool, step func(q, aoff int, brow Mem, maskB bool)) {
+func unrolledLoop(name, l string, mr, sets int, k, a, b, b2, bs reg.Register, maskB bool, step func(q, aoff int, brow Mem, maskB bool), advA func(n int)) {
+	if advA == nil {
+		advA = func(n int) { ADDQ(U32(4*mr*n), a) }
+	}
 	Label(l + "_loop4")
 	CMPQ(k, U8(4))
 	JL(LabelRef(l + "_tail"))
@@ -289,7 +336,7 @@ func unrolledLoop(name, l string, mr, sets int, k, a, b, b2, bs reg.Register, ma
 	step(1%sets, 4*mr, Mem{Base: b, Index: bs, Scale: 1}, maskB)
 	step(2%sets, 8*mr, Mem{Base: b2}, maskB)
 	step(3%sets, 12*mr, Mem{Base: b2, Index: bs, Scale: 1}, maskB)
-	ADDQ(U32(16*mr), a)
+	advA(4)
 	LEAQ(Mem{Base: b, Index: bs, Scale: 4}, b)
 	LEAQ(Mem{Base: b2, Index: bs, Scale: 4}, b2)
 	SUBQ(U8(4), k)
@@ -299,7 +346,7 @@ func unrolledLoop(name, l string, mr, sets int, k, a, b, b2, bs reg.Register, ma
 	TESTQ(k, k)
 	JE(LabelRef(name + "_sum"))
 	step(0, 0, Mem{Base: b}, maskB)
-	ADDQ(U32(4*mr), a)
+	advA(1)
 	ADDQ(bs, b)
 	DECQ(k)
 	JMP(LabelRef(l + "_tail"))

@@ -6,8 +6,9 @@
 // probe and CPUID. Run through `go generate` in that package.
 //
 // Every kernel has the meaning of kernelGeneric in the gemm package: with
-// A packed as k steps of mr floats and B read as k rows of nr floats
-// bstride elements apart,
+// A packed as k steps of mr floats (the kernrow kernels read it in place,
+// row i at a + i·lda) and B read as k rows of nr floats bstride elements
+// apart,
 //
 //	acc[i][j] = Σ_p a[p*mr+i] · b[p*bstride+j]
 //	c[i*ldc+j] = alpha·acc[i][j]               (beta == 0: C is not read)
@@ -48,6 +49,9 @@ func main() {
 		if s.masked {
 			for mr := 1; mr <= s.mr; mr++ {
 				kernel(s, fmt.Sprintf("kernep_%s_%d", s.name, mr), mr, s.nv, true, true)
+			}
+			for mr := 1; mr <= s.mr; mr++ {
+				rowKernel(s, mr)
 			}
 		}
 		kernel(s, "gemv_"+s.name, 1, 8, false)
