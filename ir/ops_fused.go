@@ -125,11 +125,15 @@ type ElemOpInfo struct{ Values, Params int }
 // the ONNX op of its name on float32 with the parameters as constants:
 // LeakyRelu alpha; HardSigmoid alpha beta; Clip min max; Pow exponent.
 // Gelu is the exact form and GeluTanh ONNX Gelu with approximate=tanh.
+// Where<Cmp> x c a b is Where(<Cmp>(x, c), a, b) for the comparisons
+// Greater, GreaterOrEqual, Less and LessOrEqual (false, so b, where x or
+// c is NaN): the gradients of Relu and its relatives, in one pass.
 var ElemOps = map[string]ElemOpInfo{
 	"Relu": {1, 0}, "Sigmoid": {1, 0}, "Tanh": {1, 0}, "Exp": {1, 0}, "Erf": {1, 0}, "Neg": {1, 0},
 	"Abs": {1, 0}, "Sqrt": {1, 0}, "HardSwish": {1, 0}, "Gelu": {1, 0}, "GeluTanh": {1, 0},
 	"LeakyRelu": {1, 1}, "HardSigmoid": {1, 2}, "Clip": {1, 2}, "Pow": {1, 1},
 	"Add": {2, 0}, "Sub": {2, 0}, "Mul": {2, 0}, "Div": {2, 0}, "Max": {2, 0}, "Min": {2, 0},
+	"WhereGreater": {4, 0}, "WhereGreaterOrEqual": {4, 0}, "WhereLess": {4, 0}, "WhereLessOrEqual": {4, 0},
 }
 
 // ElemArgKind says where an operand of an instruction comes from.

@@ -17,7 +17,7 @@ var fuseElementwiseRules = elementwiseRules()
 
 // elemRoots are the ops a group can contain (see matchElem).
 var elemRoots = []string{"Relu", "Sigmoid", "Tanh", "Exp", "Erf", "Neg", "Abs", "Sqrt", "HardSwish", "Gelu",
-	"LeakyRelu", "HardSigmoid", "Clip", "Pow", "Add", "Sub", "Mul", "Div", "Max", "Min"}
+	"LeakyRelu", "HardSigmoid", "Clip", "Pow", "Add", "Sub", "Mul", "Div", "Max", "Min", "Where"}
 
 // maxElemGroup bounds a group's size, so that a kernel's per-instruction
 // scratch stays small; a longer chain becomes several groups.
@@ -33,19 +33,22 @@ func elementwiseRules() []rule {
 
 // elemStep is one node of a group as an instruction: its op in
 // ir.ElemOps, its value operands (nil where lits holds a constant) and
-// constant parameters.
+// constant parameters. cond is the comparison a Where step takes in
+// (see matchWhere).
 type elemStep struct {
 	op     string
 	args   []*ir.Value
 	lits   []float32
 	params []float32
+	cond   *ir.Node
 }
 
 // matchElem reports whether n can join a group: a default-domain float32
 // op of ir.ElemOps with one output of static shape, float32 operands of
 // static shape and constant parameters. One-element float32 constants
-// among the operands become literals.
-func matchElem(n *ir.Node) (elemStep, bool) {
+// among the operands become literals. A Where matches with the comparison
+// it selects by (matchWhere).
+func (c *rewriter) matchElem(n *ir.Node) (elemStep, bool) {
 	if n.Domain != "" && n.Domain != "ai.onnx" || !onlyOutput(n) || !isFloat32(n.Out(0)) {
 		return elemStep{}, false
 	}
@@ -83,6 +86,8 @@ func matchElem(n *ir.Node) (elemStep, bool) {
 		s.params = []float32{float32(e)}
 	case "Add", "Sub", "Mul", "Div", "Max", "Min":
 		values = 2
+	case "Where":
+		return c.matchWhere(n)
 	default:
 		return elemStep{}, false
 	}
@@ -122,11 +127,11 @@ func clipBounds(n *ir.Node) (lo, hi float32, ok bool) {
 
 // elemMember reports whether n can be in the group whose result has the
 // static shape of root's.
-func elemMember(n, root *ir.Node) bool {
+func (c *rewriter) elemMember(n, root *ir.Node) bool {
 	if n == nil || n.Owner != root.Owner {
 		return false
 	}
-	if _, ok := matchElem(n); !ok {
+	if _, ok := c.matchElem(n); !ok {
 		return false
 	}
 	s, _ := staticShape(n.Out(0))
@@ -143,7 +148,8 @@ func (c *rewriter) elemRoot(n *ir.Node, memo map[*ir.Node]*ir.Node) *ir.Node {
 	}
 	var root *ir.Node
 	for _, u := range c.users(n.Out(0)) {
-		if !elemMember(u, n) {
+		u = c.whereOf(u)
+		if !c.elemMember(u, n) {
 			root = nil
 			break
 		}
@@ -162,11 +168,11 @@ func (c *rewriter) elemRoot(n *ir.Node, memo map[*ir.Node]*ir.Node) *ir.Node {
 }
 
 func ruleFuseElementwise(c *rewriter, n *ir.Node) (bool, error) {
-	if _, ok := matchElem(n); !ok || c.elemRoot(n, map[*ir.Node]*ir.Node{}) != n {
+	if _, ok := c.matchElem(n); !ok || c.elemRoot(n, map[*ir.Node]*ir.Node{}) != n {
 		return false, nil
 	}
 	group := c.elemGroup(n)
-	if len(group) < 2 {
+	if groupNodes(c, group) < 2 {
 		return false, nil
 	}
 	// Instructions in graph order, which is topological.
@@ -181,7 +187,7 @@ func ruleFuseElementwise(c *rewriter, n *ir.Node) (bool, error) {
 	var inShapes [][]int
 	prog := make(ir.ElemProgram, len(group))
 	for i, m := range group {
-		s, _ := matchElem(m)
+		s, _ := c.matchElem(m)
 		inst := ir.ElemInstr{Op: s.op, Params: s.params}
 		for j, v := range s.args {
 			a := ir.ElemArg{Kind: ir.ElemConst, Value: s.lits[j]}
@@ -219,24 +225,32 @@ func ruleFuseElementwise(c *rewriter, n *ir.Node) (bool, error) {
 
 // elemGroup collects the group rooted at root: producers of members'
 // operands join, to a fixed point, once every reader of their result is a
-// member.
+// member (or the comparison a member Where takes in).
 func (c *rewriter) elemGroup(root *ir.Node) []*ir.Node {
-	in := map[*ir.Node]bool{root: true}
-	group := []*ir.Node{root}
+	in := map[*ir.Node]bool{}
+	var group []*ir.Node
+	join := func(m *ir.Node) {
+		in[m] = true
+		group = append(group, m)
+		if s, _ := c.matchElem(m); s.cond != nil {
+			in[s.cond] = true
+		}
+	}
+	join(root)
 	for grew := true; grew; {
 		grew = false
 		for i := 0; i < len(group) && len(group) < maxElemGroup; i++ {
-			for _, v := range group[i].Inputs {
+			s, _ := c.matchElem(group[i])
+			for _, v := range s.args {
 				p := producer(v)
-				if p == nil || in[p] || !elemMember(p, root) {
+				if p == nil || in[p] || !c.elemMember(p, root) {
 					continue
 				}
 				us := c.users(v)
 				if len(us) == 0 || slices.ContainsFunc(us, func(u *ir.Node) bool { return !in[u] }) {
 					continue
 				}
-				in[p] = true
-				group = append(group, p)
+				join(p)
 				grew = true
 			}
 		}

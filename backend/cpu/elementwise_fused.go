@@ -36,13 +36,15 @@ type ewArg struct {
 }
 
 // ewInstr is one instruction: op applied to a (and b), parameters p0 and
-// p1, the result in register dst (-1: the output).
+// p1, the result in register dst (-1: the output). sel is set for a
+// Where<Cmp> instruction, which compares a with b.
 type ewInstr struct {
 	op     string
 	a, b   ewArg
 	binary bool
 	p0, p1 float32
 	dst    int
+	sel    *ewSelect
 }
 
 type elementwiseKernel struct {
@@ -53,6 +55,10 @@ type elementwiseKernel struct {
 	blk     int   // block length: min(row, ewBlock)
 	perRow  int   // blocks per row
 	inPlace int
+	spare   int         // first of the registers selects fill broadcast operands into (see selectInstr)
+	rowsPer int         // rows per block: 1, or more when rows are short (see groupRows)
+	copyReg []int       // with rowsPer > 1, per input the register it is copied into, or -1
+	ones    []float32   // with rowsPer > 1, a row of ones (see copyRows)
 	scratch [][]float32 // per splitter part, nreg·blk floats
 	offs    [][]int     // per splitter part, each input's offset in the current row
 	sp      *splitter
@@ -73,7 +79,7 @@ func buildElementwise(n *ir.Node, env *Env) Kernel {
 	if err != nil {
 		return nil
 	}
-	k := &elementwiseKernel{inPlace: -1}
+	k := &elementwiseKernel{inPlace: -1, spare: -1, rowsPer: 1}
 	if !k.compile(prog) {
 		return nil
 	}
@@ -89,6 +95,11 @@ func buildElementwise(n *ir.Node, env *Env) Kernel {
 	k.blk = max(1, min(k.plan.inner, ewBlock))
 	k.perRow = (k.plan.inner + k.blk - 1) / k.blk
 	items := k.plan.outer * k.perRow
+	if k.groupRows(); k.rowsPer > 1 {
+		k.blk = k.rowsPer * k.plan.inner
+		items = (k.plan.outer + k.rowsPer - 1) / k.rowsPer
+	}
+	k.fillConsts()
 	if product(ys) == 0 {
 		items = 0
 	}
@@ -140,6 +151,9 @@ func (k *elementwiseKernel) compile(prog ir.ElemProgram) bool {
 		if e.binary {
 			e.b = args[1]
 		}
+		if len(args) == 4 {
+			compileSelect(&e, args)
+		}
 		if len(in.Params) > 0 {
 			e.p0 = in.Params[0]
 		}
@@ -157,6 +171,7 @@ func (k *elementwiseKernel) compile(prog ir.ElemProgram) bool {
 		}
 		k.prog = append(k.prog, e)
 	}
+	k.reserveSpare()
 	return true
 }
 
@@ -196,6 +211,10 @@ func (k *elementwiseKernel) InPlace() (out, in int) { return 0, k.inPlace }
 
 // blocks runs work items [lo, hi) on part c's registers.
 func (k *elementwiseKernel) blocks(c, lo, hi int) {
+	if k.rowsPer > 1 {
+		k.groupBlocks(c, lo, hi)
+		return
+	}
 	regs, offs := k.scratch[c], k.offs[c]
 	row := -1
 	for it := lo; it < hi; it++ {
@@ -220,6 +239,10 @@ func (k *elementwiseKernel) block(regs []float32, offs []int, b, lo, hi int) {
 		dst := y
 		if e.dst >= 0 {
 			dst = regs[e.dst*k.blk : e.dst*k.blk+n]
+		}
+		if e.sel != nil {
+			k.selectInstr(e, dst, regs, offs, lo)
+			continue
 		}
 		av, as, aScalar := k.operand(regs, offs, e.a, lo, n)
 		if !e.binary {
@@ -250,6 +273,10 @@ func (k *elementwiseKernel) block(regs []float32, offs []int, b, lo, hi int) {
 func (k *elementwiseKernel) operand(regs []float32, offs []int, a ewArg, lo, n int) ([]float32, float32, bool) {
 	switch a.kind {
 	case ir.ElemInput:
+		if k.rowsPer > 1 && k.copyReg[a.idx] >= 0 {
+			r := k.copyReg[a.idx]
+			return regs[r*k.blk+lo : r*k.blk+lo+n], 0, false
+		}
 		x := k.ins[a.idx]
 		off := offs[a.idx]
 		if k.strides[a.idx] == 0 {
@@ -325,9 +352,30 @@ func binaryVV(op string, d, a, b []float32) {
 	case "Div":
 		vec.Div(d, a, b)
 	case "Max":
-		vec.Maximum(d, a, b)
+		maximum(d, a, b)
 	case "Min":
 		minimum(d, a, b)
+	}
+}
+
+// maximum is the elementwise max, NaN propagating like the reference Max:
+// vec.Maximum where neither operand holds a NaN (a NaN sum is the cheap
+// test; an Inf - Inf sum only sends a block the slow way), else a loop.
+func maximum(d, a, b []float32) {
+	if s := vec.Sum(a[:len(d)]) + vec.Sum(b[:len(d)]); s == s {
+		vec.Maximum(d, a, b)
+		return
+	}
+	b = b[:len(d)]
+	for i, x := range a[:len(d)] {
+		switch y := b[i]; {
+		case x != x || y != y:
+			d[i] = x + y
+		case y > x:
+			d[i] = y
+		default:
+			d[i] = x
+		}
 	}
 }
 

@@ -40,6 +40,11 @@ func ewShapes(inputs int) [][][]int {
 		{{2, 3, 40, 41}, {1, 3, 1, 1}, {41}}, {{2, 3, 4, 5}, {}, {2, 1, 4, 1}}, {{4, 1}, {1, 6}, {6}},
 		{{1}, {300, 301}, {301}}, {{2, 8, 100, 100}, {1, 8, 1, 1}, {1}}, {{513}, {513}, {1}},
 		{{1, 128, 256}, {256}, {1, 128, 1}},
+		// Short rows, grouped into blocks: a per-row scalar and a full
+		// tensor (the softmax gradient's), a repeated row, fewer rows
+		// than a group, a last group cut short.
+		{{50, 28}, {50, 1}, {50, 28}}, {{3, 7, 5}, {3, 7, 1}, {5}}, {{3, 10}, {3, 1}}, {{9, 2}, {}, {9, 1}},
+		{{4, 3, 6}, {4, 1, 1}, {3, 1}}, {{5, 7, 9}, {5, 1, 9}, {7, 1}}, {{6, 5, 9}, {6, 5, 1}, {5, 1}},
 	}
 	var out [][][]int
 	for _, s := range sets {

@@ -9,24 +9,25 @@ import (
 
 // Softmax and LogSoftmax along one axis (the opset-13 meaning; the
 // importer rewrites the older flatten-to-2-D form). The input is seen as
-// [outer, n, inner]: with inner = 1 every row is contiguous and goes
-// straight to vec.Softmax; otherwise each strided column is gathered into
-// per-thread scratch, transformed and scattered back.
+// [outer, n, inner]: with inner = 1 the rows are contiguous and a
+// thread's range of them goes to vec.SoftmaxRows in one call (short rows,
+// as in attention, then loop in assembly); otherwise each strided column
+// is gathered into per-thread scratch, transformed and scattered back.
 
 func init() {
-	Register("Softmax", softmaxBuilder(vec.Softmax))
-	Register("LogSoftmax", softmaxBuilder(vec.LogSoftmax))
+	Register("Softmax", softmaxBuilder(vec.SoftmaxRows))
+	Register("LogSoftmax", softmaxBuilder(vec.LogSoftmaxRows))
 }
 
 type softmaxKernel struct {
-	row             func(dst, src []float32)
+	rows            func(dst, src []float32, n int)
 	outer, n, inner int
 	scratch         [][]float32 // per splitter range, for inner > 1
 	x, y            []float32
 	sp              *splitter
 }
 
-func softmaxBuilder(row func(dst, src []float32)) Builder {
+func softmaxBuilder(rows func(dst, src []float32, n int)) Builder {
 	return func(n *ir.Node, env *Env) Kernel {
 		shapes, ok := staticShapes(n)
 		if !ok {
@@ -44,7 +45,7 @@ func softmaxBuilder(row func(dst, src []float32)) Builder {
 		if !ok {
 			return nil
 		}
-		k := &softmaxKernel{row: row, outer: product(xs[:axis]), n: xs[axis], inner: product(xs[axis+1:])}
+		k := &softmaxKernel{rows: rows, outer: product(xs[:axis]), n: xs[axis], inner: product(xs[axis+1:])}
 		if k.n == 0 || k.outer*k.inner == 0 {
 			k.outer, k.inner = 0, 1
 		}
@@ -64,9 +65,7 @@ func softmaxBuilder(row func(dst, src []float32)) Builder {
 // outer-major.
 func (k *softmaxKernel) units(c, lo, hi int) {
 	if k.inner == 1 {
-		for r := lo; r < hi; r++ {
-			k.row(k.y[r*k.n:(r+1)*k.n], k.x[r*k.n:(r+1)*k.n])
-		}
+		k.rows(k.y[lo*k.n:hi*k.n], k.x[lo*k.n:hi*k.n], k.n)
 		return
 	}
 	buf := k.scratch[c]
@@ -76,7 +75,7 @@ func (k *softmaxKernel) units(c, lo, hi int) {
 		for j := range buf {
 			buf[j] = k.x[base+j*k.inner]
 		}
-		k.row(buf, buf)
+		k.rows(buf, buf, k.n)
 		for j, v := range buf {
 			k.y[base+j*k.inner] = v
 		}

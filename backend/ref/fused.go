@@ -224,6 +224,13 @@ func elementwiseKernel(ctx Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 				args = append(args, ir.Scalar(a.Value))
 			}
 		}
+		if t, ok, err := whereInstr(ctx, op, args); ok {
+			if err != nil {
+				return nil, fmt.Errorf("instruction %d (%s): %w", i, inst, err)
+			}
+			temps[i] = t
+			continue
+		}
 		switch op {
 		case "Gelu", "GeluTanh":
 			attrs["approximate"] = ir.StringAttr(map[string]string{"Gelu": "none", "GeluTanh": "tanh"}[op])

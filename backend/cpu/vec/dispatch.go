@@ -47,6 +47,12 @@ type kernels struct {
 	sumSqDev                             func(x []float32, mean float32) float32
 	expShiftSum                          func(dst, src []float32, m float32) float32
 	expSum                               func(x []float32, m float32) float32
+	// sel[c] and selS[c] are Select and SelectScalar for comparison c.
+	sel  [numCmps]func(dst, x, c, a, b []float32)
+	selS [numCmps]func(dst, x, a, b []float32, c float32)
+	// softmaxRows and logSoftmaxRows take rows of 1 ≤ n ≤ shortRow
+	// elements; len(dst) is a multiple of n.
+	softmaxRows, logSoftmaxRows func(dst, src []float32, n int)
 }
 
 var (

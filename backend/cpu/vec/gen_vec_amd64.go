@@ -78,6 +78,26 @@ func expSumAVX2(x []float32, m float32) float32
 
 func expShiftSumAVX2(dst []float32, src []float32, m float32) float32
 
+func selGTAVX2(dst []float32, x []float32, c []float32, a []float32, b []float32)
+
+func selSGTAVX2(dst []float32, x []float32, a []float32, b []float32, c float32)
+
+func selGEAVX2(dst []float32, x []float32, c []float32, a []float32, b []float32)
+
+func selSGEAVX2(dst []float32, x []float32, a []float32, b []float32, c float32)
+
+func selLTAVX2(dst []float32, x []float32, c []float32, a []float32, b []float32)
+
+func selSLTAVX2(dst []float32, x []float32, a []float32, b []float32, c float32)
+
+func selLEAVX2(dst []float32, x []float32, c []float32, a []float32, b []float32)
+
+func selSLEAVX2(dst []float32, x []float32, a []float32, b []float32, c float32)
+
+func softmaxRowsAVX2(dst []float32, src []float32, n int)
+
+func logSoftmaxRowsAVX2(dst []float32, src []float32, n int)
+
 func addAVX512(dst []float32, a []float32, b []float32)
 
 func subAVX512(dst []float32, a []float32, b []float32)
@@ -147,3 +167,23 @@ func sumSqDevAVX512(x []float32, mean float32) float32
 func expSumAVX512(x []float32, m float32) float32
 
 func expShiftSumAVX512(dst []float32, src []float32, m float32) float32
+
+func selGTAVX512(dst []float32, x []float32, c []float32, a []float32, b []float32)
+
+func selSGTAVX512(dst []float32, x []float32, a []float32, b []float32, c float32)
+
+func selGEAVX512(dst []float32, x []float32, c []float32, a []float32, b []float32)
+
+func selSGEAVX512(dst []float32, x []float32, a []float32, b []float32, c float32)
+
+func selLTAVX512(dst []float32, x []float32, c []float32, a []float32, b []float32)
+
+func selSLTAVX512(dst []float32, x []float32, a []float32, b []float32, c float32)
+
+func selLEAVX512(dst []float32, x []float32, c []float32, a []float32, b []float32)
+
+func selSLEAVX512(dst []float32, x []float32, a []float32, b []float32, c float32)
+
+func softmaxRowsAVX512(dst []float32, src []float32, n int)
+
+func logSoftmaxRowsAVX512(dst []float32, src []float32, n int)

@@ -3393,6 +3393,3937 @@ done:
 	VZEROUPPER
 	RET
 
+// func selGTAVX2(dst []float32, x []float32, c []float32, a []float32, b []float32)
+// Requires: AVX
+TEXT ·selGTAVX2(SB), NOSPLIT, $0-120
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), DX
+	MOVQ c_base+48(FP), BX
+	MOVQ a_base+72(FP), SI
+	MOVQ b_base+96(FP), DI
+
+big:
+	CMPQ      CX, $0x00000010
+	JL        single
+	VMOVUPS   (DX), Y0
+	VMOVUPS   (BX), Y1
+	VMOVUPS   (SI), Y2
+	VMOVUPS   (DI), Y3
+	VCMPPS    $0x1e, Y1, Y0, Y0
+	VBLENDVPS Y0, Y2, Y3, Y0
+	VMOVUPS   Y0, (AX)
+	VMOVUPS   32(DX), Y0
+	VMOVUPS   32(BX), Y1
+	VMOVUPS   32(SI), Y2
+	VMOVUPS   32(DI), Y3
+	VCMPPS    $0x1e, Y1, Y0, Y0
+	VBLENDVPS Y0, Y2, Y3, Y0
+	VMOVUPS   Y0, 32(AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, DI
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       big
+
+single:
+	CMPQ      CX, $0x00000008
+	JL        tail
+	VMOVUPS   (DX), Y0
+	VMOVUPS   (BX), Y1
+	VMOVUPS   (SI), Y2
+	VMOVUPS   (DI), Y3
+	VCMPPS    $0x1e, Y1, Y0, Y0
+	VBLENDVPS Y0, Y2, Y3, Y0
+	VMOVUPS   Y0, (AX)
+	ADDQ      $0x00000020, DX
+	ADDQ      $0x00000020, BX
+	ADDQ      $0x00000020, SI
+	ADDQ      $0x00000020, DI
+	ADDQ      $0x00000020, AX
+	SUBQ      $0x00000008, CX
+	JMP       single
+
+tail:
+	TESTQ      CX, CX
+	JZ         done
+	LEAQ       vtail8<>+0(SB), R8
+	NEGQ       CX
+	VMOVUPS    32(R8)(CX*4), Y0
+	VMASKMOVPS (DX), Y0, Y1
+	VMASKMOVPS (BX), Y0, Y2
+	VMASKMOVPS (SI), Y0, Y3
+	VMASKMOVPS (DI), Y0, Y4
+	VCMPPS     $0x1e, Y2, Y1, Y1
+	VBLENDVPS  Y1, Y3, Y4, Y1
+	VMASKMOVPS Y1, Y0, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func selSGTAVX2(dst []float32, x []float32, a []float32, b []float32, c float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·selSGTAVX2(SB), NOSPLIT, $0-100
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         x_base+24(FP), DX
+	MOVQ         a_base+48(FP), BX
+	MOVQ         b_base+72(FP), SI
+	MOVSS        c+96(FP), X0
+	VBROADCASTSS X0, Y0
+
+big:
+	CMPQ      CX, $0x00000010
+	JL        single
+	VMOVUPS   (DX), Y1
+	VMOVUPS   (BX), Y2
+	VMOVUPS   (SI), Y3
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VBLENDVPS Y1, Y2, Y3, Y1
+	VMOVUPS   Y1, (AX)
+	VMOVUPS   32(DX), Y1
+	VMOVUPS   32(BX), Y2
+	VMOVUPS   32(SI), Y3
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VBLENDVPS Y1, Y2, Y3, Y1
+	VMOVUPS   Y1, 32(AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       big
+
+single:
+	CMPQ      CX, $0x00000008
+	JL        tail
+	VMOVUPS   (DX), Y1
+	VMOVUPS   (BX), Y2
+	VMOVUPS   (SI), Y3
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VBLENDVPS Y1, Y2, Y3, Y1
+	VMOVUPS   Y1, (AX)
+	ADDQ      $0x00000020, DX
+	ADDQ      $0x00000020, BX
+	ADDQ      $0x00000020, SI
+	ADDQ      $0x00000020, AX
+	SUBQ      $0x00000008, CX
+	JMP       single
+
+tail:
+	TESTQ      CX, CX
+	JZ         done
+	LEAQ       vtail8<>+0(SB), DI
+	NEGQ       CX
+	VMOVUPS    32(DI)(CX*4), Y1
+	VMASKMOVPS (DX), Y1, Y2
+	VMASKMOVPS (BX), Y1, Y3
+	VMASKMOVPS (SI), Y1, Y4
+	VCMPPS     $0x1e, Y0, Y2, Y0
+	VBLENDVPS  Y0, Y3, Y4, Y0
+	VMASKMOVPS Y0, Y1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func selGEAVX2(dst []float32, x []float32, c []float32, a []float32, b []float32)
+// Requires: AVX
+TEXT ·selGEAVX2(SB), NOSPLIT, $0-120
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), DX
+	MOVQ c_base+48(FP), BX
+	MOVQ a_base+72(FP), SI
+	MOVQ b_base+96(FP), DI
+
+big:
+	CMPQ      CX, $0x00000010
+	JL        single
+	VMOVUPS   (DX), Y0
+	VMOVUPS   (BX), Y1
+	VMOVUPS   (SI), Y2
+	VMOVUPS   (DI), Y3
+	VCMPPS    $0x1d, Y1, Y0, Y0
+	VBLENDVPS Y0, Y2, Y3, Y0
+	VMOVUPS   Y0, (AX)
+	VMOVUPS   32(DX), Y0
+	VMOVUPS   32(BX), Y1
+	VMOVUPS   32(SI), Y2
+	VMOVUPS   32(DI), Y3
+	VCMPPS    $0x1d, Y1, Y0, Y0
+	VBLENDVPS Y0, Y2, Y3, Y0
+	VMOVUPS   Y0, 32(AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, DI
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       big
+
+single:
+	CMPQ      CX, $0x00000008
+	JL        tail
+	VMOVUPS   (DX), Y0
+	VMOVUPS   (BX), Y1
+	VMOVUPS   (SI), Y2
+	VMOVUPS   (DI), Y3
+	VCMPPS    $0x1d, Y1, Y0, Y0
+	VBLENDVPS Y0, Y2, Y3, Y0
+	VMOVUPS   Y0, (AX)
+	ADDQ      $0x00000020, DX
+	ADDQ      $0x00000020, BX
+	ADDQ      $0x00000020, SI
+	ADDQ      $0x00000020, DI
+	ADDQ      $0x00000020, AX
+	SUBQ      $0x00000008, CX
+	JMP       single
+
+tail:
+	TESTQ      CX, CX
+	JZ         done
+	LEAQ       vtail8<>+0(SB), R8
+	NEGQ       CX
+	VMOVUPS    32(R8)(CX*4), Y0
+	VMASKMOVPS (DX), Y0, Y1
+	VMASKMOVPS (BX), Y0, Y2
+	VMASKMOVPS (SI), Y0, Y3
+	VMASKMOVPS (DI), Y0, Y4
+	VCMPPS     $0x1d, Y2, Y1, Y1
+	VBLENDVPS  Y1, Y3, Y4, Y1
+	VMASKMOVPS Y1, Y0, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func selSGEAVX2(dst []float32, x []float32, a []float32, b []float32, c float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·selSGEAVX2(SB), NOSPLIT, $0-100
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         x_base+24(FP), DX
+	MOVQ         a_base+48(FP), BX
+	MOVQ         b_base+72(FP), SI
+	MOVSS        c+96(FP), X0
+	VBROADCASTSS X0, Y0
+
+big:
+	CMPQ      CX, $0x00000010
+	JL        single
+	VMOVUPS   (DX), Y1
+	VMOVUPS   (BX), Y2
+	VMOVUPS   (SI), Y3
+	VCMPPS    $0x1d, Y0, Y1, Y1
+	VBLENDVPS Y1, Y2, Y3, Y1
+	VMOVUPS   Y1, (AX)
+	VMOVUPS   32(DX), Y1
+	VMOVUPS   32(BX), Y2
+	VMOVUPS   32(SI), Y3
+	VCMPPS    $0x1d, Y0, Y1, Y1
+	VBLENDVPS Y1, Y2, Y3, Y1
+	VMOVUPS   Y1, 32(AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       big
+
+single:
+	CMPQ      CX, $0x00000008
+	JL        tail
+	VMOVUPS   (DX), Y1
+	VMOVUPS   (BX), Y2
+	VMOVUPS   (SI), Y3
+	VCMPPS    $0x1d, Y0, Y1, Y1
+	VBLENDVPS Y1, Y2, Y3, Y1
+	VMOVUPS   Y1, (AX)
+	ADDQ      $0x00000020, DX
+	ADDQ      $0x00000020, BX
+	ADDQ      $0x00000020, SI
+	ADDQ      $0x00000020, AX
+	SUBQ      $0x00000008, CX
+	JMP       single
+
+tail:
+	TESTQ      CX, CX
+	JZ         done
+	LEAQ       vtail8<>+0(SB), DI
+	NEGQ       CX
+	VMOVUPS    32(DI)(CX*4), Y1
+	VMASKMOVPS (DX), Y1, Y2
+	VMASKMOVPS (BX), Y1, Y3
+	VMASKMOVPS (SI), Y1, Y4
+	VCMPPS     $0x1d, Y0, Y2, Y0
+	VBLENDVPS  Y0, Y3, Y4, Y0
+	VMASKMOVPS Y0, Y1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func selLTAVX2(dst []float32, x []float32, c []float32, a []float32, b []float32)
+// Requires: AVX
+TEXT ·selLTAVX2(SB), NOSPLIT, $0-120
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), DX
+	MOVQ c_base+48(FP), BX
+	MOVQ a_base+72(FP), SI
+	MOVQ b_base+96(FP), DI
+
+big:
+	CMPQ      CX, $0x00000010
+	JL        single
+	VMOVUPS   (DX), Y0
+	VMOVUPS   (BX), Y1
+	VMOVUPS   (SI), Y2
+	VMOVUPS   (DI), Y3
+	VCMPPS    $0x11, Y1, Y0, Y0
+	VBLENDVPS Y0, Y2, Y3, Y0
+	VMOVUPS   Y0, (AX)
+	VMOVUPS   32(DX), Y0
+	VMOVUPS   32(BX), Y1
+	VMOVUPS   32(SI), Y2
+	VMOVUPS   32(DI), Y3
+	VCMPPS    $0x11, Y1, Y0, Y0
+	VBLENDVPS Y0, Y2, Y3, Y0
+	VMOVUPS   Y0, 32(AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, DI
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       big
+
+single:
+	CMPQ      CX, $0x00000008
+	JL        tail
+	VMOVUPS   (DX), Y0
+	VMOVUPS   (BX), Y1
+	VMOVUPS   (SI), Y2
+	VMOVUPS   (DI), Y3
+	VCMPPS    $0x11, Y1, Y0, Y0
+	VBLENDVPS Y0, Y2, Y3, Y0
+	VMOVUPS   Y0, (AX)
+	ADDQ      $0x00000020, DX
+	ADDQ      $0x00000020, BX
+	ADDQ      $0x00000020, SI
+	ADDQ      $0x00000020, DI
+	ADDQ      $0x00000020, AX
+	SUBQ      $0x00000008, CX
+	JMP       single
+
+tail:
+	TESTQ      CX, CX
+	JZ         done
+	LEAQ       vtail8<>+0(SB), R8
+	NEGQ       CX
+	VMOVUPS    32(R8)(CX*4), Y0
+	VMASKMOVPS (DX), Y0, Y1
+	VMASKMOVPS (BX), Y0, Y2
+	VMASKMOVPS (SI), Y0, Y3
+	VMASKMOVPS (DI), Y0, Y4
+	VCMPPS     $0x11, Y2, Y1, Y1
+	VBLENDVPS  Y1, Y3, Y4, Y1
+	VMASKMOVPS Y1, Y0, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func selSLTAVX2(dst []float32, x []float32, a []float32, b []float32, c float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·selSLTAVX2(SB), NOSPLIT, $0-100
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         x_base+24(FP), DX
+	MOVQ         a_base+48(FP), BX
+	MOVQ         b_base+72(FP), SI
+	MOVSS        c+96(FP), X0
+	VBROADCASTSS X0, Y0
+
+big:
+	CMPQ      CX, $0x00000010
+	JL        single
+	VMOVUPS   (DX), Y1
+	VMOVUPS   (BX), Y2
+	VMOVUPS   (SI), Y3
+	VCMPPS    $0x11, Y0, Y1, Y1
+	VBLENDVPS Y1, Y2, Y3, Y1
+	VMOVUPS   Y1, (AX)
+	VMOVUPS   32(DX), Y1
+	VMOVUPS   32(BX), Y2
+	VMOVUPS   32(SI), Y3
+	VCMPPS    $0x11, Y0, Y1, Y1
+	VBLENDVPS Y1, Y2, Y3, Y1
+	VMOVUPS   Y1, 32(AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       big
+
+single:
+	CMPQ      CX, $0x00000008
+	JL        tail
+	VMOVUPS   (DX), Y1
+	VMOVUPS   (BX), Y2
+	VMOVUPS   (SI), Y3
+	VCMPPS    $0x11, Y0, Y1, Y1
+	VBLENDVPS Y1, Y2, Y3, Y1
+	VMOVUPS   Y1, (AX)
+	ADDQ      $0x00000020, DX
+	ADDQ      $0x00000020, BX
+	ADDQ      $0x00000020, SI
+	ADDQ      $0x00000020, AX
+	SUBQ      $0x00000008, CX
+	JMP       single
+
+tail:
+	TESTQ      CX, CX
+	JZ         done
+	LEAQ       vtail8<>+0(SB), DI
+	NEGQ       CX
+	VMOVUPS    32(DI)(CX*4), Y1
+	VMASKMOVPS (DX), Y1, Y2
+	VMASKMOVPS (BX), Y1, Y3
+	VMASKMOVPS (SI), Y1, Y4
+	VCMPPS     $0x11, Y0, Y2, Y0
+	VBLENDVPS  Y0, Y3, Y4, Y0
+	VMASKMOVPS Y0, Y1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func selLEAVX2(dst []float32, x []float32, c []float32, a []float32, b []float32)
+// Requires: AVX
+TEXT ·selLEAVX2(SB), NOSPLIT, $0-120
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), DX
+	MOVQ c_base+48(FP), BX
+	MOVQ a_base+72(FP), SI
+	MOVQ b_base+96(FP), DI
+
+big:
+	CMPQ      CX, $0x00000010
+	JL        single
+	VMOVUPS   (DX), Y0
+	VMOVUPS   (BX), Y1
+	VMOVUPS   (SI), Y2
+	VMOVUPS   (DI), Y3
+	VCMPPS    $0x12, Y1, Y0, Y0
+	VBLENDVPS Y0, Y2, Y3, Y0
+	VMOVUPS   Y0, (AX)
+	VMOVUPS   32(DX), Y0
+	VMOVUPS   32(BX), Y1
+	VMOVUPS   32(SI), Y2
+	VMOVUPS   32(DI), Y3
+	VCMPPS    $0x12, Y1, Y0, Y0
+	VBLENDVPS Y0, Y2, Y3, Y0
+	VMOVUPS   Y0, 32(AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, DI
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       big
+
+single:
+	CMPQ      CX, $0x00000008
+	JL        tail
+	VMOVUPS   (DX), Y0
+	VMOVUPS   (BX), Y1
+	VMOVUPS   (SI), Y2
+	VMOVUPS   (DI), Y3
+	VCMPPS    $0x12, Y1, Y0, Y0
+	VBLENDVPS Y0, Y2, Y3, Y0
+	VMOVUPS   Y0, (AX)
+	ADDQ      $0x00000020, DX
+	ADDQ      $0x00000020, BX
+	ADDQ      $0x00000020, SI
+	ADDQ      $0x00000020, DI
+	ADDQ      $0x00000020, AX
+	SUBQ      $0x00000008, CX
+	JMP       single
+
+tail:
+	TESTQ      CX, CX
+	JZ         done
+	LEAQ       vtail8<>+0(SB), R8
+	NEGQ       CX
+	VMOVUPS    32(R8)(CX*4), Y0
+	VMASKMOVPS (DX), Y0, Y1
+	VMASKMOVPS (BX), Y0, Y2
+	VMASKMOVPS (SI), Y0, Y3
+	VMASKMOVPS (DI), Y0, Y4
+	VCMPPS     $0x12, Y2, Y1, Y1
+	VBLENDVPS  Y1, Y3, Y4, Y1
+	VMASKMOVPS Y1, Y0, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func selSLEAVX2(dst []float32, x []float32, a []float32, b []float32, c float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·selSLEAVX2(SB), NOSPLIT, $0-100
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         x_base+24(FP), DX
+	MOVQ         a_base+48(FP), BX
+	MOVQ         b_base+72(FP), SI
+	MOVSS        c+96(FP), X0
+	VBROADCASTSS X0, Y0
+
+big:
+	CMPQ      CX, $0x00000010
+	JL        single
+	VMOVUPS   (DX), Y1
+	VMOVUPS   (BX), Y2
+	VMOVUPS   (SI), Y3
+	VCMPPS    $0x12, Y0, Y1, Y1
+	VBLENDVPS Y1, Y2, Y3, Y1
+	VMOVUPS   Y1, (AX)
+	VMOVUPS   32(DX), Y1
+	VMOVUPS   32(BX), Y2
+	VMOVUPS   32(SI), Y3
+	VCMPPS    $0x12, Y0, Y1, Y1
+	VBLENDVPS Y1, Y2, Y3, Y1
+	VMOVUPS   Y1, 32(AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       big
+
+single:
+	CMPQ      CX, $0x00000008
+	JL        tail
+	VMOVUPS   (DX), Y1
+	VMOVUPS   (BX), Y2
+	VMOVUPS   (SI), Y3
+	VCMPPS    $0x12, Y0, Y1, Y1
+	VBLENDVPS Y1, Y2, Y3, Y1
+	VMOVUPS   Y1, (AX)
+	ADDQ      $0x00000020, DX
+	ADDQ      $0x00000020, BX
+	ADDQ      $0x00000020, SI
+	ADDQ      $0x00000020, AX
+	SUBQ      $0x00000008, CX
+	JMP       single
+
+tail:
+	TESTQ      CX, CX
+	JZ         done
+	LEAQ       vtail8<>+0(SB), DI
+	NEGQ       CX
+	VMOVUPS    32(DI)(CX*4), Y1
+	VMASKMOVPS (DX), Y1, Y2
+	VMASKMOVPS (BX), Y1, Y3
+	VMASKMOVPS (SI), Y1, Y4
+	VCMPPS     $0x12, Y0, Y2, Y0
+	VBLENDVPS  Y0, Y3, Y4, Y0
+	VMASKMOVPS Y0, Y1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func softmaxRowsAVX2(dst []float32, src []float32, n int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·softmaxRowsAVX2(SB), NOSPLIT, $0-56
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    src_base+24(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    n+48(FP), BX
+	MOVQ    BX, SI
+	ADDQ    $0x00000007, SI
+	SHRQ    $0x03, SI
+	MOVQ    SI, DI
+	SHLQ    $0x03, DI
+	NEGQ    DI
+	ADDQ    BX, DI
+	ADDQ    $0x00000008, DI
+	LEAQ    vtail8<>+0(SB), R8
+	NEGQ    DI
+	VMOVUPS 32(R8)(DI*4), Y0
+	MOVQ    BX, DI
+	SHLQ    $0x02, DI
+	CMPQ    SI, $0x00000001
+	JE      rows1
+	CMPQ    SI, $0x00000002
+	JE      rows2
+	CMPQ    SI, $0x00000003
+	JE      rows3
+	CMPQ    SI, $0x00000004
+	JE      rows4
+	CMPQ    SI, $0x00000005
+	JE      rows5
+	CMPQ    SI, $0x00000006
+	JE      rows6
+	CMPQ    SI, $0x00000007
+	JE      rows7
+	CMPQ    SI, $0x00000008
+	JE      rows8
+	JMP     done
+
+rows1:
+	TESTQ        DX, DX
+	JZ           done
+	VMASKMOVPS   (CX), Y0, Y1
+	VMOVUPS      vconst_ff800000<>+0(SB), Y2
+	VBLENDVPS    Y0, Y1, Y2, Y2
+	VMOVAPS      Y2, Y2
+	VPERM2F128   $0x01, Y2, Y2, Y3
+	VMAXPS       Y3, Y2, Y2
+	VPERMILPS    $0x4e, Y2, Y3
+	VMAXPS       Y3, Y2, Y2
+	VPERMILPS    $0xb1, Y2, Y3
+	VMAXPS       Y3, Y2, Y2
+	VSUBPS       Y2, Y1, Y1
+	VANDPS       Y0, Y1, Y1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y2
+	VADDPS       vconst_4b400000<>+0(SB), Y2, Y2
+	VPSUBD       vconst_4b400000<>+0(SB), Y2, Y3
+	VSUBPS       vconst_4b400000<>+0(SB), Y2, Y2
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y2, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y2, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y2
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y2
+	VMULPS       Y1, Y1, Y4
+	VFMADD213PS  Y1, Y4, Y2
+	VADDPS       vconst_3f800000<>+0(SB), Y2, Y2
+	VPSRAD       $0x01, Y3, Y1
+	VPSUBD       Y1, Y3, Y3
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VANDPS       Y0, Y2, Y2
+	VMOVAPS      Y2, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y3
+	VADDPS       Y3, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y3
+	VADDPS       Y3, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y3
+	VADDPS       Y3, Y1, Y1
+	VMOVUPS      vconst_3f800000<>+0(SB), Y3
+	VDIVPS       Y1, Y3, Y3
+	VMULPS       Y3, Y2, Y2
+	VMASKMOVPS   Y2, Y0, (AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows1
+
+rows2:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Y1
+	VMASKMOVPS   32(CX), Y0, Y2
+	VMOVUPS      vconst_ff800000<>+0(SB), Y3
+	VBLENDVPS    Y0, Y2, Y3, Y3
+	VMAXPS       Y3, Y1, Y3
+	VPERM2F128   $0x01, Y3, Y3, Y4
+	VMAXPS       Y4, Y3, Y3
+	VPERMILPS    $0x4e, Y3, Y4
+	VMAXPS       Y4, Y3, Y3
+	VPERMILPS    $0xb1, Y3, Y4
+	VMAXPS       Y4, Y3, Y3
+	VSUBPS       Y3, Y1, Y1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y1, Y4, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y1, Y4, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y4
+	VMULPS       Y1, Y1, Y6
+	VFMADD213PS  Y1, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y1
+	VPSUBD       Y1, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VSUBPS       Y3, Y2, Y2
+	VANDPS       Y0, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y2, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y2
+	VADDPS       vconst_4b400000<>+0(SB), Y2, Y2
+	VPSUBD       vconst_4b400000<>+0(SB), Y2, Y3
+	VSUBPS       vconst_4b400000<>+0(SB), Y2, Y2
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y2, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y2, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y2
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y2
+	VMULPS       Y1, Y1, Y5
+	VFMADD213PS  Y1, Y5, Y2
+	VADDPS       vconst_3f800000<>+0(SB), Y2, Y2
+	VPSRAD       $0x01, Y3, Y1
+	VPSUBD       Y1, Y3, Y3
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VANDPS       Y0, Y2, Y2
+	VADDPS       Y2, Y4, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y3
+	VADDPS       Y3, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y3
+	VADDPS       Y3, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y3
+	VADDPS       Y3, Y1, Y1
+	VMOVUPS      vconst_3f800000<>+0(SB), Y3
+	VDIVPS       Y1, Y3, Y3
+	VMULPS       Y3, Y4, Y4
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      Y4, (AX)
+	VMASKMOVPS   Y2, Y0, 32(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows2
+
+rows3:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Y1
+	VMOVUPS      32(CX), Y2
+	VMASKMOVPS   64(CX), Y0, Y3
+	VMOVUPS      vconst_ff800000<>+0(SB), Y4
+	VBLENDVPS    Y0, Y3, Y4, Y4
+	VMAXPS       Y2, Y1, Y5
+	VMAXPS       Y4, Y5, Y4
+	VPERM2F128   $0x01, Y4, Y4, Y5
+	VMAXPS       Y5, Y4, Y4
+	VPERMILPS    $0x4e, Y4, Y5
+	VMAXPS       Y5, Y4, Y4
+	VPERMILPS    $0xb1, Y4, Y5
+	VMAXPS       Y5, Y4, Y4
+	VSUBPS       Y4, Y1, Y1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y5
+	VMAXPS       Y1, Y5, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y5
+	VMINPS       Y1, Y5, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y5
+	VADDPS       vconst_4b400000<>+0(SB), Y5, Y5
+	VPSUBD       vconst_4b400000<>+0(SB), Y5, Y6
+	VSUBPS       vconst_4b400000<>+0(SB), Y5, Y5
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y5, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y5, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y5
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y5
+	VMULPS       Y1, Y1, Y7
+	VFMADD213PS  Y1, Y7, Y5
+	VADDPS       vconst_3f800000<>+0(SB), Y5, Y5
+	VPSRAD       $0x01, Y6, Y1
+	VPSUBD       Y1, Y6, Y6
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y1, Y5, Y5
+	VMULPS       Y6, Y5, Y5
+	VSUBPS       Y4, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y2, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y2
+	VADDPS       vconst_4b400000<>+0(SB), Y2, Y2
+	VPSUBD       vconst_4b400000<>+0(SB), Y2, Y6
+	VSUBPS       vconst_4b400000<>+0(SB), Y2, Y2
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y2, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y2, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y2
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y2
+	VMULPS       Y1, Y1, Y7
+	VFMADD213PS  Y1, Y7, Y2
+	VADDPS       vconst_3f800000<>+0(SB), Y2, Y2
+	VPSRAD       $0x01, Y6, Y1
+	VPSUBD       Y1, Y6, Y6
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y6, Y2, Y2
+	VSUBPS       Y4, Y3, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y3, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y3
+	VMINPS       Y1, Y3, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y3
+	VADDPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VPSUBD       vconst_4b400000<>+0(SB), Y3, Y4
+	VSUBPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y3, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y3, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y1, Y1, Y6
+	VFMADD213PS  Y1, Y6, Y3
+	VADDPS       vconst_3f800000<>+0(SB), Y3, Y3
+	VPSRAD       $0x01, Y4, Y1
+	VPSUBD       Y1, Y4, Y4
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y4, Y3, Y3
+	VANDPS       Y0, Y3, Y3
+	VADDPS       Y2, Y5, Y1
+	VADDPS       Y3, Y1, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y4
+	VADDPS       Y4, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y4
+	VADDPS       Y4, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y4
+	VADDPS       Y4, Y1, Y1
+	VMOVUPS      vconst_3f800000<>+0(SB), Y4
+	VDIVPS       Y1, Y4, Y4
+	VMULPS       Y4, Y5, Y5
+	VMULPS       Y4, Y2, Y2
+	VMULPS       Y4, Y3, Y3
+	VMOVUPS      Y5, (AX)
+	VMOVUPS      Y2, 32(AX)
+	VMASKMOVPS   Y3, Y0, 64(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows3
+
+rows4:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Y1
+	VMOVUPS      32(CX), Y2
+	VMOVUPS      64(CX), Y3
+	VMASKMOVPS   96(CX), Y0, Y4
+	VMOVUPS      vconst_ff800000<>+0(SB), Y5
+	VBLENDVPS    Y0, Y4, Y5, Y5
+	VMAXPS       Y2, Y1, Y6
+	VMAXPS       Y5, Y3, Y5
+	VMAXPS       Y5, Y6, Y5
+	VPERM2F128   $0x01, Y5, Y5, Y6
+	VMAXPS       Y6, Y5, Y5
+	VPERMILPS    $0x4e, Y5, Y6
+	VMAXPS       Y6, Y5, Y5
+	VPERMILPS    $0xb1, Y5, Y6
+	VMAXPS       Y6, Y5, Y5
+	VSUBPS       Y5, Y1, Y1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y6
+	VMAXPS       Y1, Y6, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y6
+	VMINPS       Y1, Y6, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y6
+	VADDPS       vconst_4b400000<>+0(SB), Y6, Y6
+	VPSUBD       vconst_4b400000<>+0(SB), Y6, Y7
+	VSUBPS       vconst_4b400000<>+0(SB), Y6, Y6
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y6, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y6, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y6
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y6
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y6
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y6
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y6
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y6
+	VMULPS       Y1, Y1, Y8
+	VFMADD213PS  Y1, Y8, Y6
+	VADDPS       vconst_3f800000<>+0(SB), Y6, Y6
+	VPSRAD       $0x01, Y7, Y1
+	VPSUBD       Y1, Y7, Y7
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y1, Y6, Y6
+	VMULPS       Y7, Y6, Y6
+	VSUBPS       Y5, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y2, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y2
+	VADDPS       vconst_4b400000<>+0(SB), Y2, Y2
+	VPSUBD       vconst_4b400000<>+0(SB), Y2, Y7
+	VSUBPS       vconst_4b400000<>+0(SB), Y2, Y2
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y2, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y2, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y2
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y2
+	VMULPS       Y1, Y1, Y8
+	VFMADD213PS  Y1, Y8, Y2
+	VADDPS       vconst_3f800000<>+0(SB), Y2, Y2
+	VPSRAD       $0x01, Y7, Y1
+	VPSUBD       Y1, Y7, Y7
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y7, Y2, Y2
+	VSUBPS       Y5, Y3, Y3
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y3, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y3
+	VMINPS       Y1, Y3, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y3
+	VADDPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VPSUBD       vconst_4b400000<>+0(SB), Y3, Y7
+	VSUBPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y3, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y3, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y1, Y1, Y8
+	VFMADD213PS  Y1, Y8, Y3
+	VADDPS       vconst_3f800000<>+0(SB), Y3, Y3
+	VPSRAD       $0x01, Y7, Y1
+	VPSUBD       Y1, Y7, Y7
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y7, Y3, Y3
+	VSUBPS       Y5, Y4, Y4
+	VANDPS       Y0, Y4, Y4
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y4, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y1, Y4, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y4
+	VMULPS       Y1, Y1, Y7
+	VFMADD213PS  Y1, Y7, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y1
+	VPSUBD       Y1, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VANDPS       Y0, Y4, Y4
+	VADDPS       Y2, Y6, Y1
+	VADDPS       Y4, Y3, Y5
+	VADDPS       Y5, Y1, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y5
+	VADDPS       Y5, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y5
+	VADDPS       Y5, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y5
+	VADDPS       Y5, Y1, Y1
+	VMOVUPS      vconst_3f800000<>+0(SB), Y5
+	VDIVPS       Y1, Y5, Y5
+	VMULPS       Y5, Y6, Y6
+	VMULPS       Y5, Y2, Y2
+	VMULPS       Y5, Y3, Y3
+	VMULPS       Y5, Y4, Y4
+	VMOVUPS      Y6, (AX)
+	VMOVUPS      Y2, 32(AX)
+	VMOVUPS      Y3, 64(AX)
+	VMASKMOVPS   Y4, Y0, 96(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows4
+
+rows5:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Y1
+	VMOVUPS      32(CX), Y2
+	VMOVUPS      64(CX), Y3
+	VMOVUPS      96(CX), Y4
+	VMASKMOVPS   128(CX), Y0, Y5
+	VMOVUPS      vconst_ff800000<>+0(SB), Y6
+	VBLENDVPS    Y0, Y5, Y6, Y6
+	VMAXPS       Y2, Y1, Y7
+	VMAXPS       Y4, Y3, Y8
+	VMAXPS       Y8, Y7, Y7
+	VMAXPS       Y6, Y7, Y6
+	VPERM2F128   $0x01, Y6, Y6, Y7
+	VMAXPS       Y7, Y6, Y6
+	VPERMILPS    $0x4e, Y6, Y7
+	VMAXPS       Y7, Y6, Y6
+	VPERMILPS    $0xb1, Y6, Y7
+	VMAXPS       Y7, Y6, Y6
+	VSUBPS       Y6, Y1, Y1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y7
+	VMAXPS       Y1, Y7, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y7
+	VMINPS       Y1, Y7, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y7
+	VADDPS       vconst_4b400000<>+0(SB), Y7, Y7
+	VPSUBD       vconst_4b400000<>+0(SB), Y7, Y8
+	VSUBPS       vconst_4b400000<>+0(SB), Y7, Y7
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y7, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y7, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y7
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y7
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y7
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y7
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y7
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y7
+	VMULPS       Y1, Y1, Y9
+	VFMADD213PS  Y1, Y9, Y7
+	VADDPS       vconst_3f800000<>+0(SB), Y7, Y7
+	VPSRAD       $0x01, Y8, Y1
+	VPSUBD       Y1, Y8, Y8
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y8, Y7, Y7
+	VSUBPS       Y6, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y2, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y2
+	VADDPS       vconst_4b400000<>+0(SB), Y2, Y2
+	VPSUBD       vconst_4b400000<>+0(SB), Y2, Y8
+	VSUBPS       vconst_4b400000<>+0(SB), Y2, Y2
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y2, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y2, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y2
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y2
+	VMULPS       Y1, Y1, Y9
+	VFMADD213PS  Y1, Y9, Y2
+	VADDPS       vconst_3f800000<>+0(SB), Y2, Y2
+	VPSRAD       $0x01, Y8, Y1
+	VPSUBD       Y1, Y8, Y8
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y8, Y2, Y2
+	VSUBPS       Y6, Y3, Y3
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y3, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y3
+	VMINPS       Y1, Y3, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y3
+	VADDPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VPSUBD       vconst_4b400000<>+0(SB), Y3, Y8
+	VSUBPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y3, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y3, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y1, Y1, Y9
+	VFMADD213PS  Y1, Y9, Y3
+	VADDPS       vconst_3f800000<>+0(SB), Y3, Y3
+	VPSRAD       $0x01, Y8, Y1
+	VPSUBD       Y1, Y8, Y8
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y8, Y3, Y3
+	VSUBPS       Y6, Y4, Y4
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y4, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y1, Y4, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y8
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y4
+	VMULPS       Y1, Y1, Y9
+	VFMADD213PS  Y1, Y9, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y8, Y1
+	VPSUBD       Y1, Y8, Y8
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y8, Y4, Y4
+	VSUBPS       Y6, Y5, Y5
+	VANDPS       Y0, Y5, Y5
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y5, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y5
+	VMINPS       Y1, Y5, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y5
+	VADDPS       vconst_4b400000<>+0(SB), Y5, Y5
+	VPSUBD       vconst_4b400000<>+0(SB), Y5, Y6
+	VSUBPS       vconst_4b400000<>+0(SB), Y5, Y5
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y5, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y5, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y5
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y5
+	VMULPS       Y1, Y1, Y8
+	VFMADD213PS  Y1, Y8, Y5
+	VADDPS       vconst_3f800000<>+0(SB), Y5, Y5
+	VPSRAD       $0x01, Y6, Y1
+	VPSUBD       Y1, Y6, Y6
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y1, Y5, Y5
+	VMULPS       Y6, Y5, Y5
+	VANDPS       Y0, Y5, Y5
+	VADDPS       Y2, Y7, Y1
+	VADDPS       Y4, Y3, Y6
+	VADDPS       Y6, Y1, Y1
+	VADDPS       Y5, Y1, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y6
+	VADDPS       Y6, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y6
+	VADDPS       Y6, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y6
+	VADDPS       Y6, Y1, Y1
+	VMOVUPS      vconst_3f800000<>+0(SB), Y6
+	VDIVPS       Y1, Y6, Y6
+	VMULPS       Y6, Y7, Y7
+	VMULPS       Y6, Y2, Y2
+	VMULPS       Y6, Y3, Y3
+	VMULPS       Y6, Y4, Y4
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y7, (AX)
+	VMOVUPS      Y2, 32(AX)
+	VMOVUPS      Y3, 64(AX)
+	VMOVUPS      Y4, 96(AX)
+	VMASKMOVPS   Y5, Y0, 128(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows5
+
+rows6:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Y1
+	VMOVUPS      32(CX), Y2
+	VMOVUPS      64(CX), Y3
+	VMOVUPS      96(CX), Y4
+	VMOVUPS      128(CX), Y5
+	VMASKMOVPS   160(CX), Y0, Y6
+	VMOVUPS      vconst_ff800000<>+0(SB), Y7
+	VBLENDVPS    Y0, Y6, Y7, Y7
+	VMAXPS       Y2, Y1, Y8
+	VMAXPS       Y4, Y3, Y9
+	VMAXPS       Y7, Y5, Y7
+	VMAXPS       Y9, Y8, Y8
+	VMAXPS       Y7, Y8, Y7
+	VPERM2F128   $0x01, Y7, Y7, Y8
+	VMAXPS       Y8, Y7, Y7
+	VPERMILPS    $0x4e, Y7, Y8
+	VMAXPS       Y8, Y7, Y7
+	VPERMILPS    $0xb1, Y7, Y8
+	VMAXPS       Y8, Y7, Y7
+	VSUBPS       Y7, Y1, Y1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y8
+	VMAXPS       Y1, Y8, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y8
+	VMINPS       Y1, Y8, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y8
+	VADDPS       vconst_4b400000<>+0(SB), Y8, Y8
+	VPSUBD       vconst_4b400000<>+0(SB), Y8, Y9
+	VSUBPS       vconst_4b400000<>+0(SB), Y8, Y8
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y8, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y8, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y8
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y8
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y8
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y8
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y8
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y8
+	VMULPS       Y1, Y1, Y10
+	VFMADD213PS  Y1, Y10, Y8
+	VADDPS       vconst_3f800000<>+0(SB), Y8, Y8
+	VPSRAD       $0x01, Y9, Y1
+	VPSUBD       Y1, Y9, Y9
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VSUBPS       Y7, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y2, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y2
+	VADDPS       vconst_4b400000<>+0(SB), Y2, Y2
+	VPSUBD       vconst_4b400000<>+0(SB), Y2, Y9
+	VSUBPS       vconst_4b400000<>+0(SB), Y2, Y2
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y2, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y2, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y2
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y2
+	VMULPS       Y1, Y1, Y10
+	VFMADD213PS  Y1, Y10, Y2
+	VADDPS       vconst_3f800000<>+0(SB), Y2, Y2
+	VPSRAD       $0x01, Y9, Y1
+	VPSUBD       Y1, Y9, Y9
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y9, Y2, Y2
+	VSUBPS       Y7, Y3, Y3
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y3, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y3
+	VMINPS       Y1, Y3, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y3
+	VADDPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VPSUBD       vconst_4b400000<>+0(SB), Y3, Y9
+	VSUBPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y3, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y3, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y1, Y1, Y10
+	VFMADD213PS  Y1, Y10, Y3
+	VADDPS       vconst_3f800000<>+0(SB), Y3, Y3
+	VPSRAD       $0x01, Y9, Y1
+	VPSUBD       Y1, Y9, Y9
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y9, Y3, Y3
+	VSUBPS       Y7, Y4, Y4
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y4, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y1, Y4, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y9
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y4
+	VMULPS       Y1, Y1, Y10
+	VFMADD213PS  Y1, Y10, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y9, Y1
+	VPSUBD       Y1, Y9, Y9
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y9, Y4, Y4
+	VSUBPS       Y7, Y5, Y5
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y5, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y5
+	VMINPS       Y1, Y5, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y5
+	VADDPS       vconst_4b400000<>+0(SB), Y5, Y5
+	VPSUBD       vconst_4b400000<>+0(SB), Y5, Y9
+	VSUBPS       vconst_4b400000<>+0(SB), Y5, Y5
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y5, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y5, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y5
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y5
+	VMULPS       Y1, Y1, Y10
+	VFMADD213PS  Y1, Y10, Y5
+	VADDPS       vconst_3f800000<>+0(SB), Y5, Y5
+	VPSRAD       $0x01, Y9, Y1
+	VPSUBD       Y1, Y9, Y9
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y1, Y5, Y5
+	VMULPS       Y9, Y5, Y5
+	VSUBPS       Y7, Y6, Y6
+	VANDPS       Y0, Y6, Y6
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y6, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y6
+	VMINPS       Y1, Y6, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y6
+	VADDPS       vconst_4b400000<>+0(SB), Y6, Y6
+	VPSUBD       vconst_4b400000<>+0(SB), Y6, Y7
+	VSUBPS       vconst_4b400000<>+0(SB), Y6, Y6
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y6, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y6, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y6
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y6
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y6
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y6
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y6
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y6
+	VMULPS       Y1, Y1, Y9
+	VFMADD213PS  Y1, Y9, Y6
+	VADDPS       vconst_3f800000<>+0(SB), Y6, Y6
+	VPSRAD       $0x01, Y7, Y1
+	VPSUBD       Y1, Y7, Y7
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y1, Y6, Y6
+	VMULPS       Y7, Y6, Y6
+	VANDPS       Y0, Y6, Y6
+	VADDPS       Y2, Y8, Y1
+	VADDPS       Y4, Y3, Y7
+	VADDPS       Y6, Y5, Y9
+	VADDPS       Y7, Y1, Y1
+	VADDPS       Y9, Y1, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y7
+	VADDPS       Y7, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y7
+	VADDPS       Y7, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y7
+	VADDPS       Y7, Y1, Y1
+	VMOVUPS      vconst_3f800000<>+0(SB), Y7
+	VDIVPS       Y1, Y7, Y7
+	VMULPS       Y7, Y8, Y8
+	VMULPS       Y7, Y2, Y2
+	VMULPS       Y7, Y3, Y3
+	VMULPS       Y7, Y4, Y4
+	VMULPS       Y7, Y5, Y5
+	VMULPS       Y7, Y6, Y6
+	VMOVUPS      Y8, (AX)
+	VMOVUPS      Y2, 32(AX)
+	VMOVUPS      Y3, 64(AX)
+	VMOVUPS      Y4, 96(AX)
+	VMOVUPS      Y5, 128(AX)
+	VMASKMOVPS   Y6, Y0, 160(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows6
+
+rows7:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Y1
+	VMOVUPS      32(CX), Y2
+	VMOVUPS      64(CX), Y3
+	VMOVUPS      96(CX), Y4
+	VMOVUPS      128(CX), Y5
+	VMOVUPS      160(CX), Y6
+	VMASKMOVPS   192(CX), Y0, Y7
+	VMOVUPS      vconst_ff800000<>+0(SB), Y8
+	VBLENDVPS    Y0, Y7, Y8, Y8
+	VMAXPS       Y2, Y1, Y9
+	VMAXPS       Y4, Y3, Y10
+	VMAXPS       Y6, Y5, Y11
+	VMAXPS       Y10, Y9, Y9
+	VMAXPS       Y8, Y11, Y8
+	VMAXPS       Y8, Y9, Y8
+	VPERM2F128   $0x01, Y8, Y8, Y9
+	VMAXPS       Y9, Y8, Y8
+	VPERMILPS    $0x4e, Y8, Y9
+	VMAXPS       Y9, Y8, Y8
+	VPERMILPS    $0xb1, Y8, Y9
+	VMAXPS       Y9, Y8, Y8
+	VSUBPS       Y8, Y1, Y1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y9
+	VMAXPS       Y1, Y9, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y9
+	VMINPS       Y1, Y9, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y9
+	VADDPS       vconst_4b400000<>+0(SB), Y9, Y9
+	VPSUBD       vconst_4b400000<>+0(SB), Y9, Y10
+	VSUBPS       vconst_4b400000<>+0(SB), Y9, Y9
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y9, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y9, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y9
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y9
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y9
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y9
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y9
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y9
+	VMULPS       Y1, Y1, Y11
+	VFMADD213PS  Y1, Y11, Y9
+	VADDPS       vconst_3f800000<>+0(SB), Y9, Y9
+	VPSRAD       $0x01, Y10, Y1
+	VPSUBD       Y1, Y10, Y10
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VMULPS       Y1, Y9, Y9
+	VMULPS       Y10, Y9, Y9
+	VSUBPS       Y8, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y2, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y2
+	VADDPS       vconst_4b400000<>+0(SB), Y2, Y2
+	VPSUBD       vconst_4b400000<>+0(SB), Y2, Y10
+	VSUBPS       vconst_4b400000<>+0(SB), Y2, Y2
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y2, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y2, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y2
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y2
+	VMULPS       Y1, Y1, Y11
+	VFMADD213PS  Y1, Y11, Y2
+	VADDPS       vconst_3f800000<>+0(SB), Y2, Y2
+	VPSRAD       $0x01, Y10, Y1
+	VPSUBD       Y1, Y10, Y10
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y10, Y2, Y2
+	VSUBPS       Y8, Y3, Y3
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y3, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y3
+	VMINPS       Y1, Y3, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y3
+	VADDPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VPSUBD       vconst_4b400000<>+0(SB), Y3, Y10
+	VSUBPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y3, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y3, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y1, Y1, Y11
+	VFMADD213PS  Y1, Y11, Y3
+	VADDPS       vconst_3f800000<>+0(SB), Y3, Y3
+	VPSRAD       $0x01, Y10, Y1
+	VPSUBD       Y1, Y10, Y10
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y10, Y3, Y3
+	VSUBPS       Y8, Y4, Y4
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y4, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y1, Y4, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y10
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y4
+	VMULPS       Y1, Y1, Y11
+	VFMADD213PS  Y1, Y11, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y10, Y1
+	VPSUBD       Y1, Y10, Y10
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y10, Y4, Y4
+	VSUBPS       Y8, Y5, Y5
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y5, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y5
+	VMINPS       Y1, Y5, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y5
+	VADDPS       vconst_4b400000<>+0(SB), Y5, Y5
+	VPSUBD       vconst_4b400000<>+0(SB), Y5, Y10
+	VSUBPS       vconst_4b400000<>+0(SB), Y5, Y5
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y5, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y5, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y5
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y5
+	VMULPS       Y1, Y1, Y11
+	VFMADD213PS  Y1, Y11, Y5
+	VADDPS       vconst_3f800000<>+0(SB), Y5, Y5
+	VPSRAD       $0x01, Y10, Y1
+	VPSUBD       Y1, Y10, Y10
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VMULPS       Y1, Y5, Y5
+	VMULPS       Y10, Y5, Y5
+	VSUBPS       Y8, Y6, Y6
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y6, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y6
+	VMINPS       Y1, Y6, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y6
+	VADDPS       vconst_4b400000<>+0(SB), Y6, Y6
+	VPSUBD       vconst_4b400000<>+0(SB), Y6, Y10
+	VSUBPS       vconst_4b400000<>+0(SB), Y6, Y6
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y6, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y6, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y6
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y6
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y6
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y6
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y6
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y6
+	VMULPS       Y1, Y1, Y11
+	VFMADD213PS  Y1, Y11, Y6
+	VADDPS       vconst_3f800000<>+0(SB), Y6, Y6
+	VPSRAD       $0x01, Y10, Y1
+	VPSUBD       Y1, Y10, Y10
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VMULPS       Y1, Y6, Y6
+	VMULPS       Y10, Y6, Y6
+	VSUBPS       Y8, Y7, Y7
+	VANDPS       Y0, Y7, Y7
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y7, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y7
+	VMINPS       Y1, Y7, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y7
+	VADDPS       vconst_4b400000<>+0(SB), Y7, Y7
+	VPSUBD       vconst_4b400000<>+0(SB), Y7, Y8
+	VSUBPS       vconst_4b400000<>+0(SB), Y7, Y7
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y7, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y7, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y7
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y7
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y7
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y7
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y7
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y7
+	VMULPS       Y1, Y1, Y10
+	VFMADD213PS  Y1, Y10, Y7
+	VADDPS       vconst_3f800000<>+0(SB), Y7, Y7
+	VPSRAD       $0x01, Y8, Y1
+	VPSUBD       Y1, Y8, Y8
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y8, Y7, Y7
+	VANDPS       Y0, Y7, Y7
+	VADDPS       Y2, Y9, Y1
+	VADDPS       Y4, Y3, Y8
+	VADDPS       Y6, Y5, Y10
+	VADDPS       Y8, Y1, Y1
+	VADDPS       Y7, Y10, Y8
+	VADDPS       Y8, Y1, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y8
+	VADDPS       Y8, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y8
+	VADDPS       Y8, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y8
+	VADDPS       Y8, Y1, Y1
+	VMOVUPS      vconst_3f800000<>+0(SB), Y8
+	VDIVPS       Y1, Y8, Y8
+	VMULPS       Y8, Y9, Y9
+	VMULPS       Y8, Y2, Y2
+	VMULPS       Y8, Y3, Y3
+	VMULPS       Y8, Y4, Y4
+	VMULPS       Y8, Y5, Y5
+	VMULPS       Y8, Y6, Y6
+	VMULPS       Y8, Y7, Y7
+	VMOVUPS      Y9, (AX)
+	VMOVUPS      Y2, 32(AX)
+	VMOVUPS      Y3, 64(AX)
+	VMOVUPS      Y4, 96(AX)
+	VMOVUPS      Y5, 128(AX)
+	VMOVUPS      Y6, 160(AX)
+	VMASKMOVPS   Y7, Y0, 192(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows7
+
+rows8:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Y1
+	VMOVUPS      32(CX), Y2
+	VMOVUPS      64(CX), Y3
+	VMOVUPS      96(CX), Y4
+	VMOVUPS      128(CX), Y5
+	VMOVUPS      160(CX), Y6
+	VMOVUPS      192(CX), Y7
+	VMASKMOVPS   224(CX), Y0, Y8
+	VMOVUPS      vconst_ff800000<>+0(SB), Y9
+	VBLENDVPS    Y0, Y8, Y9, Y9
+	VMAXPS       Y2, Y1, Y10
+	VMAXPS       Y4, Y3, Y11
+	VMAXPS       Y6, Y5, Y12
+	VMAXPS       Y9, Y7, Y9
+	VMAXPS       Y11, Y10, Y10
+	VMAXPS       Y9, Y12, Y9
+	VMAXPS       Y9, Y10, Y9
+	VPERM2F128   $0x01, Y9, Y9, Y10
+	VMAXPS       Y10, Y9, Y9
+	VPERMILPS    $0x4e, Y9, Y10
+	VMAXPS       Y10, Y9, Y9
+	VPERMILPS    $0xb1, Y9, Y10
+	VMAXPS       Y10, Y9, Y9
+	VSUBPS       Y9, Y1, Y1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y10
+	VMAXPS       Y1, Y10, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y10
+	VMINPS       Y1, Y10, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y10
+	VADDPS       vconst_4b400000<>+0(SB), Y10, Y10
+	VPSUBD       vconst_4b400000<>+0(SB), Y10, Y11
+	VSUBPS       vconst_4b400000<>+0(SB), Y10, Y10
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y10, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y10, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y10
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y10
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y10
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y10
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y10
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y10
+	VMULPS       Y1, Y1, Y12
+	VFMADD213PS  Y1, Y12, Y10
+	VADDPS       vconst_3f800000<>+0(SB), Y10, Y10
+	VPSRAD       $0x01, Y11, Y1
+	VPSUBD       Y1, Y11, Y11
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y11, Y11
+	VPSLLD       $0x17, Y11, Y11
+	VMULPS       Y1, Y10, Y10
+	VMULPS       Y11, Y10, Y10
+	VSUBPS       Y9, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y2, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y2
+	VADDPS       vconst_4b400000<>+0(SB), Y2, Y2
+	VPSUBD       vconst_4b400000<>+0(SB), Y2, Y11
+	VSUBPS       vconst_4b400000<>+0(SB), Y2, Y2
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y2, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y2, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y2
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y2
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y2
+	VMULPS       Y1, Y1, Y12
+	VFMADD213PS  Y1, Y12, Y2
+	VADDPS       vconst_3f800000<>+0(SB), Y2, Y2
+	VPSRAD       $0x01, Y11, Y1
+	VPSUBD       Y1, Y11, Y11
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y11, Y11
+	VPSLLD       $0x17, Y11, Y11
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y11, Y2, Y2
+	VSUBPS       Y9, Y3, Y3
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y3, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y3
+	VMINPS       Y1, Y3, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y3
+	VADDPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VPSUBD       vconst_4b400000<>+0(SB), Y3, Y11
+	VSUBPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y3, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y3, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y1, Y1, Y12
+	VFMADD213PS  Y1, Y12, Y3
+	VADDPS       vconst_3f800000<>+0(SB), Y3, Y3
+	VPSRAD       $0x01, Y11, Y1
+	VPSUBD       Y1, Y11, Y11
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y11, Y11
+	VPSLLD       $0x17, Y11, Y11
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y11, Y3, Y3
+	VSUBPS       Y9, Y4, Y4
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y4, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y1, Y4, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y11
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y4
+	VMULPS       Y1, Y1, Y12
+	VFMADD213PS  Y1, Y12, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y11, Y1
+	VPSUBD       Y1, Y11, Y11
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y11, Y11
+	VPSLLD       $0x17, Y11, Y11
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y11, Y4, Y4
+	VSUBPS       Y9, Y5, Y5
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y5, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y5
+	VMINPS       Y1, Y5, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y5
+	VADDPS       vconst_4b400000<>+0(SB), Y5, Y5
+	VPSUBD       vconst_4b400000<>+0(SB), Y5, Y11
+	VSUBPS       vconst_4b400000<>+0(SB), Y5, Y5
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y5, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y5, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y5
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y5
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y5
+	VMULPS       Y1, Y1, Y12
+	VFMADD213PS  Y1, Y12, Y5
+	VADDPS       vconst_3f800000<>+0(SB), Y5, Y5
+	VPSRAD       $0x01, Y11, Y1
+	VPSUBD       Y1, Y11, Y11
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y11, Y11
+	VPSLLD       $0x17, Y11, Y11
+	VMULPS       Y1, Y5, Y5
+	VMULPS       Y11, Y5, Y5
+	VSUBPS       Y9, Y6, Y6
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y6, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y6
+	VMINPS       Y1, Y6, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y6
+	VADDPS       vconst_4b400000<>+0(SB), Y6, Y6
+	VPSUBD       vconst_4b400000<>+0(SB), Y6, Y11
+	VSUBPS       vconst_4b400000<>+0(SB), Y6, Y6
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y6, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y6, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y6
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y6
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y6
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y6
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y6
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y6
+	VMULPS       Y1, Y1, Y12
+	VFMADD213PS  Y1, Y12, Y6
+	VADDPS       vconst_3f800000<>+0(SB), Y6, Y6
+	VPSRAD       $0x01, Y11, Y1
+	VPSUBD       Y1, Y11, Y11
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y11, Y11
+	VPSLLD       $0x17, Y11, Y11
+	VMULPS       Y1, Y6, Y6
+	VMULPS       Y11, Y6, Y6
+	VSUBPS       Y9, Y7, Y7
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y7, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y7
+	VMINPS       Y1, Y7, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y7
+	VADDPS       vconst_4b400000<>+0(SB), Y7, Y7
+	VPSUBD       vconst_4b400000<>+0(SB), Y7, Y11
+	VSUBPS       vconst_4b400000<>+0(SB), Y7, Y7
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y7, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y7, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y7
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y7
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y7
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y7
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y7
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y7
+	VMULPS       Y1, Y1, Y12
+	VFMADD213PS  Y1, Y12, Y7
+	VADDPS       vconst_3f800000<>+0(SB), Y7, Y7
+	VPSRAD       $0x01, Y11, Y1
+	VPSUBD       Y1, Y11, Y11
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y11, Y11
+	VPSLLD       $0x17, Y11, Y11
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y11, Y7, Y7
+	VSUBPS       Y9, Y8, Y8
+	VANDPS       Y0, Y8, Y8
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y1
+	VMAXPS       Y8, Y1, Y1
+	VMOVUPS      vconst_42b20000<>+0(SB), Y8
+	VMINPS       Y1, Y8, Y1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y1, Y8
+	VADDPS       vconst_4b400000<>+0(SB), Y8, Y8
+	VPSUBD       vconst_4b400000<>+0(SB), Y8, Y9
+	VSUBPS       vconst_4b400000<>+0(SB), Y8, Y8
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y8, Y1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y8, Y1
+	VMOVUPS      vconst_39506967<>+0(SB), Y8
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y1, Y8
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y1, Y8
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y1, Y8
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y1, Y8
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y1, Y8
+	VMULPS       Y1, Y1, Y11
+	VFMADD213PS  Y1, Y11, Y8
+	VADDPS       vconst_3f800000<>+0(SB), Y8, Y8
+	VPSRAD       $0x01, Y9, Y1
+	VPSUBD       Y1, Y9, Y9
+	VPADDD       vconst_0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VPADDD       vconst_0000007f<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VANDPS       Y0, Y8, Y8
+	VADDPS       Y2, Y10, Y1
+	VADDPS       Y4, Y3, Y9
+	VADDPS       Y6, Y5, Y11
+	VADDPS       Y8, Y7, Y12
+	VADDPS       Y9, Y1, Y1
+	VADDPS       Y12, Y11, Y9
+	VADDPS       Y9, Y1, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y9
+	VADDPS       Y9, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y9
+	VADDPS       Y9, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y9
+	VADDPS       Y9, Y1, Y1
+	VMOVUPS      vconst_3f800000<>+0(SB), Y9
+	VDIVPS       Y1, Y9, Y9
+	VMULPS       Y9, Y10, Y10
+	VMULPS       Y9, Y2, Y2
+	VMULPS       Y9, Y3, Y3
+	VMULPS       Y9, Y4, Y4
+	VMULPS       Y9, Y5, Y5
+	VMULPS       Y9, Y6, Y6
+	VMULPS       Y9, Y7, Y7
+	VMULPS       Y9, Y8, Y8
+	VMOVUPS      Y10, (AX)
+	VMOVUPS      Y2, 32(AX)
+	VMOVUPS      Y3, 64(AX)
+	VMOVUPS      Y4, 96(AX)
+	VMOVUPS      Y5, 128(AX)
+	VMOVUPS      Y6, 160(AX)
+	VMOVUPS      Y7, 192(AX)
+	VMASKMOVPS   Y8, Y0, 224(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows8
+
+done:
+	VZEROUPPER
+	RET
+
+// func logSoftmaxRowsAVX2(dst []float32, src []float32, n int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·logSoftmaxRowsAVX2(SB), NOSPLIT, $0-56
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    src_base+24(FP), CX
+	MOVQ    dst_len+8(FP), DX
+	MOVQ    n+48(FP), BX
+	MOVQ    BX, SI
+	ADDQ    $0x00000007, SI
+	SHRQ    $0x03, SI
+	MOVQ    SI, DI
+	SHLQ    $0x03, DI
+	NEGQ    DI
+	ADDQ    BX, DI
+	ADDQ    $0x00000008, DI
+	LEAQ    vtail8<>+0(SB), R8
+	NEGQ    DI
+	VMOVUPS 32(R8)(DI*4), Y0
+	MOVQ    BX, DI
+	SHLQ    $0x02, DI
+	CMPQ    SI, $0x00000001
+	JE      rows1
+	CMPQ    SI, $0x00000002
+	JE      rows2
+	CMPQ    SI, $0x00000003
+	JE      rows3
+	CMPQ    SI, $0x00000004
+	JE      rows4
+	CMPQ    SI, $0x00000005
+	JE      rows5
+	CMPQ    SI, $0x00000006
+	JE      rows6
+	CMPQ    SI, $0x00000007
+	JE      rows7
+	CMPQ    SI, $0x00000008
+	JE      rows8
+	JMP     done
+
+rows1:
+	TESTQ        DX, DX
+	JZ           done
+	VMASKMOVPS   (CX), Y0, Y1
+	VMOVUPS      vconst_ff800000<>+0(SB), Y2
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VMOVAPS      Y1, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VSUBPS       Y1, Y2, Y2
+	VANDPS       Y0, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y3
+	VMINPS       Y2, Y3, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y3
+	VADDPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VPSUBD       vconst_4b400000<>+0(SB), Y3, Y4
+	VSUBPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y3, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y3, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y3
+	VMULPS       Y2, Y2, Y5
+	VFMADD213PS  Y2, Y5, Y3
+	VADDPS       vconst_3f800000<>+0(SB), Y3, Y3
+	VPSRAD       $0x01, Y4, Y2
+	VPSUBD       Y2, Y4, Y4
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y2, Y3, Y3
+	VMULPS       Y4, Y3, Y3
+	VANDPS       Y0, Y3, Y3
+	VPERM2F128   $0x01, Y3, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPERMILPS    $0x4e, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPERMILPS    $0xb1, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPSRLD       $0x17, Y3, Y2
+	VPSUBD       vconst_0000007e<>+0(SB), Y2, Y2
+	VCVTDQ2PS    Y2, Y2
+	VANDPS       vconst_807fffff<>+0(SB), Y3, Y4
+	VORPS        vconst_3f000000<>+0(SB), Y4, Y4
+	VCMPPS       $0x11, vconst_3f3504f3<>+0(SB), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VMOVUPS      vconst_3f800000<>+0(SB), Y7
+	VBLENDVPS    Y5, Y4, Y6, Y8
+	VBLENDVPS    Y5, Y7, Y6, Y5
+	VSUBPS       Y7, Y4, Y4
+	VADDPS       Y8, Y4, Y4
+	VSUBPS       Y5, Y2, Y2
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      vconst_3d9021bb<>+0(SB), Y5
+	VFMADD213PS  vconst_bdebd1b8<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3def251a<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_bdfe5d4f<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3e11e9bf<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_be2aae50<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3e4cceac<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_be7ffffc<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3eaaaaaa<>+0(SB), Y4, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       Y6, Y5, Y5
+	VFMADD231PS  vconst_b95e8083<>+0(SB), Y2, Y5
+	VFMADD231PS  vconst_bf000000<>+0(SB), Y6, Y5
+	VADDPS       Y4, Y5, Y5
+	VFMADD231PS  vconst_3f318000<>+0(SB), Y2, Y5
+	VSUBPS       Y3, Y3, Y6
+	VADDPS       Y6, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VXORPS       vconst_80000000<>+0(SB), Y5, Y5
+	VMASKMOVPS   (CX), Y0, Y1
+	VADDPS       Y5, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows1
+
+rows2:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Y1
+	VMASKMOVPS   32(CX), Y0, Y2
+	VMOVUPS      vconst_ff800000<>+0(SB), Y3
+	VBLENDVPS    Y0, Y2, Y3, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VMOVUPS      (CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y3
+	VMINPS       Y2, Y3, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y3
+	VADDPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VPSUBD       vconst_4b400000<>+0(SB), Y3, Y4
+	VSUBPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y3, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y3, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y3
+	VMULPS       Y2, Y2, Y5
+	VFMADD213PS  Y2, Y5, Y3
+	VADDPS       vconst_3f800000<>+0(SB), Y3, Y3
+	VPSRAD       $0x01, Y4, Y2
+	VPSUBD       Y2, Y4, Y4
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y2, Y3, Y3
+	VMULPS       Y4, Y3, Y3
+	VMASKMOVPS   32(CX), Y0, Y2
+	VSUBPS       Y1, Y2, Y2
+	VANDPS       Y0, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VANDPS       Y0, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VPERM2F128   $0x01, Y3, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPERMILPS    $0x4e, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPERMILPS    $0xb1, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPSRLD       $0x17, Y3, Y2
+	VPSUBD       vconst_0000007e<>+0(SB), Y2, Y2
+	VCVTDQ2PS    Y2, Y2
+	VANDPS       vconst_807fffff<>+0(SB), Y3, Y4
+	VORPS        vconst_3f000000<>+0(SB), Y4, Y4
+	VCMPPS       $0x11, vconst_3f3504f3<>+0(SB), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VMOVUPS      vconst_3f800000<>+0(SB), Y7
+	VBLENDVPS    Y5, Y4, Y6, Y8
+	VBLENDVPS    Y5, Y7, Y6, Y5
+	VSUBPS       Y7, Y4, Y4
+	VADDPS       Y8, Y4, Y4
+	VSUBPS       Y5, Y2, Y2
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      vconst_3d9021bb<>+0(SB), Y5
+	VFMADD213PS  vconst_bdebd1b8<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3def251a<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_bdfe5d4f<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3e11e9bf<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_be2aae50<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3e4cceac<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_be7ffffc<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3eaaaaaa<>+0(SB), Y4, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       Y6, Y5, Y5
+	VFMADD231PS  vconst_b95e8083<>+0(SB), Y2, Y5
+	VFMADD231PS  vconst_bf000000<>+0(SB), Y6, Y5
+	VADDPS       Y4, Y5, Y5
+	VFMADD231PS  vconst_3f318000<>+0(SB), Y2, Y5
+	VSUBPS       Y3, Y3, Y6
+	VADDPS       Y6, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VXORPS       vconst_80000000<>+0(SB), Y5, Y5
+	VMOVUPS      (CX), Y1
+	VADDPS       Y5, Y1, Y1
+	VMASKMOVPS   32(CX), Y0, Y2
+	VADDPS       Y5, Y2, Y2
+	VMOVUPS      Y1, (AX)
+	VMASKMOVPS   Y2, Y0, 32(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows2
+
+rows3:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Y1
+	VMOVUPS      32(CX), Y2
+	VMASKMOVPS   64(CX), Y0, Y3
+	VMOVUPS      vconst_ff800000<>+0(SB), Y4
+	VBLENDVPS    Y0, Y3, Y4, Y3
+	VMAXPS       Y2, Y1, Y1
+	VMAXPS       Y3, Y1, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VMOVUPS      (CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y3
+	VMINPS       Y2, Y3, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y3
+	VADDPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VPSUBD       vconst_4b400000<>+0(SB), Y3, Y4
+	VSUBPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y3, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y3, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y3
+	VMULPS       Y2, Y2, Y5
+	VFMADD213PS  Y2, Y5, Y3
+	VADDPS       vconst_3f800000<>+0(SB), Y3, Y3
+	VPSRAD       $0x01, Y4, Y2
+	VPSUBD       Y2, Y4, Y4
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y2, Y3, Y3
+	VMULPS       Y4, Y3, Y3
+	VMOVUPS      32(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMASKMOVPS   64(CX), Y0, Y2
+	VSUBPS       Y1, Y2, Y2
+	VANDPS       Y0, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VANDPS       Y0, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VPERM2F128   $0x01, Y3, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPERMILPS    $0x4e, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPERMILPS    $0xb1, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPSRLD       $0x17, Y3, Y2
+	VPSUBD       vconst_0000007e<>+0(SB), Y2, Y2
+	VCVTDQ2PS    Y2, Y2
+	VANDPS       vconst_807fffff<>+0(SB), Y3, Y4
+	VORPS        vconst_3f000000<>+0(SB), Y4, Y4
+	VCMPPS       $0x11, vconst_3f3504f3<>+0(SB), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VMOVUPS      vconst_3f800000<>+0(SB), Y7
+	VBLENDVPS    Y5, Y4, Y6, Y8
+	VBLENDVPS    Y5, Y7, Y6, Y5
+	VSUBPS       Y7, Y4, Y4
+	VADDPS       Y8, Y4, Y4
+	VSUBPS       Y5, Y2, Y2
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      vconst_3d9021bb<>+0(SB), Y5
+	VFMADD213PS  vconst_bdebd1b8<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3def251a<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_bdfe5d4f<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3e11e9bf<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_be2aae50<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3e4cceac<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_be7ffffc<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3eaaaaaa<>+0(SB), Y4, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       Y6, Y5, Y5
+	VFMADD231PS  vconst_b95e8083<>+0(SB), Y2, Y5
+	VFMADD231PS  vconst_bf000000<>+0(SB), Y6, Y5
+	VADDPS       Y4, Y5, Y5
+	VFMADD231PS  vconst_3f318000<>+0(SB), Y2, Y5
+	VSUBPS       Y3, Y3, Y6
+	VADDPS       Y6, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VXORPS       vconst_80000000<>+0(SB), Y5, Y5
+	VMOVUPS      (CX), Y1
+	VADDPS       Y5, Y1, Y1
+	VMOVUPS      32(CX), Y2
+	VADDPS       Y5, Y2, Y2
+	VMASKMOVPS   64(CX), Y0, Y3
+	VADDPS       Y5, Y3, Y3
+	VMOVUPS      Y1, (AX)
+	VMOVUPS      Y2, 32(AX)
+	VMASKMOVPS   Y3, Y0, 64(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows3
+
+rows4:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Y1
+	VMOVUPS      32(CX), Y2
+	VMOVUPS      64(CX), Y3
+	VMASKMOVPS   96(CX), Y0, Y4
+	VMOVUPS      vconst_ff800000<>+0(SB), Y5
+	VBLENDVPS    Y0, Y4, Y5, Y4
+	VMAXPS       Y2, Y1, Y1
+	VMAXPS       Y4, Y3, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VMOVUPS      (CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y3
+	VMINPS       Y2, Y3, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y3
+	VADDPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VPSUBD       vconst_4b400000<>+0(SB), Y3, Y4
+	VSUBPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y3, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y3, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y3
+	VMULPS       Y2, Y2, Y5
+	VFMADD213PS  Y2, Y5, Y3
+	VADDPS       vconst_3f800000<>+0(SB), Y3, Y3
+	VPSRAD       $0x01, Y4, Y2
+	VPSUBD       Y2, Y4, Y4
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y2, Y3, Y3
+	VMULPS       Y4, Y3, Y3
+	VMOVUPS      32(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      64(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMASKMOVPS   96(CX), Y0, Y2
+	VSUBPS       Y1, Y2, Y2
+	VANDPS       Y0, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VANDPS       Y0, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VPERM2F128   $0x01, Y3, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPERMILPS    $0x4e, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPERMILPS    $0xb1, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPSRLD       $0x17, Y3, Y2
+	VPSUBD       vconst_0000007e<>+0(SB), Y2, Y2
+	VCVTDQ2PS    Y2, Y2
+	VANDPS       vconst_807fffff<>+0(SB), Y3, Y4
+	VORPS        vconst_3f000000<>+0(SB), Y4, Y4
+	VCMPPS       $0x11, vconst_3f3504f3<>+0(SB), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VMOVUPS      vconst_3f800000<>+0(SB), Y7
+	VBLENDVPS    Y5, Y4, Y6, Y8
+	VBLENDVPS    Y5, Y7, Y6, Y5
+	VSUBPS       Y7, Y4, Y4
+	VADDPS       Y8, Y4, Y4
+	VSUBPS       Y5, Y2, Y2
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      vconst_3d9021bb<>+0(SB), Y5
+	VFMADD213PS  vconst_bdebd1b8<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3def251a<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_bdfe5d4f<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3e11e9bf<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_be2aae50<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3e4cceac<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_be7ffffc<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3eaaaaaa<>+0(SB), Y4, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       Y6, Y5, Y5
+	VFMADD231PS  vconst_b95e8083<>+0(SB), Y2, Y5
+	VFMADD231PS  vconst_bf000000<>+0(SB), Y6, Y5
+	VADDPS       Y4, Y5, Y5
+	VFMADD231PS  vconst_3f318000<>+0(SB), Y2, Y5
+	VSUBPS       Y3, Y3, Y6
+	VADDPS       Y6, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VXORPS       vconst_80000000<>+0(SB), Y5, Y5
+	VMOVUPS      (CX), Y1
+	VADDPS       Y5, Y1, Y1
+	VMOVUPS      32(CX), Y2
+	VADDPS       Y5, Y2, Y2
+	VMOVUPS      64(CX), Y3
+	VADDPS       Y5, Y3, Y3
+	VMASKMOVPS   96(CX), Y0, Y4
+	VADDPS       Y5, Y4, Y4
+	VMOVUPS      Y1, (AX)
+	VMOVUPS      Y2, 32(AX)
+	VMOVUPS      Y3, 64(AX)
+	VMASKMOVPS   Y4, Y0, 96(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows4
+
+rows5:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Y1
+	VMOVUPS      32(CX), Y2
+	VMOVUPS      64(CX), Y3
+	VMOVUPS      96(CX), Y4
+	VMASKMOVPS   128(CX), Y0, Y5
+	VMOVUPS      vconst_ff800000<>+0(SB), Y6
+	VBLENDVPS    Y0, Y5, Y6, Y5
+	VMAXPS       Y2, Y1, Y1
+	VMAXPS       Y4, Y3, Y2
+	VMAXPS       Y2, Y1, Y1
+	VMAXPS       Y5, Y1, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VMOVUPS      (CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y3
+	VMINPS       Y2, Y3, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y3
+	VADDPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VPSUBD       vconst_4b400000<>+0(SB), Y3, Y4
+	VSUBPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y3, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y3, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y3
+	VMULPS       Y2, Y2, Y5
+	VFMADD213PS  Y2, Y5, Y3
+	VADDPS       vconst_3f800000<>+0(SB), Y3, Y3
+	VPSRAD       $0x01, Y4, Y2
+	VPSUBD       Y2, Y4, Y4
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y2, Y3, Y3
+	VMULPS       Y4, Y3, Y3
+	VMOVUPS      32(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      64(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      96(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMASKMOVPS   128(CX), Y0, Y2
+	VSUBPS       Y1, Y2, Y2
+	VANDPS       Y0, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VANDPS       Y0, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VPERM2F128   $0x01, Y3, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPERMILPS    $0x4e, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPERMILPS    $0xb1, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPSRLD       $0x17, Y3, Y2
+	VPSUBD       vconst_0000007e<>+0(SB), Y2, Y2
+	VCVTDQ2PS    Y2, Y2
+	VANDPS       vconst_807fffff<>+0(SB), Y3, Y4
+	VORPS        vconst_3f000000<>+0(SB), Y4, Y4
+	VCMPPS       $0x11, vconst_3f3504f3<>+0(SB), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VMOVUPS      vconst_3f800000<>+0(SB), Y7
+	VBLENDVPS    Y5, Y4, Y6, Y8
+	VBLENDVPS    Y5, Y7, Y6, Y5
+	VSUBPS       Y7, Y4, Y4
+	VADDPS       Y8, Y4, Y4
+	VSUBPS       Y5, Y2, Y2
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      vconst_3d9021bb<>+0(SB), Y5
+	VFMADD213PS  vconst_bdebd1b8<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3def251a<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_bdfe5d4f<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3e11e9bf<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_be2aae50<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3e4cceac<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_be7ffffc<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3eaaaaaa<>+0(SB), Y4, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       Y6, Y5, Y5
+	VFMADD231PS  vconst_b95e8083<>+0(SB), Y2, Y5
+	VFMADD231PS  vconst_bf000000<>+0(SB), Y6, Y5
+	VADDPS       Y4, Y5, Y5
+	VFMADD231PS  vconst_3f318000<>+0(SB), Y2, Y5
+	VSUBPS       Y3, Y3, Y6
+	VADDPS       Y6, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VXORPS       vconst_80000000<>+0(SB), Y5, Y5
+	VMOVUPS      (CX), Y1
+	VADDPS       Y5, Y1, Y1
+	VMOVUPS      32(CX), Y2
+	VADDPS       Y5, Y2, Y2
+	VMOVUPS      64(CX), Y3
+	VADDPS       Y5, Y3, Y3
+	VMOVUPS      96(CX), Y4
+	VADDPS       Y5, Y4, Y4
+	VMASKMOVPS   128(CX), Y0, Y6
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y1, (AX)
+	VMOVUPS      Y2, 32(AX)
+	VMOVUPS      Y3, 64(AX)
+	VMOVUPS      Y4, 96(AX)
+	VMASKMOVPS   Y6, Y0, 128(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows5
+
+rows6:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Y1
+	VMOVUPS      32(CX), Y2
+	VMOVUPS      64(CX), Y3
+	VMOVUPS      96(CX), Y4
+	VMOVUPS      128(CX), Y5
+	VMASKMOVPS   160(CX), Y0, Y6
+	VMOVUPS      vconst_ff800000<>+0(SB), Y7
+	VBLENDVPS    Y0, Y6, Y7, Y6
+	VMAXPS       Y2, Y1, Y1
+	VMAXPS       Y4, Y3, Y2
+	VMAXPS       Y6, Y5, Y3
+	VMAXPS       Y2, Y1, Y1
+	VMAXPS       Y3, Y1, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VMOVUPS      (CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y3
+	VMINPS       Y2, Y3, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y3
+	VADDPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VPSUBD       vconst_4b400000<>+0(SB), Y3, Y4
+	VSUBPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y3, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y3, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y3
+	VMULPS       Y2, Y2, Y5
+	VFMADD213PS  Y2, Y5, Y3
+	VADDPS       vconst_3f800000<>+0(SB), Y3, Y3
+	VPSRAD       $0x01, Y4, Y2
+	VPSUBD       Y2, Y4, Y4
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y2, Y3, Y3
+	VMULPS       Y4, Y3, Y3
+	VMOVUPS      32(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      64(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      96(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      128(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMASKMOVPS   160(CX), Y0, Y2
+	VSUBPS       Y1, Y2, Y2
+	VANDPS       Y0, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VANDPS       Y0, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VPERM2F128   $0x01, Y3, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPERMILPS    $0x4e, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPERMILPS    $0xb1, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPSRLD       $0x17, Y3, Y2
+	VPSUBD       vconst_0000007e<>+0(SB), Y2, Y2
+	VCVTDQ2PS    Y2, Y2
+	VANDPS       vconst_807fffff<>+0(SB), Y3, Y4
+	VORPS        vconst_3f000000<>+0(SB), Y4, Y4
+	VCMPPS       $0x11, vconst_3f3504f3<>+0(SB), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VMOVUPS      vconst_3f800000<>+0(SB), Y7
+	VBLENDVPS    Y5, Y4, Y6, Y8
+	VBLENDVPS    Y5, Y7, Y6, Y5
+	VSUBPS       Y7, Y4, Y4
+	VADDPS       Y8, Y4, Y4
+	VSUBPS       Y5, Y2, Y2
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      vconst_3d9021bb<>+0(SB), Y5
+	VFMADD213PS  vconst_bdebd1b8<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3def251a<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_bdfe5d4f<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3e11e9bf<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_be2aae50<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3e4cceac<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_be7ffffc<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3eaaaaaa<>+0(SB), Y4, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       Y6, Y5, Y5
+	VFMADD231PS  vconst_b95e8083<>+0(SB), Y2, Y5
+	VFMADD231PS  vconst_bf000000<>+0(SB), Y6, Y5
+	VADDPS       Y4, Y5, Y5
+	VFMADD231PS  vconst_3f318000<>+0(SB), Y2, Y5
+	VSUBPS       Y3, Y3, Y6
+	VADDPS       Y6, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VXORPS       vconst_80000000<>+0(SB), Y5, Y5
+	VMOVUPS      (CX), Y1
+	VADDPS       Y5, Y1, Y1
+	VMOVUPS      32(CX), Y2
+	VADDPS       Y5, Y2, Y2
+	VMOVUPS      64(CX), Y3
+	VADDPS       Y5, Y3, Y3
+	VMOVUPS      96(CX), Y4
+	VADDPS       Y5, Y4, Y4
+	VMOVUPS      128(CX), Y6
+	VADDPS       Y5, Y6, Y6
+	VMASKMOVPS   160(CX), Y0, Y7
+	VADDPS       Y5, Y7, Y7
+	VMOVUPS      Y1, (AX)
+	VMOVUPS      Y2, 32(AX)
+	VMOVUPS      Y3, 64(AX)
+	VMOVUPS      Y4, 96(AX)
+	VMOVUPS      Y6, 128(AX)
+	VMASKMOVPS   Y7, Y0, 160(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows6
+
+rows7:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Y1
+	VMOVUPS      32(CX), Y2
+	VMOVUPS      64(CX), Y3
+	VMOVUPS      96(CX), Y4
+	VMOVUPS      128(CX), Y5
+	VMOVUPS      160(CX), Y6
+	VMASKMOVPS   192(CX), Y0, Y7
+	VMOVUPS      vconst_ff800000<>+0(SB), Y8
+	VBLENDVPS    Y0, Y7, Y8, Y7
+	VMAXPS       Y2, Y1, Y1
+	VMAXPS       Y4, Y3, Y2
+	VMAXPS       Y6, Y5, Y3
+	VMAXPS       Y2, Y1, Y1
+	VMAXPS       Y7, Y3, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VMOVUPS      (CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y3
+	VMINPS       Y2, Y3, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y3
+	VADDPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VPSUBD       vconst_4b400000<>+0(SB), Y3, Y4
+	VSUBPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y3, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y3, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y3
+	VMULPS       Y2, Y2, Y5
+	VFMADD213PS  Y2, Y5, Y3
+	VADDPS       vconst_3f800000<>+0(SB), Y3, Y3
+	VPSRAD       $0x01, Y4, Y2
+	VPSUBD       Y2, Y4, Y4
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y2, Y3, Y3
+	VMULPS       Y4, Y3, Y3
+	VMOVUPS      32(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      64(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      96(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      128(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      160(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMASKMOVPS   192(CX), Y0, Y2
+	VSUBPS       Y1, Y2, Y2
+	VANDPS       Y0, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VANDPS       Y0, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VPERM2F128   $0x01, Y3, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPERMILPS    $0x4e, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPERMILPS    $0xb1, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPSRLD       $0x17, Y3, Y2
+	VPSUBD       vconst_0000007e<>+0(SB), Y2, Y2
+	VCVTDQ2PS    Y2, Y2
+	VANDPS       vconst_807fffff<>+0(SB), Y3, Y4
+	VORPS        vconst_3f000000<>+0(SB), Y4, Y4
+	VCMPPS       $0x11, vconst_3f3504f3<>+0(SB), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VMOVUPS      vconst_3f800000<>+0(SB), Y7
+	VBLENDVPS    Y5, Y4, Y6, Y8
+	VBLENDVPS    Y5, Y7, Y6, Y5
+	VSUBPS       Y7, Y4, Y4
+	VADDPS       Y8, Y4, Y4
+	VSUBPS       Y5, Y2, Y2
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      vconst_3d9021bb<>+0(SB), Y5
+	VFMADD213PS  vconst_bdebd1b8<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3def251a<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_bdfe5d4f<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3e11e9bf<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_be2aae50<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3e4cceac<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_be7ffffc<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3eaaaaaa<>+0(SB), Y4, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       Y6, Y5, Y5
+	VFMADD231PS  vconst_b95e8083<>+0(SB), Y2, Y5
+	VFMADD231PS  vconst_bf000000<>+0(SB), Y6, Y5
+	VADDPS       Y4, Y5, Y5
+	VFMADD231PS  vconst_3f318000<>+0(SB), Y2, Y5
+	VSUBPS       Y3, Y3, Y6
+	VADDPS       Y6, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VXORPS       vconst_80000000<>+0(SB), Y5, Y5
+	VMOVUPS      (CX), Y1
+	VADDPS       Y5, Y1, Y1
+	VMOVUPS      32(CX), Y2
+	VADDPS       Y5, Y2, Y2
+	VMOVUPS      64(CX), Y3
+	VADDPS       Y5, Y3, Y3
+	VMOVUPS      96(CX), Y4
+	VADDPS       Y5, Y4, Y4
+	VMOVUPS      128(CX), Y6
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      160(CX), Y7
+	VADDPS       Y5, Y7, Y7
+	VMASKMOVPS   192(CX), Y0, Y8
+	VADDPS       Y5, Y8, Y8
+	VMOVUPS      Y1, (AX)
+	VMOVUPS      Y2, 32(AX)
+	VMOVUPS      Y3, 64(AX)
+	VMOVUPS      Y4, 96(AX)
+	VMOVUPS      Y6, 128(AX)
+	VMOVUPS      Y7, 160(AX)
+	VMASKMOVPS   Y8, Y0, 192(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows7
+
+rows8:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Y1
+	VMOVUPS      32(CX), Y2
+	VMOVUPS      64(CX), Y3
+	VMOVUPS      96(CX), Y4
+	VMOVUPS      128(CX), Y5
+	VMOVUPS      160(CX), Y6
+	VMOVUPS      192(CX), Y7
+	VMASKMOVPS   224(CX), Y0, Y8
+	VMOVUPS      vconst_ff800000<>+0(SB), Y9
+	VBLENDVPS    Y0, Y8, Y9, Y8
+	VMAXPS       Y2, Y1, Y1
+	VMAXPS       Y4, Y3, Y2
+	VMAXPS       Y6, Y5, Y3
+	VMAXPS       Y8, Y7, Y4
+	VMAXPS       Y2, Y1, Y1
+	VMAXPS       Y4, Y3, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y2
+	VMAXPS       Y2, Y1, Y1
+	VMOVUPS      (CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y3
+	VMINPS       Y2, Y3, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y3
+	VADDPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VPSUBD       vconst_4b400000<>+0(SB), Y3, Y4
+	VSUBPS       vconst_4b400000<>+0(SB), Y3, Y3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y3, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y3, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y3
+	VMULPS       Y2, Y2, Y5
+	VFMADD213PS  Y2, Y5, Y3
+	VADDPS       vconst_3f800000<>+0(SB), Y3, Y3
+	VPSRAD       $0x01, Y4, Y2
+	VPSUBD       Y2, Y4, Y4
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y2, Y3, Y3
+	VMULPS       Y4, Y3, Y3
+	VMOVUPS      32(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      64(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      96(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      128(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      160(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      192(CX), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VMASKMOVPS   224(CX), Y0, Y2
+	VSUBPS       Y1, Y2, Y2
+	VANDPS       Y0, Y2, Y2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      vconst_42b20000<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Y2, Y4
+	VADDPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VPSUBD       vconst_4b400000<>+0(SB), Y4, Y5
+	VSUBPS       vconst_4b400000<>+0(SB), Y4, Y4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Y4, Y2
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Y4, Y2
+	VMOVUPS      vconst_39506967<>+0(SB), Y4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Y2, Y4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y6
+	VFMADD213PS  Y2, Y6, Y4
+	VADDPS       vconst_3f800000<>+0(SB), Y4, Y4
+	VPSRAD       $0x01, Y5, Y2
+	VPSUBD       Y2, Y5, Y5
+	VPADDD       vconst_0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       vconst_0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VANDPS       Y0, Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	VPERM2F128   $0x01, Y3, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPERMILPS    $0x4e, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPERMILPS    $0xb1, Y3, Y2
+	VADDPS       Y2, Y3, Y3
+	VPSRLD       $0x17, Y3, Y2
+	VPSUBD       vconst_0000007e<>+0(SB), Y2, Y2
+	VCVTDQ2PS    Y2, Y2
+	VANDPS       vconst_807fffff<>+0(SB), Y3, Y4
+	VORPS        vconst_3f000000<>+0(SB), Y4, Y4
+	VCMPPS       $0x11, vconst_3f3504f3<>+0(SB), Y4, Y5
+	VXORPS       Y6, Y6, Y6
+	VMOVUPS      vconst_3f800000<>+0(SB), Y7
+	VBLENDVPS    Y5, Y4, Y6, Y8
+	VBLENDVPS    Y5, Y7, Y6, Y5
+	VSUBPS       Y7, Y4, Y4
+	VADDPS       Y8, Y4, Y4
+	VSUBPS       Y5, Y2, Y2
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      vconst_3d9021bb<>+0(SB), Y5
+	VFMADD213PS  vconst_bdebd1b8<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3def251a<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_bdfe5d4f<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3e11e9bf<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_be2aae50<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3e4cceac<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_be7ffffc<>+0(SB), Y4, Y5
+	VFMADD213PS  vconst_3eaaaaaa<>+0(SB), Y4, Y5
+	VMULPS       Y4, Y5, Y5
+	VMULPS       Y6, Y5, Y5
+	VFMADD231PS  vconst_b95e8083<>+0(SB), Y2, Y5
+	VFMADD231PS  vconst_bf000000<>+0(SB), Y6, Y5
+	VADDPS       Y4, Y5, Y5
+	VFMADD231PS  vconst_3f318000<>+0(SB), Y2, Y5
+	VSUBPS       Y3, Y3, Y6
+	VADDPS       Y6, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VXORPS       vconst_80000000<>+0(SB), Y5, Y5
+	VMOVUPS      (CX), Y1
+	VADDPS       Y5, Y1, Y1
+	VMOVUPS      32(CX), Y2
+	VADDPS       Y5, Y2, Y2
+	VMOVUPS      64(CX), Y3
+	VADDPS       Y5, Y3, Y3
+	VMOVUPS      96(CX), Y4
+	VADDPS       Y5, Y4, Y4
+	VMOVUPS      128(CX), Y6
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      160(CX), Y7
+	VADDPS       Y5, Y7, Y7
+	VMOVUPS      192(CX), Y8
+	VADDPS       Y5, Y8, Y8
+	VMASKMOVPS   224(CX), Y0, Y9
+	VADDPS       Y5, Y9, Y9
+	VMOVUPS      Y1, (AX)
+	VMOVUPS      Y2, 32(AX)
+	VMOVUPS      Y3, 64(AX)
+	VMOVUPS      Y4, 96(AX)
+	VMOVUPS      Y6, 128(AX)
+	VMOVUPS      Y7, 160(AX)
+	VMOVUPS      Y8, 192(AX)
+	VMASKMOVPS   Y9, Y0, 224(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows8
+
+done:
+	VZEROUPPER
+	RET
+
+DATA vconst_0000007e<>+0(SB)/4, $0x0000007e
+DATA vconst_0000007e<>+4(SB)/4, $0x0000007e
+DATA vconst_0000007e<>+8(SB)/4, $0x0000007e
+DATA vconst_0000007e<>+12(SB)/4, $0x0000007e
+DATA vconst_0000007e<>+16(SB)/4, $0x0000007e
+DATA vconst_0000007e<>+20(SB)/4, $0x0000007e
+DATA vconst_0000007e<>+24(SB)/4, $0x0000007e
+DATA vconst_0000007e<>+28(SB)/4, $0x0000007e
+DATA vconst_0000007e<>+32(SB)/4, $0x0000007e
+DATA vconst_0000007e<>+36(SB)/4, $0x0000007e
+DATA vconst_0000007e<>+40(SB)/4, $0x0000007e
+DATA vconst_0000007e<>+44(SB)/4, $0x0000007e
+DATA vconst_0000007e<>+48(SB)/4, $0x0000007e
+DATA vconst_0000007e<>+52(SB)/4, $0x0000007e
+DATA vconst_0000007e<>+56(SB)/4, $0x0000007e
+DATA vconst_0000007e<>+60(SB)/4, $0x0000007e
+GLOBL vconst_0000007e<>(SB), RODATA|NOPTR, $64
+
+DATA vconst_807fffff<>+0(SB)/4, $0x807fffff
+DATA vconst_807fffff<>+4(SB)/4, $0x807fffff
+DATA vconst_807fffff<>+8(SB)/4, $0x807fffff
+DATA vconst_807fffff<>+12(SB)/4, $0x807fffff
+DATA vconst_807fffff<>+16(SB)/4, $0x807fffff
+DATA vconst_807fffff<>+20(SB)/4, $0x807fffff
+DATA vconst_807fffff<>+24(SB)/4, $0x807fffff
+DATA vconst_807fffff<>+28(SB)/4, $0x807fffff
+DATA vconst_807fffff<>+32(SB)/4, $0x807fffff
+DATA vconst_807fffff<>+36(SB)/4, $0x807fffff
+DATA vconst_807fffff<>+40(SB)/4, $0x807fffff
+DATA vconst_807fffff<>+44(SB)/4, $0x807fffff
+DATA vconst_807fffff<>+48(SB)/4, $0x807fffff
+DATA vconst_807fffff<>+52(SB)/4, $0x807fffff
+DATA vconst_807fffff<>+56(SB)/4, $0x807fffff
+DATA vconst_807fffff<>+60(SB)/4, $0x807fffff
+GLOBL vconst_807fffff<>(SB), RODATA|NOPTR, $64
+
+DATA vconst_3d9021bb<>+0(SB)/4, $0x3d9021bb
+DATA vconst_3d9021bb<>+4(SB)/4, $0x3d9021bb
+DATA vconst_3d9021bb<>+8(SB)/4, $0x3d9021bb
+DATA vconst_3d9021bb<>+12(SB)/4, $0x3d9021bb
+DATA vconst_3d9021bb<>+16(SB)/4, $0x3d9021bb
+DATA vconst_3d9021bb<>+20(SB)/4, $0x3d9021bb
+DATA vconst_3d9021bb<>+24(SB)/4, $0x3d9021bb
+DATA vconst_3d9021bb<>+28(SB)/4, $0x3d9021bb
+DATA vconst_3d9021bb<>+32(SB)/4, $0x3d9021bb
+DATA vconst_3d9021bb<>+36(SB)/4, $0x3d9021bb
+DATA vconst_3d9021bb<>+40(SB)/4, $0x3d9021bb
+DATA vconst_3d9021bb<>+44(SB)/4, $0x3d9021bb
+DATA vconst_3d9021bb<>+48(SB)/4, $0x3d9021bb
+DATA vconst_3d9021bb<>+52(SB)/4, $0x3d9021bb
+DATA vconst_3d9021bb<>+56(SB)/4, $0x3d9021bb
+DATA vconst_3d9021bb<>+60(SB)/4, $0x3d9021bb
+GLOBL vconst_3d9021bb<>(SB), RODATA|NOPTR, $64
+
+DATA vconst_bdebd1b8<>+0(SB)/4, $0xbdebd1b8
+DATA vconst_bdebd1b8<>+4(SB)/4, $0xbdebd1b8
+DATA vconst_bdebd1b8<>+8(SB)/4, $0xbdebd1b8
+DATA vconst_bdebd1b8<>+12(SB)/4, $0xbdebd1b8
+DATA vconst_bdebd1b8<>+16(SB)/4, $0xbdebd1b8
+DATA vconst_bdebd1b8<>+20(SB)/4, $0xbdebd1b8
+DATA vconst_bdebd1b8<>+24(SB)/4, $0xbdebd1b8
+DATA vconst_bdebd1b8<>+28(SB)/4, $0xbdebd1b8
+DATA vconst_bdebd1b8<>+32(SB)/4, $0xbdebd1b8
+DATA vconst_bdebd1b8<>+36(SB)/4, $0xbdebd1b8
+DATA vconst_bdebd1b8<>+40(SB)/4, $0xbdebd1b8
+DATA vconst_bdebd1b8<>+44(SB)/4, $0xbdebd1b8
+DATA vconst_bdebd1b8<>+48(SB)/4, $0xbdebd1b8
+DATA vconst_bdebd1b8<>+52(SB)/4, $0xbdebd1b8
+DATA vconst_bdebd1b8<>+56(SB)/4, $0xbdebd1b8
+DATA vconst_bdebd1b8<>+60(SB)/4, $0xbdebd1b8
+GLOBL vconst_bdebd1b8<>(SB), RODATA|NOPTR, $64
+
+DATA vconst_3def251a<>+0(SB)/4, $0x3def251a
+DATA vconst_3def251a<>+4(SB)/4, $0x3def251a
+DATA vconst_3def251a<>+8(SB)/4, $0x3def251a
+DATA vconst_3def251a<>+12(SB)/4, $0x3def251a
+DATA vconst_3def251a<>+16(SB)/4, $0x3def251a
+DATA vconst_3def251a<>+20(SB)/4, $0x3def251a
+DATA vconst_3def251a<>+24(SB)/4, $0x3def251a
+DATA vconst_3def251a<>+28(SB)/4, $0x3def251a
+DATA vconst_3def251a<>+32(SB)/4, $0x3def251a
+DATA vconst_3def251a<>+36(SB)/4, $0x3def251a
+DATA vconst_3def251a<>+40(SB)/4, $0x3def251a
+DATA vconst_3def251a<>+44(SB)/4, $0x3def251a
+DATA vconst_3def251a<>+48(SB)/4, $0x3def251a
+DATA vconst_3def251a<>+52(SB)/4, $0x3def251a
+DATA vconst_3def251a<>+56(SB)/4, $0x3def251a
+DATA vconst_3def251a<>+60(SB)/4, $0x3def251a
+GLOBL vconst_3def251a<>(SB), RODATA|NOPTR, $64
+
+DATA vconst_bdfe5d4f<>+0(SB)/4, $0xbdfe5d4f
+DATA vconst_bdfe5d4f<>+4(SB)/4, $0xbdfe5d4f
+DATA vconst_bdfe5d4f<>+8(SB)/4, $0xbdfe5d4f
+DATA vconst_bdfe5d4f<>+12(SB)/4, $0xbdfe5d4f
+DATA vconst_bdfe5d4f<>+16(SB)/4, $0xbdfe5d4f
+DATA vconst_bdfe5d4f<>+20(SB)/4, $0xbdfe5d4f
+DATA vconst_bdfe5d4f<>+24(SB)/4, $0xbdfe5d4f
+DATA vconst_bdfe5d4f<>+28(SB)/4, $0xbdfe5d4f
+DATA vconst_bdfe5d4f<>+32(SB)/4, $0xbdfe5d4f
+DATA vconst_bdfe5d4f<>+36(SB)/4, $0xbdfe5d4f
+DATA vconst_bdfe5d4f<>+40(SB)/4, $0xbdfe5d4f
+DATA vconst_bdfe5d4f<>+44(SB)/4, $0xbdfe5d4f
+DATA vconst_bdfe5d4f<>+48(SB)/4, $0xbdfe5d4f
+DATA vconst_bdfe5d4f<>+52(SB)/4, $0xbdfe5d4f
+DATA vconst_bdfe5d4f<>+56(SB)/4, $0xbdfe5d4f
+DATA vconst_bdfe5d4f<>+60(SB)/4, $0xbdfe5d4f
+GLOBL vconst_bdfe5d4f<>(SB), RODATA|NOPTR, $64
+
+DATA vconst_3e11e9bf<>+0(SB)/4, $0x3e11e9bf
+DATA vconst_3e11e9bf<>+4(SB)/4, $0x3e11e9bf
+DATA vconst_3e11e9bf<>+8(SB)/4, $0x3e11e9bf
+DATA vconst_3e11e9bf<>+12(SB)/4, $0x3e11e9bf
+DATA vconst_3e11e9bf<>+16(SB)/4, $0x3e11e9bf
+DATA vconst_3e11e9bf<>+20(SB)/4, $0x3e11e9bf
+DATA vconst_3e11e9bf<>+24(SB)/4, $0x3e11e9bf
+DATA vconst_3e11e9bf<>+28(SB)/4, $0x3e11e9bf
+DATA vconst_3e11e9bf<>+32(SB)/4, $0x3e11e9bf
+DATA vconst_3e11e9bf<>+36(SB)/4, $0x3e11e9bf
+DATA vconst_3e11e9bf<>+40(SB)/4, $0x3e11e9bf
+DATA vconst_3e11e9bf<>+44(SB)/4, $0x3e11e9bf
+DATA vconst_3e11e9bf<>+48(SB)/4, $0x3e11e9bf
+DATA vconst_3e11e9bf<>+52(SB)/4, $0x3e11e9bf
+DATA vconst_3e11e9bf<>+56(SB)/4, $0x3e11e9bf
+DATA vconst_3e11e9bf<>+60(SB)/4, $0x3e11e9bf
+GLOBL vconst_3e11e9bf<>(SB), RODATA|NOPTR, $64
+
+DATA vconst_be2aae50<>+0(SB)/4, $0xbe2aae50
+DATA vconst_be2aae50<>+4(SB)/4, $0xbe2aae50
+DATA vconst_be2aae50<>+8(SB)/4, $0xbe2aae50
+DATA vconst_be2aae50<>+12(SB)/4, $0xbe2aae50
+DATA vconst_be2aae50<>+16(SB)/4, $0xbe2aae50
+DATA vconst_be2aae50<>+20(SB)/4, $0xbe2aae50
+DATA vconst_be2aae50<>+24(SB)/4, $0xbe2aae50
+DATA vconst_be2aae50<>+28(SB)/4, $0xbe2aae50
+DATA vconst_be2aae50<>+32(SB)/4, $0xbe2aae50
+DATA vconst_be2aae50<>+36(SB)/4, $0xbe2aae50
+DATA vconst_be2aae50<>+40(SB)/4, $0xbe2aae50
+DATA vconst_be2aae50<>+44(SB)/4, $0xbe2aae50
+DATA vconst_be2aae50<>+48(SB)/4, $0xbe2aae50
+DATA vconst_be2aae50<>+52(SB)/4, $0xbe2aae50
+DATA vconst_be2aae50<>+56(SB)/4, $0xbe2aae50
+DATA vconst_be2aae50<>+60(SB)/4, $0xbe2aae50
+GLOBL vconst_be2aae50<>(SB), RODATA|NOPTR, $64
+
+DATA vconst_3e4cceac<>+0(SB)/4, $0x3e4cceac
+DATA vconst_3e4cceac<>+4(SB)/4, $0x3e4cceac
+DATA vconst_3e4cceac<>+8(SB)/4, $0x3e4cceac
+DATA vconst_3e4cceac<>+12(SB)/4, $0x3e4cceac
+DATA vconst_3e4cceac<>+16(SB)/4, $0x3e4cceac
+DATA vconst_3e4cceac<>+20(SB)/4, $0x3e4cceac
+DATA vconst_3e4cceac<>+24(SB)/4, $0x3e4cceac
+DATA vconst_3e4cceac<>+28(SB)/4, $0x3e4cceac
+DATA vconst_3e4cceac<>+32(SB)/4, $0x3e4cceac
+DATA vconst_3e4cceac<>+36(SB)/4, $0x3e4cceac
+DATA vconst_3e4cceac<>+40(SB)/4, $0x3e4cceac
+DATA vconst_3e4cceac<>+44(SB)/4, $0x3e4cceac
+DATA vconst_3e4cceac<>+48(SB)/4, $0x3e4cceac
+DATA vconst_3e4cceac<>+52(SB)/4, $0x3e4cceac
+DATA vconst_3e4cceac<>+56(SB)/4, $0x3e4cceac
+DATA vconst_3e4cceac<>+60(SB)/4, $0x3e4cceac
+GLOBL vconst_3e4cceac<>(SB), RODATA|NOPTR, $64
+
+DATA vconst_be7ffffc<>+0(SB)/4, $0xbe7ffffc
+DATA vconst_be7ffffc<>+4(SB)/4, $0xbe7ffffc
+DATA vconst_be7ffffc<>+8(SB)/4, $0xbe7ffffc
+DATA vconst_be7ffffc<>+12(SB)/4, $0xbe7ffffc
+DATA vconst_be7ffffc<>+16(SB)/4, $0xbe7ffffc
+DATA vconst_be7ffffc<>+20(SB)/4, $0xbe7ffffc
+DATA vconst_be7ffffc<>+24(SB)/4, $0xbe7ffffc
+DATA vconst_be7ffffc<>+28(SB)/4, $0xbe7ffffc
+DATA vconst_be7ffffc<>+32(SB)/4, $0xbe7ffffc
+DATA vconst_be7ffffc<>+36(SB)/4, $0xbe7ffffc
+DATA vconst_be7ffffc<>+40(SB)/4, $0xbe7ffffc
+DATA vconst_be7ffffc<>+44(SB)/4, $0xbe7ffffc
+DATA vconst_be7ffffc<>+48(SB)/4, $0xbe7ffffc
+DATA vconst_be7ffffc<>+52(SB)/4, $0xbe7ffffc
+DATA vconst_be7ffffc<>+56(SB)/4, $0xbe7ffffc
+DATA vconst_be7ffffc<>+60(SB)/4, $0xbe7ffffc
+GLOBL vconst_be7ffffc<>(SB), RODATA|NOPTR, $64
+
+DATA vconst_3eaaaaaa<>+0(SB)/4, $0x3eaaaaaa
+DATA vconst_3eaaaaaa<>+4(SB)/4, $0x3eaaaaaa
+DATA vconst_3eaaaaaa<>+8(SB)/4, $0x3eaaaaaa
+DATA vconst_3eaaaaaa<>+12(SB)/4, $0x3eaaaaaa
+DATA vconst_3eaaaaaa<>+16(SB)/4, $0x3eaaaaaa
+DATA vconst_3eaaaaaa<>+20(SB)/4, $0x3eaaaaaa
+DATA vconst_3eaaaaaa<>+24(SB)/4, $0x3eaaaaaa
+DATA vconst_3eaaaaaa<>+28(SB)/4, $0x3eaaaaaa
+DATA vconst_3eaaaaaa<>+32(SB)/4, $0x3eaaaaaa
+DATA vconst_3eaaaaaa<>+36(SB)/4, $0x3eaaaaaa
+DATA vconst_3eaaaaaa<>+40(SB)/4, $0x3eaaaaaa
+DATA vconst_3eaaaaaa<>+44(SB)/4, $0x3eaaaaaa
+DATA vconst_3eaaaaaa<>+48(SB)/4, $0x3eaaaaaa
+DATA vconst_3eaaaaaa<>+52(SB)/4, $0x3eaaaaaa
+DATA vconst_3eaaaaaa<>+56(SB)/4, $0x3eaaaaaa
+DATA vconst_3eaaaaaa<>+60(SB)/4, $0x3eaaaaaa
+GLOBL vconst_3eaaaaaa<>(SB), RODATA|NOPTR, $64
+
+DATA vconst_bf000000<>+0(SB)/4, $0xbf000000
+DATA vconst_bf000000<>+4(SB)/4, $0xbf000000
+DATA vconst_bf000000<>+8(SB)/4, $0xbf000000
+DATA vconst_bf000000<>+12(SB)/4, $0xbf000000
+DATA vconst_bf000000<>+16(SB)/4, $0xbf000000
+DATA vconst_bf000000<>+20(SB)/4, $0xbf000000
+DATA vconst_bf000000<>+24(SB)/4, $0xbf000000
+DATA vconst_bf000000<>+28(SB)/4, $0xbf000000
+DATA vconst_bf000000<>+32(SB)/4, $0xbf000000
+DATA vconst_bf000000<>+36(SB)/4, $0xbf000000
+DATA vconst_bf000000<>+40(SB)/4, $0xbf000000
+DATA vconst_bf000000<>+44(SB)/4, $0xbf000000
+DATA vconst_bf000000<>+48(SB)/4, $0xbf000000
+DATA vconst_bf000000<>+52(SB)/4, $0xbf000000
+DATA vconst_bf000000<>+56(SB)/4, $0xbf000000
+DATA vconst_bf000000<>+60(SB)/4, $0xbf000000
+GLOBL vconst_bf000000<>(SB), RODATA|NOPTR, $64
+
 // func addAVX512(dst []float32, a []float32, b []float32)
 // Requires: AVX, AVX512F
 TEXT ·addAVX512(SB), NOSPLIT, $0-72
@@ -5967,5 +9898,1642 @@ done:
 	VMOVSHDUP     X1, X0
 	VADDSS        X0, X1, X1
 	MOVSS         X1, ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func selGTAVX512(dst []float32, x []float32, c []float32, a []float32, b []float32)
+// Requires: AVX, AVX512F
+TEXT ·selGTAVX512(SB), NOSPLIT, $0-120
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), DX
+	MOVQ c_base+48(FP), BX
+	MOVQ a_base+72(FP), SI
+	MOVQ b_base+96(FP), DI
+
+big:
+	CMPQ      CX, $0x00000020
+	JL        single
+	VMOVUPS   (DX), Z0
+	VMOVUPS   (BX), Z1
+	VMOVUPS   (SI), Z2
+	VMOVUPS   (DI), Z3
+	VCMPPS    $0x1e, Z1, Z0, K1
+	VBLENDMPS Z2, Z3, K1, Z4
+	VMOVUPS   Z4, (AX)
+	VMOVUPS   64(DX), Z0
+	VMOVUPS   64(BX), Z1
+	VMOVUPS   64(SI), Z2
+	VMOVUPS   64(DI), Z3
+	VCMPPS    $0x1e, Z1, Z0, K1
+	VBLENDMPS Z2, Z3, K1, Z5
+	VMOVUPS   Z5, 64(AX)
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, BX
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000080, DI
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000020, CX
+	JMP       big
+
+single:
+	CMPQ      CX, $0x00000010
+	JL        tail
+	VMOVUPS   (DX), Z0
+	VMOVUPS   (BX), Z1
+	VMOVUPS   (SI), Z2
+	VMOVUPS   (DI), Z3
+	VCMPPS    $0x1e, Z1, Z0, K1
+	VBLENDMPS Z2, Z3, K1, Z6
+	VMOVUPS   Z6, (AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, DI
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       single
+
+tail:
+	TESTQ     CX, CX
+	JZ        done
+	LEAQ      vtail16<>+0(SB), R8
+	KMOVW     (R8)(CX*2), K1
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS.Z (BX), K1, Z1
+	VMOVUPS.Z (SI), K1, Z2
+	VMOVUPS.Z (DI), K1, Z3
+	VCMPPS    $0x1e, Z1, Z0, K2
+	VBLENDMPS Z2, Z3, K2, Z7
+	VMOVUPS   Z7, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func selSGTAVX512(dst []float32, x []float32, a []float32, b []float32, c float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·selSGTAVX512(SB), NOSPLIT, $0-100
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         x_base+24(FP), DX
+	MOVQ         a_base+48(FP), BX
+	MOVQ         b_base+72(FP), SI
+	MOVSS        c+96(FP), X0
+	VBROADCASTSS X0, Z0
+
+big:
+	CMPQ      CX, $0x00000020
+	JL        single
+	VMOVUPS   (DX), Z5
+	VMOVUPS   (BX), Z6
+	VMOVUPS   (SI), Z7
+	VCMPPS    $0x1e, Z0, Z5, K1
+	VBLENDMPS Z6, Z7, K1, Z1
+	VMOVUPS   Z1, (AX)
+	VMOVUPS   64(DX), Z5
+	VMOVUPS   64(BX), Z6
+	VMOVUPS   64(SI), Z7
+	VCMPPS    $0x1e, Z0, Z5, K1
+	VBLENDMPS Z6, Z7, K1, Z2
+	VMOVUPS   Z2, 64(AX)
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, BX
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000020, CX
+	JMP       big
+
+single:
+	CMPQ      CX, $0x00000010
+	JL        tail
+	VMOVUPS   (DX), Z1
+	VMOVUPS   (BX), Z2
+	VMOVUPS   (SI), Z5
+	VCMPPS    $0x1e, Z0, Z1, K1
+	VBLENDMPS Z2, Z5, K1, Z3
+	VMOVUPS   Z3, (AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       single
+
+tail:
+	TESTQ     CX, CX
+	JZ        done
+	LEAQ      vtail16<>+0(SB), DI
+	KMOVW     (DI)(CX*2), K1
+	VMOVUPS.Z (DX), K1, Z1
+	VMOVUPS.Z (BX), K1, Z2
+	VMOVUPS.Z (SI), K1, Z3
+	VCMPPS    $0x1e, Z0, Z1, K2
+	VBLENDMPS Z2, Z3, K2, Z4
+	VMOVUPS   Z4, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func selGEAVX512(dst []float32, x []float32, c []float32, a []float32, b []float32)
+// Requires: AVX, AVX512F
+TEXT ·selGEAVX512(SB), NOSPLIT, $0-120
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), DX
+	MOVQ c_base+48(FP), BX
+	MOVQ a_base+72(FP), SI
+	MOVQ b_base+96(FP), DI
+
+big:
+	CMPQ      CX, $0x00000020
+	JL        single
+	VMOVUPS   (DX), Z0
+	VMOVUPS   (BX), Z1
+	VMOVUPS   (SI), Z2
+	VMOVUPS   (DI), Z3
+	VCMPPS    $0x1d, Z1, Z0, K1
+	VBLENDMPS Z2, Z3, K1, Z4
+	VMOVUPS   Z4, (AX)
+	VMOVUPS   64(DX), Z0
+	VMOVUPS   64(BX), Z1
+	VMOVUPS   64(SI), Z2
+	VMOVUPS   64(DI), Z3
+	VCMPPS    $0x1d, Z1, Z0, K1
+	VBLENDMPS Z2, Z3, K1, Z5
+	VMOVUPS   Z5, 64(AX)
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, BX
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000080, DI
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000020, CX
+	JMP       big
+
+single:
+	CMPQ      CX, $0x00000010
+	JL        tail
+	VMOVUPS   (DX), Z0
+	VMOVUPS   (BX), Z1
+	VMOVUPS   (SI), Z2
+	VMOVUPS   (DI), Z3
+	VCMPPS    $0x1d, Z1, Z0, K1
+	VBLENDMPS Z2, Z3, K1, Z6
+	VMOVUPS   Z6, (AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, DI
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       single
+
+tail:
+	TESTQ     CX, CX
+	JZ        done
+	LEAQ      vtail16<>+0(SB), R8
+	KMOVW     (R8)(CX*2), K1
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS.Z (BX), K1, Z1
+	VMOVUPS.Z (SI), K1, Z2
+	VMOVUPS.Z (DI), K1, Z3
+	VCMPPS    $0x1d, Z1, Z0, K2
+	VBLENDMPS Z2, Z3, K2, Z7
+	VMOVUPS   Z7, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func selSGEAVX512(dst []float32, x []float32, a []float32, b []float32, c float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·selSGEAVX512(SB), NOSPLIT, $0-100
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         x_base+24(FP), DX
+	MOVQ         a_base+48(FP), BX
+	MOVQ         b_base+72(FP), SI
+	MOVSS        c+96(FP), X0
+	VBROADCASTSS X0, Z0
+
+big:
+	CMPQ      CX, $0x00000020
+	JL        single
+	VMOVUPS   (DX), Z5
+	VMOVUPS   (BX), Z6
+	VMOVUPS   (SI), Z7
+	VCMPPS    $0x1d, Z0, Z5, K1
+	VBLENDMPS Z6, Z7, K1, Z1
+	VMOVUPS   Z1, (AX)
+	VMOVUPS   64(DX), Z5
+	VMOVUPS   64(BX), Z6
+	VMOVUPS   64(SI), Z7
+	VCMPPS    $0x1d, Z0, Z5, K1
+	VBLENDMPS Z6, Z7, K1, Z2
+	VMOVUPS   Z2, 64(AX)
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, BX
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000020, CX
+	JMP       big
+
+single:
+	CMPQ      CX, $0x00000010
+	JL        tail
+	VMOVUPS   (DX), Z1
+	VMOVUPS   (BX), Z2
+	VMOVUPS   (SI), Z5
+	VCMPPS    $0x1d, Z0, Z1, K1
+	VBLENDMPS Z2, Z5, K1, Z3
+	VMOVUPS   Z3, (AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       single
+
+tail:
+	TESTQ     CX, CX
+	JZ        done
+	LEAQ      vtail16<>+0(SB), DI
+	KMOVW     (DI)(CX*2), K1
+	VMOVUPS.Z (DX), K1, Z1
+	VMOVUPS.Z (BX), K1, Z2
+	VMOVUPS.Z (SI), K1, Z3
+	VCMPPS    $0x1d, Z0, Z1, K2
+	VBLENDMPS Z2, Z3, K2, Z4
+	VMOVUPS   Z4, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func selLTAVX512(dst []float32, x []float32, c []float32, a []float32, b []float32)
+// Requires: AVX, AVX512F
+TEXT ·selLTAVX512(SB), NOSPLIT, $0-120
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), DX
+	MOVQ c_base+48(FP), BX
+	MOVQ a_base+72(FP), SI
+	MOVQ b_base+96(FP), DI
+
+big:
+	CMPQ      CX, $0x00000020
+	JL        single
+	VMOVUPS   (DX), Z0
+	VMOVUPS   (BX), Z1
+	VMOVUPS   (SI), Z2
+	VMOVUPS   (DI), Z3
+	VCMPPS    $0x11, Z1, Z0, K1
+	VBLENDMPS Z2, Z3, K1, Z4
+	VMOVUPS   Z4, (AX)
+	VMOVUPS   64(DX), Z0
+	VMOVUPS   64(BX), Z1
+	VMOVUPS   64(SI), Z2
+	VMOVUPS   64(DI), Z3
+	VCMPPS    $0x11, Z1, Z0, K1
+	VBLENDMPS Z2, Z3, K1, Z5
+	VMOVUPS   Z5, 64(AX)
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, BX
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000080, DI
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000020, CX
+	JMP       big
+
+single:
+	CMPQ      CX, $0x00000010
+	JL        tail
+	VMOVUPS   (DX), Z0
+	VMOVUPS   (BX), Z1
+	VMOVUPS   (SI), Z2
+	VMOVUPS   (DI), Z3
+	VCMPPS    $0x11, Z1, Z0, K1
+	VBLENDMPS Z2, Z3, K1, Z6
+	VMOVUPS   Z6, (AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, DI
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       single
+
+tail:
+	TESTQ     CX, CX
+	JZ        done
+	LEAQ      vtail16<>+0(SB), R8
+	KMOVW     (R8)(CX*2), K1
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS.Z (BX), K1, Z1
+	VMOVUPS.Z (SI), K1, Z2
+	VMOVUPS.Z (DI), K1, Z3
+	VCMPPS    $0x11, Z1, Z0, K2
+	VBLENDMPS Z2, Z3, K2, Z7
+	VMOVUPS   Z7, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func selSLTAVX512(dst []float32, x []float32, a []float32, b []float32, c float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·selSLTAVX512(SB), NOSPLIT, $0-100
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         x_base+24(FP), DX
+	MOVQ         a_base+48(FP), BX
+	MOVQ         b_base+72(FP), SI
+	MOVSS        c+96(FP), X0
+	VBROADCASTSS X0, Z0
+
+big:
+	CMPQ      CX, $0x00000020
+	JL        single
+	VMOVUPS   (DX), Z5
+	VMOVUPS   (BX), Z6
+	VMOVUPS   (SI), Z7
+	VCMPPS    $0x11, Z0, Z5, K1
+	VBLENDMPS Z6, Z7, K1, Z1
+	VMOVUPS   Z1, (AX)
+	VMOVUPS   64(DX), Z5
+	VMOVUPS   64(BX), Z6
+	VMOVUPS   64(SI), Z7
+	VCMPPS    $0x11, Z0, Z5, K1
+	VBLENDMPS Z6, Z7, K1, Z2
+	VMOVUPS   Z2, 64(AX)
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, BX
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000020, CX
+	JMP       big
+
+single:
+	CMPQ      CX, $0x00000010
+	JL        tail
+	VMOVUPS   (DX), Z1
+	VMOVUPS   (BX), Z2
+	VMOVUPS   (SI), Z5
+	VCMPPS    $0x11, Z0, Z1, K1
+	VBLENDMPS Z2, Z5, K1, Z3
+	VMOVUPS   Z3, (AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       single
+
+tail:
+	TESTQ     CX, CX
+	JZ        done
+	LEAQ      vtail16<>+0(SB), DI
+	KMOVW     (DI)(CX*2), K1
+	VMOVUPS.Z (DX), K1, Z1
+	VMOVUPS.Z (BX), K1, Z2
+	VMOVUPS.Z (SI), K1, Z3
+	VCMPPS    $0x11, Z0, Z1, K2
+	VBLENDMPS Z2, Z3, K2, Z4
+	VMOVUPS   Z4, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func selLEAVX512(dst []float32, x []float32, c []float32, a []float32, b []float32)
+// Requires: AVX, AVX512F
+TEXT ·selLEAVX512(SB), NOSPLIT, $0-120
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), DX
+	MOVQ c_base+48(FP), BX
+	MOVQ a_base+72(FP), SI
+	MOVQ b_base+96(FP), DI
+
+big:
+	CMPQ      CX, $0x00000020
+	JL        single
+	VMOVUPS   (DX), Z0
+	VMOVUPS   (BX), Z1
+	VMOVUPS   (SI), Z2
+	VMOVUPS   (DI), Z3
+	VCMPPS    $0x12, Z1, Z0, K1
+	VBLENDMPS Z2, Z3, K1, Z4
+	VMOVUPS   Z4, (AX)
+	VMOVUPS   64(DX), Z0
+	VMOVUPS   64(BX), Z1
+	VMOVUPS   64(SI), Z2
+	VMOVUPS   64(DI), Z3
+	VCMPPS    $0x12, Z1, Z0, K1
+	VBLENDMPS Z2, Z3, K1, Z5
+	VMOVUPS   Z5, 64(AX)
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, BX
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000080, DI
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000020, CX
+	JMP       big
+
+single:
+	CMPQ      CX, $0x00000010
+	JL        tail
+	VMOVUPS   (DX), Z0
+	VMOVUPS   (BX), Z1
+	VMOVUPS   (SI), Z2
+	VMOVUPS   (DI), Z3
+	VCMPPS    $0x12, Z1, Z0, K1
+	VBLENDMPS Z2, Z3, K1, Z6
+	VMOVUPS   Z6, (AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, DI
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       single
+
+tail:
+	TESTQ     CX, CX
+	JZ        done
+	LEAQ      vtail16<>+0(SB), R8
+	KMOVW     (R8)(CX*2), K1
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS.Z (BX), K1, Z1
+	VMOVUPS.Z (SI), K1, Z2
+	VMOVUPS.Z (DI), K1, Z3
+	VCMPPS    $0x12, Z1, Z0, K2
+	VBLENDMPS Z2, Z3, K2, Z7
+	VMOVUPS   Z7, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func selSLEAVX512(dst []float32, x []float32, a []float32, b []float32, c float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·selSLEAVX512(SB), NOSPLIT, $0-100
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         x_base+24(FP), DX
+	MOVQ         a_base+48(FP), BX
+	MOVQ         b_base+72(FP), SI
+	MOVSS        c+96(FP), X0
+	VBROADCASTSS X0, Z0
+
+big:
+	CMPQ      CX, $0x00000020
+	JL        single
+	VMOVUPS   (DX), Z5
+	VMOVUPS   (BX), Z6
+	VMOVUPS   (SI), Z7
+	VCMPPS    $0x12, Z0, Z5, K1
+	VBLENDMPS Z6, Z7, K1, Z1
+	VMOVUPS   Z1, (AX)
+	VMOVUPS   64(DX), Z5
+	VMOVUPS   64(BX), Z6
+	VMOVUPS   64(SI), Z7
+	VCMPPS    $0x12, Z0, Z5, K1
+	VBLENDMPS Z6, Z7, K1, Z2
+	VMOVUPS   Z2, 64(AX)
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, BX
+	ADDQ      $0x00000080, SI
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000020, CX
+	JMP       big
+
+single:
+	CMPQ      CX, $0x00000010
+	JL        tail
+	VMOVUPS   (DX), Z1
+	VMOVUPS   (BX), Z2
+	VMOVUPS   (SI), Z5
+	VCMPPS    $0x12, Z0, Z1, K1
+	VBLENDMPS Z2, Z5, K1, Z3
+	VMOVUPS   Z3, (AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       single
+
+tail:
+	TESTQ     CX, CX
+	JZ        done
+	LEAQ      vtail16<>+0(SB), DI
+	KMOVW     (DI)(CX*2), K1
+	VMOVUPS.Z (DX), K1, Z1
+	VMOVUPS.Z (BX), K1, Z2
+	VMOVUPS.Z (SI), K1, Z3
+	VCMPPS    $0x12, Z0, Z1, K2
+	VBLENDMPS Z2, Z3, K2, Z4
+	VMOVUPS   Z4, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func softmaxRowsAVX512(dst []float32, src []float32, n int)
+// Requires: AVX, AVX512F
+TEXT ·softmaxRowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  src_base+24(FP), CX
+	MOVQ  dst_len+8(FP), DX
+	MOVQ  n+48(FP), BX
+	MOVQ  BX, SI
+	ADDQ  $0x0000000f, SI
+	SHRQ  $0x04, SI
+	MOVQ  SI, DI
+	SHLQ  $0x04, DI
+	NEGQ  DI
+	ADDQ  BX, DI
+	ADDQ  $0x00000010, DI
+	LEAQ  vtail16<>+0(SB), R8
+	KMOVW (R8)(DI*2), K1
+	MOVQ  BX, DI
+	SHLQ  $0x02, DI
+	CMPQ  SI, $0x00000001
+	JE    rows1
+	CMPQ  SI, $0x00000002
+	JE    rows2
+	CMPQ  SI, $0x00000003
+	JE    rows3
+	CMPQ  SI, $0x00000004
+	JE    rows4
+	JMP   done
+
+rows1:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS.Z    (CX), K1, Z0
+	VMOVUPS      vconst_ff800000<>+0(SB), Z1
+	VBLENDMPS    Z0, Z1, K1, Z2
+	VMOVAPS      Z2, Z1
+	VSHUFF32X4   $0x4e, Z1, Z1, Z3
+	VMAXPS       Z3, Z1, Z1
+	VSHUFF32X4   $0xb1, Z1, Z1, Z3
+	VMAXPS       Z3, Z1, Z1
+	VPERMILPS    $0x4e, Z1, Z3
+	VMAXPS       Z3, Z1, Z1
+	VPERMILPS    $0xb1, Z1, Z3
+	VMAXPS       Z3, Z1, Z1
+	VSUBPS       Z1, Z0, Z0
+	VMOVAPS.Z    Z0, K1, Z0
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z1
+	VMAXPS       Z0, Z1, Z0
+	VMOVUPS      vconst_42b20000<>+0(SB), Z1
+	VMINPS       Z0, Z1, Z0
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z0, Z1
+	VADDPS       vconst_4b400000<>+0(SB), Z1, Z1
+	VPSUBD       vconst_4b400000<>+0(SB), Z1, Z3
+	VSUBPS       vconst_4b400000<>+0(SB), Z1, Z1
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z1, Z0
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z1, Z0
+	VMOVUPS      vconst_39506967<>+0(SB), Z1
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z0, Z1
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z0, Z1
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z0, Z1
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z0, Z1
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z0, Z1
+	VMULPS       Z0, Z0, Z4
+	VFMADD213PS  Z0, Z4, Z1
+	VADDPS       vconst_3f800000<>+0(SB), Z1, Z1
+	VPSRAD       $0x01, Z3, Z0
+	VPSUBD       Z0, Z3, Z3
+	VPADDD       vconst_0000007f<>+0(SB), Z0, Z0
+	VPSLLD       $0x17, Z0, Z0
+	VPADDD       vconst_0000007f<>+0(SB), Z3, Z3
+	VPSLLD       $0x17, Z3, Z3
+	VMULPS       Z0, Z1, Z1
+	VMULPS       Z3, Z1, Z1
+	VMOVAPS.Z    Z1, K1, Z1
+	VMOVAPS      Z1, Z0
+	VSHUFF32X4   $0x4e, Z0, Z0, Z3
+	VADDPS       Z3, Z0, Z0
+	VSHUFF32X4   $0xb1, Z0, Z0, Z3
+	VADDPS       Z3, Z0, Z0
+	VPERMILPS    $0x4e, Z0, Z3
+	VADDPS       Z3, Z0, Z0
+	VPERMILPS    $0xb1, Z0, Z3
+	VADDPS       Z3, Z0, Z0
+	VMOVUPS      vconst_3f800000<>+0(SB), Z3
+	VDIVPS       Z0, Z3, Z3
+	VMULPS       Z3, Z1, Z1
+	VMOVUPS      Z1, K1, (AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows1
+
+rows2:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Z0
+	VMOVUPS.Z    64(CX), K1, Z1
+	VMOVUPS      vconst_ff800000<>+0(SB), Z2
+	VBLENDMPS    Z1, Z2, K1, Z3
+	VMAXPS       Z3, Z0, Z2
+	VSHUFF32X4   $0x4e, Z2, Z2, Z4
+	VMAXPS       Z4, Z2, Z2
+	VSHUFF32X4   $0xb1, Z2, Z2, Z4
+	VMAXPS       Z4, Z2, Z2
+	VPERMILPS    $0x4e, Z2, Z4
+	VMAXPS       Z4, Z2, Z2
+	VPERMILPS    $0xb1, Z2, Z4
+	VMAXPS       Z4, Z2, Z2
+	VSUBPS       Z2, Z0, Z0
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z4
+	VMAXPS       Z0, Z4, Z0
+	VMOVUPS      vconst_42b20000<>+0(SB), Z4
+	VMINPS       Z0, Z4, Z0
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z0, Z4
+	VADDPS       vconst_4b400000<>+0(SB), Z4, Z4
+	VPSUBD       vconst_4b400000<>+0(SB), Z4, Z5
+	VSUBPS       vconst_4b400000<>+0(SB), Z4, Z4
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z4, Z0
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z4, Z0
+	VMOVUPS      vconst_39506967<>+0(SB), Z4
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z0, Z4
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z0, Z4
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z0, Z4
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z0, Z4
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z0, Z4
+	VMULPS       Z0, Z0, Z6
+	VFMADD213PS  Z0, Z6, Z4
+	VADDPS       vconst_3f800000<>+0(SB), Z4, Z4
+	VPSRAD       $0x01, Z5, Z0
+	VPSUBD       Z0, Z5, Z5
+	VPADDD       vconst_0000007f<>+0(SB), Z0, Z0
+	VPSLLD       $0x17, Z0, Z0
+	VPADDD       vconst_0000007f<>+0(SB), Z5, Z5
+	VPSLLD       $0x17, Z5, Z5
+	VMULPS       Z0, Z4, Z4
+	VMULPS       Z5, Z4, Z4
+	VSUBPS       Z2, Z1, Z1
+	VMOVAPS.Z    Z1, K1, Z1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z0
+	VMAXPS       Z1, Z0, Z0
+	VMOVUPS      vconst_42b20000<>+0(SB), Z1
+	VMINPS       Z0, Z1, Z0
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z0, Z1
+	VADDPS       vconst_4b400000<>+0(SB), Z1, Z1
+	VPSUBD       vconst_4b400000<>+0(SB), Z1, Z2
+	VSUBPS       vconst_4b400000<>+0(SB), Z1, Z1
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z1, Z0
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z1, Z0
+	VMOVUPS      vconst_39506967<>+0(SB), Z1
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z0, Z1
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z0, Z1
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z0, Z1
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z0, Z1
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z0, Z1
+	VMULPS       Z0, Z0, Z5
+	VFMADD213PS  Z0, Z5, Z1
+	VADDPS       vconst_3f800000<>+0(SB), Z1, Z1
+	VPSRAD       $0x01, Z2, Z0
+	VPSUBD       Z0, Z2, Z2
+	VPADDD       vconst_0000007f<>+0(SB), Z0, Z0
+	VPSLLD       $0x17, Z0, Z0
+	VPADDD       vconst_0000007f<>+0(SB), Z2, Z2
+	VPSLLD       $0x17, Z2, Z2
+	VMULPS       Z0, Z1, Z1
+	VMULPS       Z2, Z1, Z1
+	VMOVAPS.Z    Z1, K1, Z1
+	VADDPS       Z1, Z4, Z0
+	VSHUFF32X4   $0x4e, Z0, Z0, Z2
+	VADDPS       Z2, Z0, Z0
+	VSHUFF32X4   $0xb1, Z0, Z0, Z2
+	VADDPS       Z2, Z0, Z0
+	VPERMILPS    $0x4e, Z0, Z2
+	VADDPS       Z2, Z0, Z0
+	VPERMILPS    $0xb1, Z0, Z2
+	VADDPS       Z2, Z0, Z0
+	VMOVUPS      vconst_3f800000<>+0(SB), Z2
+	VDIVPS       Z0, Z2, Z2
+	VMULPS       Z2, Z4, Z4
+	VMULPS       Z2, Z1, Z1
+	VMOVUPS      Z4, (AX)
+	VMOVUPS      Z1, K1, 64(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows2
+
+rows3:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Z0
+	VMOVUPS      64(CX), Z1
+	VMOVUPS.Z    128(CX), K1, Z2
+	VMOVUPS      vconst_ff800000<>+0(SB), Z3
+	VBLENDMPS    Z2, Z3, K1, Z4
+	VMAXPS       Z1, Z0, Z3
+	VMAXPS       Z4, Z3, Z3
+	VSHUFF32X4   $0x4e, Z3, Z3, Z5
+	VMAXPS       Z5, Z3, Z3
+	VSHUFF32X4   $0xb1, Z3, Z3, Z5
+	VMAXPS       Z5, Z3, Z3
+	VPERMILPS    $0x4e, Z3, Z5
+	VMAXPS       Z5, Z3, Z3
+	VPERMILPS    $0xb1, Z3, Z5
+	VMAXPS       Z5, Z3, Z3
+	VSUBPS       Z3, Z0, Z0
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z5
+	VMAXPS       Z0, Z5, Z0
+	VMOVUPS      vconst_42b20000<>+0(SB), Z5
+	VMINPS       Z0, Z5, Z0
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z0, Z5
+	VADDPS       vconst_4b400000<>+0(SB), Z5, Z5
+	VPSUBD       vconst_4b400000<>+0(SB), Z5, Z6
+	VSUBPS       vconst_4b400000<>+0(SB), Z5, Z5
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z5, Z0
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z5, Z0
+	VMOVUPS      vconst_39506967<>+0(SB), Z5
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z0, Z5
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z0, Z5
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z0, Z5
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z0, Z5
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z0, Z5
+	VMULPS       Z0, Z0, Z7
+	VFMADD213PS  Z0, Z7, Z5
+	VADDPS       vconst_3f800000<>+0(SB), Z5, Z5
+	VPSRAD       $0x01, Z6, Z0
+	VPSUBD       Z0, Z6, Z6
+	VPADDD       vconst_0000007f<>+0(SB), Z0, Z0
+	VPSLLD       $0x17, Z0, Z0
+	VPADDD       vconst_0000007f<>+0(SB), Z6, Z6
+	VPSLLD       $0x17, Z6, Z6
+	VMULPS       Z0, Z5, Z5
+	VMULPS       Z6, Z5, Z5
+	VSUBPS       Z3, Z1, Z1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z0
+	VMAXPS       Z1, Z0, Z0
+	VMOVUPS      vconst_42b20000<>+0(SB), Z1
+	VMINPS       Z0, Z1, Z0
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z0, Z1
+	VADDPS       vconst_4b400000<>+0(SB), Z1, Z1
+	VPSUBD       vconst_4b400000<>+0(SB), Z1, Z6
+	VSUBPS       vconst_4b400000<>+0(SB), Z1, Z1
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z1, Z0
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z1, Z0
+	VMOVUPS      vconst_39506967<>+0(SB), Z1
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z0, Z1
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z0, Z1
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z0, Z1
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z0, Z1
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z0, Z1
+	VMULPS       Z0, Z0, Z7
+	VFMADD213PS  Z0, Z7, Z1
+	VADDPS       vconst_3f800000<>+0(SB), Z1, Z1
+	VPSRAD       $0x01, Z6, Z0
+	VPSUBD       Z0, Z6, Z6
+	VPADDD       vconst_0000007f<>+0(SB), Z0, Z0
+	VPSLLD       $0x17, Z0, Z0
+	VPADDD       vconst_0000007f<>+0(SB), Z6, Z6
+	VPSLLD       $0x17, Z6, Z6
+	VMULPS       Z0, Z1, Z1
+	VMULPS       Z6, Z1, Z1
+	VSUBPS       Z3, Z2, Z2
+	VMOVAPS.Z    Z2, K1, Z2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z0
+	VMAXPS       Z2, Z0, Z0
+	VMOVUPS      vconst_42b20000<>+0(SB), Z2
+	VMINPS       Z0, Z2, Z0
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z0, Z2
+	VADDPS       vconst_4b400000<>+0(SB), Z2, Z2
+	VPSUBD       vconst_4b400000<>+0(SB), Z2, Z3
+	VSUBPS       vconst_4b400000<>+0(SB), Z2, Z2
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z2, Z0
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z2, Z0
+	VMOVUPS      vconst_39506967<>+0(SB), Z2
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z0, Z2
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z0, Z2
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z0, Z2
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z0, Z2
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z0, Z2
+	VMULPS       Z0, Z0, Z6
+	VFMADD213PS  Z0, Z6, Z2
+	VADDPS       vconst_3f800000<>+0(SB), Z2, Z2
+	VPSRAD       $0x01, Z3, Z0
+	VPSUBD       Z0, Z3, Z3
+	VPADDD       vconst_0000007f<>+0(SB), Z0, Z0
+	VPSLLD       $0x17, Z0, Z0
+	VPADDD       vconst_0000007f<>+0(SB), Z3, Z3
+	VPSLLD       $0x17, Z3, Z3
+	VMULPS       Z0, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VMOVAPS.Z    Z2, K1, Z2
+	VADDPS       Z1, Z5, Z0
+	VADDPS       Z2, Z0, Z0
+	VSHUFF32X4   $0x4e, Z0, Z0, Z3
+	VADDPS       Z3, Z0, Z0
+	VSHUFF32X4   $0xb1, Z0, Z0, Z3
+	VADDPS       Z3, Z0, Z0
+	VPERMILPS    $0x4e, Z0, Z3
+	VADDPS       Z3, Z0, Z0
+	VPERMILPS    $0xb1, Z0, Z3
+	VADDPS       Z3, Z0, Z0
+	VMOVUPS      vconst_3f800000<>+0(SB), Z3
+	VDIVPS       Z0, Z3, Z3
+	VMULPS       Z3, Z5, Z5
+	VMULPS       Z3, Z1, Z1
+	VMULPS       Z3, Z2, Z2
+	VMOVUPS      Z5, (AX)
+	VMOVUPS      Z1, 64(AX)
+	VMOVUPS      Z2, K1, 128(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows3
+
+rows4:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Z0
+	VMOVUPS      64(CX), Z1
+	VMOVUPS      128(CX), Z2
+	VMOVUPS.Z    192(CX), K1, Z3
+	VMOVUPS      vconst_ff800000<>+0(SB), Z4
+	VBLENDMPS    Z3, Z4, K1, Z5
+	VMAXPS       Z1, Z0, Z4
+	VMAXPS       Z5, Z2, Z6
+	VMAXPS       Z6, Z4, Z4
+	VSHUFF32X4   $0x4e, Z4, Z4, Z6
+	VMAXPS       Z6, Z4, Z4
+	VSHUFF32X4   $0xb1, Z4, Z4, Z6
+	VMAXPS       Z6, Z4, Z4
+	VPERMILPS    $0x4e, Z4, Z6
+	VMAXPS       Z6, Z4, Z4
+	VPERMILPS    $0xb1, Z4, Z6
+	VMAXPS       Z6, Z4, Z4
+	VSUBPS       Z4, Z0, Z0
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z6
+	VMAXPS       Z0, Z6, Z0
+	VMOVUPS      vconst_42b20000<>+0(SB), Z6
+	VMINPS       Z0, Z6, Z0
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z0, Z6
+	VADDPS       vconst_4b400000<>+0(SB), Z6, Z6
+	VPSUBD       vconst_4b400000<>+0(SB), Z6, Z7
+	VSUBPS       vconst_4b400000<>+0(SB), Z6, Z6
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z6, Z0
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z6, Z0
+	VMOVUPS      vconst_39506967<>+0(SB), Z6
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z0, Z6
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z0, Z6
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z0, Z6
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z0, Z6
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z0, Z6
+	VMULPS       Z0, Z0, Z8
+	VFMADD213PS  Z0, Z8, Z6
+	VADDPS       vconst_3f800000<>+0(SB), Z6, Z6
+	VPSRAD       $0x01, Z7, Z0
+	VPSUBD       Z0, Z7, Z7
+	VPADDD       vconst_0000007f<>+0(SB), Z0, Z0
+	VPSLLD       $0x17, Z0, Z0
+	VPADDD       vconst_0000007f<>+0(SB), Z7, Z7
+	VPSLLD       $0x17, Z7, Z7
+	VMULPS       Z0, Z6, Z6
+	VMULPS       Z7, Z6, Z6
+	VSUBPS       Z4, Z1, Z1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z0
+	VMAXPS       Z1, Z0, Z0
+	VMOVUPS      vconst_42b20000<>+0(SB), Z1
+	VMINPS       Z0, Z1, Z0
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z0, Z1
+	VADDPS       vconst_4b400000<>+0(SB), Z1, Z1
+	VPSUBD       vconst_4b400000<>+0(SB), Z1, Z7
+	VSUBPS       vconst_4b400000<>+0(SB), Z1, Z1
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z1, Z0
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z1, Z0
+	VMOVUPS      vconst_39506967<>+0(SB), Z1
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z0, Z1
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z0, Z1
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z0, Z1
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z0, Z1
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z0, Z1
+	VMULPS       Z0, Z0, Z8
+	VFMADD213PS  Z0, Z8, Z1
+	VADDPS       vconst_3f800000<>+0(SB), Z1, Z1
+	VPSRAD       $0x01, Z7, Z0
+	VPSUBD       Z0, Z7, Z7
+	VPADDD       vconst_0000007f<>+0(SB), Z0, Z0
+	VPSLLD       $0x17, Z0, Z0
+	VPADDD       vconst_0000007f<>+0(SB), Z7, Z7
+	VPSLLD       $0x17, Z7, Z7
+	VMULPS       Z0, Z1, Z1
+	VMULPS       Z7, Z1, Z1
+	VSUBPS       Z4, Z2, Z2
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z0
+	VMAXPS       Z2, Z0, Z0
+	VMOVUPS      vconst_42b20000<>+0(SB), Z2
+	VMINPS       Z0, Z2, Z0
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z0, Z2
+	VADDPS       vconst_4b400000<>+0(SB), Z2, Z2
+	VPSUBD       vconst_4b400000<>+0(SB), Z2, Z7
+	VSUBPS       vconst_4b400000<>+0(SB), Z2, Z2
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z2, Z0
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z2, Z0
+	VMOVUPS      vconst_39506967<>+0(SB), Z2
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z0, Z2
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z0, Z2
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z0, Z2
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z0, Z2
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z0, Z2
+	VMULPS       Z0, Z0, Z8
+	VFMADD213PS  Z0, Z8, Z2
+	VADDPS       vconst_3f800000<>+0(SB), Z2, Z2
+	VPSRAD       $0x01, Z7, Z0
+	VPSUBD       Z0, Z7, Z7
+	VPADDD       vconst_0000007f<>+0(SB), Z0, Z0
+	VPSLLD       $0x17, Z0, Z0
+	VPADDD       vconst_0000007f<>+0(SB), Z7, Z7
+	VPSLLD       $0x17, Z7, Z7
+	VMULPS       Z0, Z2, Z2
+	VMULPS       Z7, Z2, Z2
+	VSUBPS       Z4, Z3, Z3
+	VMOVAPS.Z    Z3, K1, Z3
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z0
+	VMAXPS       Z3, Z0, Z0
+	VMOVUPS      vconst_42b20000<>+0(SB), Z3
+	VMINPS       Z0, Z3, Z0
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z0, Z3
+	VADDPS       vconst_4b400000<>+0(SB), Z3, Z3
+	VPSUBD       vconst_4b400000<>+0(SB), Z3, Z4
+	VSUBPS       vconst_4b400000<>+0(SB), Z3, Z3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z3, Z0
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z3, Z0
+	VMOVUPS      vconst_39506967<>+0(SB), Z3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z0, Z3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z0, Z3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z0, Z3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z0, Z3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z0, Z3
+	VMULPS       Z0, Z0, Z7
+	VFMADD213PS  Z0, Z7, Z3
+	VADDPS       vconst_3f800000<>+0(SB), Z3, Z3
+	VPSRAD       $0x01, Z4, Z0
+	VPSUBD       Z0, Z4, Z4
+	VPADDD       vconst_0000007f<>+0(SB), Z0, Z0
+	VPSLLD       $0x17, Z0, Z0
+	VPADDD       vconst_0000007f<>+0(SB), Z4, Z4
+	VPSLLD       $0x17, Z4, Z4
+	VMULPS       Z0, Z3, Z3
+	VMULPS       Z4, Z3, Z3
+	VMOVAPS.Z    Z3, K1, Z3
+	VADDPS       Z1, Z6, Z0
+	VADDPS       Z3, Z2, Z4
+	VADDPS       Z4, Z0, Z0
+	VSHUFF32X4   $0x4e, Z0, Z0, Z4
+	VADDPS       Z4, Z0, Z0
+	VSHUFF32X4   $0xb1, Z0, Z0, Z4
+	VADDPS       Z4, Z0, Z0
+	VPERMILPS    $0x4e, Z0, Z4
+	VADDPS       Z4, Z0, Z0
+	VPERMILPS    $0xb1, Z0, Z4
+	VADDPS       Z4, Z0, Z0
+	VMOVUPS      vconst_3f800000<>+0(SB), Z4
+	VDIVPS       Z0, Z4, Z4
+	VMULPS       Z4, Z6, Z6
+	VMULPS       Z4, Z1, Z1
+	VMULPS       Z4, Z2, Z2
+	VMULPS       Z4, Z3, Z3
+	VMOVUPS      Z6, (AX)
+	VMOVUPS      Z1, 64(AX)
+	VMOVUPS      Z2, 128(AX)
+	VMOVUPS      Z3, K1, 192(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows4
+
+done:
+	VZEROUPPER
+	RET
+
+// func logSoftmaxRowsAVX512(dst []float32, src []float32, n int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·logSoftmaxRowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  src_base+24(FP), CX
+	MOVQ  dst_len+8(FP), DX
+	MOVQ  n+48(FP), BX
+	MOVQ  BX, SI
+	ADDQ  $0x0000000f, SI
+	SHRQ  $0x04, SI
+	MOVQ  SI, DI
+	SHLQ  $0x04, DI
+	NEGQ  DI
+	ADDQ  BX, DI
+	ADDQ  $0x00000010, DI
+	LEAQ  vtail16<>+0(SB), R8
+	KMOVW (R8)(DI*2), K1
+	MOVQ  BX, DI
+	SHLQ  $0x02, DI
+	CMPQ  SI, $0x00000001
+	JE    rows1
+	CMPQ  SI, $0x00000002
+	JE    rows2
+	CMPQ  SI, $0x00000003
+	JE    rows3
+	CMPQ  SI, $0x00000004
+	JE    rows4
+	JMP   done
+
+rows1:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS.Z    (CX), K1, Z0
+	VMOVUPS      vconst_ff800000<>+0(SB), Z1
+	VBLENDMPS    Z0, Z1, K1, Z2
+	VMOVAPS      Z2, Z0
+	VSHUFF32X4   $0x4e, Z0, Z0, Z1
+	VMAXPS       Z1, Z0, Z0
+	VSHUFF32X4   $0xb1, Z0, Z0, Z1
+	VMAXPS       Z1, Z0, Z0
+	VPERMILPS    $0x4e, Z0, Z1
+	VMAXPS       Z1, Z0, Z0
+	VPERMILPS    $0xb1, Z0, Z1
+	VMAXPS       Z1, Z0, Z0
+	VMOVUPS.Z    (CX), K1, Z1
+	VSUBPS       Z0, Z1, Z1
+	VMOVAPS.Z    Z1, K1, Z1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z5
+	VMAXPS       Z1, Z5, Z1
+	VMOVUPS      vconst_42b20000<>+0(SB), Z5
+	VMINPS       Z1, Z5, Z1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z1, Z5
+	VADDPS       vconst_4b400000<>+0(SB), Z5, Z5
+	VPSUBD       vconst_4b400000<>+0(SB), Z5, Z6
+	VSUBPS       vconst_4b400000<>+0(SB), Z5, Z5
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z5, Z1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z5, Z1
+	VMOVUPS      vconst_39506967<>+0(SB), Z5
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z1, Z5
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z1, Z5
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z1, Z5
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z1, Z5
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z1, Z5
+	VMULPS       Z1, Z1, Z7
+	VFMADD213PS  Z1, Z7, Z5
+	VADDPS       vconst_3f800000<>+0(SB), Z5, Z5
+	VPSRAD       $0x01, Z6, Z1
+	VPSUBD       Z1, Z6, Z6
+	VPADDD       vconst_0000007f<>+0(SB), Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VPADDD       vconst_0000007f<>+0(SB), Z6, Z6
+	VPSLLD       $0x17, Z6, Z6
+	VMULPS       Z1, Z5, Z5
+	VMULPS       Z6, Z5, Z5
+	VMOVAPS.Z    Z5, K1, Z5
+	VSHUFF32X4   $0x4e, Z5, Z5, Z1
+	VADDPS       Z1, Z5, Z5
+	VSHUFF32X4   $0xb1, Z5, Z5, Z1
+	VADDPS       Z1, Z5, Z5
+	VPERMILPS    $0x4e, Z5, Z1
+	VADDPS       Z1, Z5, Z5
+	VPERMILPS    $0xb1, Z5, Z1
+	VADDPS       Z1, Z5, Z5
+	VPSRLD       $0x17, Z5, Z1
+	VPSUBD       vconst_0000007e<>+0(SB), Z1, Z1
+	VCVTDQ2PS    Z1, Z1
+	VANDPS       vconst_807fffff<>+0(SB), Z5, Z6
+	VORPS        vconst_3f000000<>+0(SB), Z6, Z6
+	VCMPPS       $0x11, vconst_3f3504f3<>+0(SB), Z6, K2
+	VXORPS       Z7, Z7, Z7
+	VMOVUPS      vconst_3f800000<>+0(SB), Z8
+	VBLENDMPS    Z6, Z7, K2, Z3
+	VBLENDMPS    Z8, Z7, K2, Z4
+	VSUBPS       Z8, Z6, Z6
+	VADDPS       Z3, Z6, Z6
+	VSUBPS       Z4, Z1, Z1
+	VMULPS       Z6, Z6, Z7
+	VMOVUPS      vconst_3d9021bb<>+0(SB), Z8
+	VFMADD213PS  vconst_bdebd1b8<>+0(SB), Z6, Z8
+	VFMADD213PS  vconst_3def251a<>+0(SB), Z6, Z8
+	VFMADD213PS  vconst_bdfe5d4f<>+0(SB), Z6, Z8
+	VFMADD213PS  vconst_3e11e9bf<>+0(SB), Z6, Z8
+	VFMADD213PS  vconst_be2aae50<>+0(SB), Z6, Z8
+	VFMADD213PS  vconst_3e4cceac<>+0(SB), Z6, Z8
+	VFMADD213PS  vconst_be7ffffc<>+0(SB), Z6, Z8
+	VFMADD213PS  vconst_3eaaaaaa<>+0(SB), Z6, Z8
+	VMULPS       Z6, Z8, Z8
+	VMULPS       Z7, Z8, Z8
+	VFMADD231PS  vconst_b95e8083<>+0(SB), Z1, Z8
+	VFMADD231PS  vconst_bf000000<>+0(SB), Z7, Z8
+	VADDPS       Z6, Z8, Z8
+	VFMADD231PS  vconst_3f318000<>+0(SB), Z1, Z8
+	VSUBPS       Z5, Z5, Z7
+	VADDPS       Z7, Z8, Z8
+	VADDPS       Z0, Z8, Z8
+	VXORPS       vconst_80000000<>+0(SB), Z8, Z8
+	VMOVUPS.Z    (CX), K1, Z0
+	VADDPS       Z8, Z0, Z0
+	VMOVUPS      Z0, K1, (AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows1
+
+rows2:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Z0
+	VMOVUPS.Z    64(CX), K1, Z1
+	VMOVUPS      vconst_ff800000<>+0(SB), Z2
+	VBLENDMPS    Z1, Z2, K1, Z3
+	VMAXPS       Z3, Z0, Z0
+	VSHUFF32X4   $0x4e, Z0, Z0, Z1
+	VMAXPS       Z1, Z0, Z0
+	VSHUFF32X4   $0xb1, Z0, Z0, Z1
+	VMAXPS       Z1, Z0, Z0
+	VPERMILPS    $0x4e, Z0, Z1
+	VMAXPS       Z1, Z0, Z0
+	VPERMILPS    $0xb1, Z0, Z1
+	VMAXPS       Z1, Z0, Z0
+	VMOVUPS      (CX), Z1
+	VSUBPS       Z0, Z1, Z1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMOVUPS      vconst_42b20000<>+0(SB), Z2
+	VMINPS       Z1, Z2, Z1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z1, Z2
+	VADDPS       vconst_4b400000<>+0(SB), Z2, Z2
+	VPSUBD       vconst_4b400000<>+0(SB), Z2, Z6
+	VSUBPS       vconst_4b400000<>+0(SB), Z2, Z2
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z2, Z1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z2, Z1
+	VMOVUPS      vconst_39506967<>+0(SB), Z2
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z1, Z2
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z1, Z2
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z1, Z2
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z1, Z2
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z1, Z2
+	VMULPS       Z1, Z1, Z7
+	VFMADD213PS  Z1, Z7, Z2
+	VADDPS       vconst_3f800000<>+0(SB), Z2, Z2
+	VPSRAD       $0x01, Z6, Z1
+	VPSUBD       Z1, Z6, Z6
+	VPADDD       vconst_0000007f<>+0(SB), Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VPADDD       vconst_0000007f<>+0(SB), Z6, Z6
+	VPSLLD       $0x17, Z6, Z6
+	VMULPS       Z1, Z2, Z2
+	VMULPS       Z6, Z2, Z2
+	VMOVUPS.Z    64(CX), K1, Z1
+	VSUBPS       Z0, Z1, Z1
+	VMOVAPS.Z    Z1, K1, Z1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z6
+	VMAXPS       Z1, Z6, Z1
+	VMOVUPS      vconst_42b20000<>+0(SB), Z6
+	VMINPS       Z1, Z6, Z1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z1, Z6
+	VADDPS       vconst_4b400000<>+0(SB), Z6, Z6
+	VPSUBD       vconst_4b400000<>+0(SB), Z6, Z7
+	VSUBPS       vconst_4b400000<>+0(SB), Z6, Z6
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z6, Z1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z6, Z1
+	VMOVUPS      vconst_39506967<>+0(SB), Z6
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z1, Z6
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z1, Z6
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z1, Z6
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z1, Z6
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z1, Z6
+	VMULPS       Z1, Z1, Z8
+	VFMADD213PS  Z1, Z8, Z6
+	VADDPS       vconst_3f800000<>+0(SB), Z6, Z6
+	VPSRAD       $0x01, Z7, Z1
+	VPSUBD       Z1, Z7, Z7
+	VPADDD       vconst_0000007f<>+0(SB), Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VPADDD       vconst_0000007f<>+0(SB), Z7, Z7
+	VPSLLD       $0x17, Z7, Z7
+	VMULPS       Z1, Z6, Z6
+	VMULPS       Z7, Z6, Z6
+	VMOVAPS.Z    Z6, K1, Z6
+	VADDPS       Z6, Z2, Z2
+	VSHUFF32X4   $0x4e, Z2, Z2, Z1
+	VADDPS       Z1, Z2, Z2
+	VSHUFF32X4   $0xb1, Z2, Z2, Z1
+	VADDPS       Z1, Z2, Z2
+	VPERMILPS    $0x4e, Z2, Z1
+	VADDPS       Z1, Z2, Z2
+	VPERMILPS    $0xb1, Z2, Z1
+	VADDPS       Z1, Z2, Z2
+	VPSRLD       $0x17, Z2, Z1
+	VPSUBD       vconst_0000007e<>+0(SB), Z1, Z1
+	VCVTDQ2PS    Z1, Z1
+	VANDPS       vconst_807fffff<>+0(SB), Z2, Z6
+	VORPS        vconst_3f000000<>+0(SB), Z6, Z6
+	VCMPPS       $0x11, vconst_3f3504f3<>+0(SB), Z6, K2
+	VXORPS       Z7, Z7, Z7
+	VMOVUPS      vconst_3f800000<>+0(SB), Z8
+	VBLENDMPS    Z6, Z7, K2, Z4
+	VBLENDMPS    Z8, Z7, K2, Z5
+	VSUBPS       Z8, Z6, Z6
+	VADDPS       Z4, Z6, Z6
+	VSUBPS       Z5, Z1, Z1
+	VMULPS       Z6, Z6, Z7
+	VMOVUPS      vconst_3d9021bb<>+0(SB), Z8
+	VFMADD213PS  vconst_bdebd1b8<>+0(SB), Z6, Z8
+	VFMADD213PS  vconst_3def251a<>+0(SB), Z6, Z8
+	VFMADD213PS  vconst_bdfe5d4f<>+0(SB), Z6, Z8
+	VFMADD213PS  vconst_3e11e9bf<>+0(SB), Z6, Z8
+	VFMADD213PS  vconst_be2aae50<>+0(SB), Z6, Z8
+	VFMADD213PS  vconst_3e4cceac<>+0(SB), Z6, Z8
+	VFMADD213PS  vconst_be7ffffc<>+0(SB), Z6, Z8
+	VFMADD213PS  vconst_3eaaaaaa<>+0(SB), Z6, Z8
+	VMULPS       Z6, Z8, Z8
+	VMULPS       Z7, Z8, Z8
+	VFMADD231PS  vconst_b95e8083<>+0(SB), Z1, Z8
+	VFMADD231PS  vconst_bf000000<>+0(SB), Z7, Z8
+	VADDPS       Z6, Z8, Z8
+	VFMADD231PS  vconst_3f318000<>+0(SB), Z1, Z8
+	VSUBPS       Z2, Z2, Z7
+	VADDPS       Z7, Z8, Z8
+	VADDPS       Z0, Z8, Z8
+	VXORPS       vconst_80000000<>+0(SB), Z8, Z8
+	VMOVUPS      (CX), Z0
+	VADDPS       Z8, Z0, Z0
+	VMOVUPS.Z    64(CX), K1, Z1
+	VADDPS       Z8, Z1, Z1
+	VMOVUPS      Z0, (AX)
+	VMOVUPS      Z1, K1, 64(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows2
+
+rows3:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Z0
+	VMOVUPS      64(CX), Z1
+	VMOVUPS.Z    128(CX), K1, Z2
+	VMOVUPS      vconst_ff800000<>+0(SB), Z3
+	VBLENDMPS    Z2, Z3, K1, Z4
+	VMAXPS       Z1, Z0, Z0
+	VMAXPS       Z4, Z0, Z0
+	VSHUFF32X4   $0x4e, Z0, Z0, Z1
+	VMAXPS       Z1, Z0, Z0
+	VSHUFF32X4   $0xb1, Z0, Z0, Z1
+	VMAXPS       Z1, Z0, Z0
+	VPERMILPS    $0x4e, Z0, Z1
+	VMAXPS       Z1, Z0, Z0
+	VPERMILPS    $0xb1, Z0, Z1
+	VMAXPS       Z1, Z0, Z0
+	VMOVUPS      (CX), Z1
+	VSUBPS       Z0, Z1, Z1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMOVUPS      vconst_42b20000<>+0(SB), Z2
+	VMINPS       Z1, Z2, Z1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z1, Z2
+	VADDPS       vconst_4b400000<>+0(SB), Z2, Z2
+	VPSUBD       vconst_4b400000<>+0(SB), Z2, Z3
+	VSUBPS       vconst_4b400000<>+0(SB), Z2, Z2
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z2, Z1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z2, Z1
+	VMOVUPS      vconst_39506967<>+0(SB), Z2
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z1, Z2
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z1, Z2
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z1, Z2
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z1, Z2
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z1, Z2
+	VMULPS       Z1, Z1, Z7
+	VFMADD213PS  Z1, Z7, Z2
+	VADDPS       vconst_3f800000<>+0(SB), Z2, Z2
+	VPSRAD       $0x01, Z3, Z1
+	VPSUBD       Z1, Z3, Z3
+	VPADDD       vconst_0000007f<>+0(SB), Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VPADDD       vconst_0000007f<>+0(SB), Z3, Z3
+	VPSLLD       $0x17, Z3, Z3
+	VMULPS       Z1, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VMOVUPS      64(CX), Z1
+	VSUBPS       Z0, Z1, Z1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z3
+	VMAXPS       Z1, Z3, Z1
+	VMOVUPS      vconst_42b20000<>+0(SB), Z3
+	VMINPS       Z1, Z3, Z1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z1, Z3
+	VADDPS       vconst_4b400000<>+0(SB), Z3, Z3
+	VPSUBD       vconst_4b400000<>+0(SB), Z3, Z7
+	VSUBPS       vconst_4b400000<>+0(SB), Z3, Z3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z3, Z1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z3, Z1
+	VMOVUPS      vconst_39506967<>+0(SB), Z3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z1, Z3
+	VMULPS       Z1, Z1, Z8
+	VFMADD213PS  Z1, Z8, Z3
+	VADDPS       vconst_3f800000<>+0(SB), Z3, Z3
+	VPSRAD       $0x01, Z7, Z1
+	VPSUBD       Z1, Z7, Z7
+	VPADDD       vconst_0000007f<>+0(SB), Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VPADDD       vconst_0000007f<>+0(SB), Z7, Z7
+	VPSLLD       $0x17, Z7, Z7
+	VMULPS       Z1, Z3, Z3
+	VMULPS       Z7, Z3, Z3
+	VADDPS       Z3, Z2, Z2
+	VMOVUPS.Z    128(CX), K1, Z1
+	VSUBPS       Z0, Z1, Z1
+	VMOVAPS.Z    Z1, K1, Z1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z3
+	VMAXPS       Z1, Z3, Z1
+	VMOVUPS      vconst_42b20000<>+0(SB), Z3
+	VMINPS       Z1, Z3, Z1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z1, Z3
+	VADDPS       vconst_4b400000<>+0(SB), Z3, Z3
+	VPSUBD       vconst_4b400000<>+0(SB), Z3, Z7
+	VSUBPS       vconst_4b400000<>+0(SB), Z3, Z3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z3, Z1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z3, Z1
+	VMOVUPS      vconst_39506967<>+0(SB), Z3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z1, Z3
+	VMULPS       Z1, Z1, Z8
+	VFMADD213PS  Z1, Z8, Z3
+	VADDPS       vconst_3f800000<>+0(SB), Z3, Z3
+	VPSRAD       $0x01, Z7, Z1
+	VPSUBD       Z1, Z7, Z7
+	VPADDD       vconst_0000007f<>+0(SB), Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VPADDD       vconst_0000007f<>+0(SB), Z7, Z7
+	VPSLLD       $0x17, Z7, Z7
+	VMULPS       Z1, Z3, Z3
+	VMULPS       Z7, Z3, Z3
+	VMOVAPS.Z    Z3, K1, Z3
+	VADDPS       Z3, Z2, Z2
+	VSHUFF32X4   $0x4e, Z2, Z2, Z1
+	VADDPS       Z1, Z2, Z2
+	VSHUFF32X4   $0xb1, Z2, Z2, Z1
+	VADDPS       Z1, Z2, Z2
+	VPERMILPS    $0x4e, Z2, Z1
+	VADDPS       Z1, Z2, Z2
+	VPERMILPS    $0xb1, Z2, Z1
+	VADDPS       Z1, Z2, Z2
+	VPSRLD       $0x17, Z2, Z1
+	VPSUBD       vconst_0000007e<>+0(SB), Z1, Z1
+	VCVTDQ2PS    Z1, Z1
+	VANDPS       vconst_807fffff<>+0(SB), Z2, Z3
+	VORPS        vconst_3f000000<>+0(SB), Z3, Z3
+	VCMPPS       $0x11, vconst_3f3504f3<>+0(SB), Z3, K2
+	VXORPS       Z7, Z7, Z7
+	VMOVUPS      vconst_3f800000<>+0(SB), Z8
+	VBLENDMPS    Z3, Z7, K2, Z5
+	VBLENDMPS    Z8, Z7, K2, Z6
+	VSUBPS       Z8, Z3, Z3
+	VADDPS       Z5, Z3, Z3
+	VSUBPS       Z6, Z1, Z1
+	VMULPS       Z3, Z3, Z7
+	VMOVUPS      vconst_3d9021bb<>+0(SB), Z8
+	VFMADD213PS  vconst_bdebd1b8<>+0(SB), Z3, Z8
+	VFMADD213PS  vconst_3def251a<>+0(SB), Z3, Z8
+	VFMADD213PS  vconst_bdfe5d4f<>+0(SB), Z3, Z8
+	VFMADD213PS  vconst_3e11e9bf<>+0(SB), Z3, Z8
+	VFMADD213PS  vconst_be2aae50<>+0(SB), Z3, Z8
+	VFMADD213PS  vconst_3e4cceac<>+0(SB), Z3, Z8
+	VFMADD213PS  vconst_be7ffffc<>+0(SB), Z3, Z8
+	VFMADD213PS  vconst_3eaaaaaa<>+0(SB), Z3, Z8
+	VMULPS       Z3, Z8, Z8
+	VMULPS       Z7, Z8, Z8
+	VFMADD231PS  vconst_b95e8083<>+0(SB), Z1, Z8
+	VFMADD231PS  vconst_bf000000<>+0(SB), Z7, Z8
+	VADDPS       Z3, Z8, Z8
+	VFMADD231PS  vconst_3f318000<>+0(SB), Z1, Z8
+	VSUBPS       Z2, Z2, Z7
+	VADDPS       Z7, Z8, Z8
+	VADDPS       Z0, Z8, Z8
+	VXORPS       vconst_80000000<>+0(SB), Z8, Z8
+	VMOVUPS      (CX), Z0
+	VADDPS       Z8, Z0, Z0
+	VMOVUPS      64(CX), Z1
+	VADDPS       Z8, Z1, Z1
+	VMOVUPS.Z    128(CX), K1, Z2
+	VADDPS       Z8, Z2, Z2
+	VMOVUPS      Z0, (AX)
+	VMOVUPS      Z1, 64(AX)
+	VMOVUPS      Z2, K1, 128(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows3
+
+rows4:
+	TESTQ        DX, DX
+	JZ           done
+	VMOVUPS      (CX), Z0
+	VMOVUPS      64(CX), Z1
+	VMOVUPS      128(CX), Z2
+	VMOVUPS.Z    192(CX), K1, Z3
+	VMOVUPS      vconst_ff800000<>+0(SB), Z4
+	VBLENDMPS    Z3, Z4, K1, Z5
+	VMAXPS       Z1, Z0, Z0
+	VMAXPS       Z5, Z2, Z1
+	VMAXPS       Z1, Z0, Z0
+	VSHUFF32X4   $0x4e, Z0, Z0, Z1
+	VMAXPS       Z1, Z0, Z0
+	VSHUFF32X4   $0xb1, Z0, Z0, Z1
+	VMAXPS       Z1, Z0, Z0
+	VPERMILPS    $0x4e, Z0, Z1
+	VMAXPS       Z1, Z0, Z0
+	VPERMILPS    $0xb1, Z0, Z1
+	VMAXPS       Z1, Z0, Z0
+	VMOVUPS      (CX), Z1
+	VSUBPS       Z0, Z1, Z1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMOVUPS      vconst_42b20000<>+0(SB), Z2
+	VMINPS       Z1, Z2, Z1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z1, Z2
+	VADDPS       vconst_4b400000<>+0(SB), Z2, Z2
+	VPSUBD       vconst_4b400000<>+0(SB), Z2, Z3
+	VSUBPS       vconst_4b400000<>+0(SB), Z2, Z2
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z2, Z1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z2, Z1
+	VMOVUPS      vconst_39506967<>+0(SB), Z2
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z1, Z2
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z1, Z2
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z1, Z2
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z1, Z2
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z1, Z2
+	VMULPS       Z1, Z1, Z4
+	VFMADD213PS  Z1, Z4, Z2
+	VADDPS       vconst_3f800000<>+0(SB), Z2, Z2
+	VPSRAD       $0x01, Z3, Z1
+	VPSUBD       Z1, Z3, Z3
+	VPADDD       vconst_0000007f<>+0(SB), Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VPADDD       vconst_0000007f<>+0(SB), Z3, Z3
+	VPSLLD       $0x17, Z3, Z3
+	VMULPS       Z1, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VMOVUPS      64(CX), Z1
+	VSUBPS       Z0, Z1, Z1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z3
+	VMAXPS       Z1, Z3, Z1
+	VMOVUPS      vconst_42b20000<>+0(SB), Z3
+	VMINPS       Z1, Z3, Z1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z1, Z3
+	VADDPS       vconst_4b400000<>+0(SB), Z3, Z3
+	VPSUBD       vconst_4b400000<>+0(SB), Z3, Z4
+	VSUBPS       vconst_4b400000<>+0(SB), Z3, Z3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z3, Z1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z3, Z1
+	VMOVUPS      vconst_39506967<>+0(SB), Z3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z1, Z3
+	VMULPS       Z1, Z1, Z8
+	VFMADD213PS  Z1, Z8, Z3
+	VADDPS       vconst_3f800000<>+0(SB), Z3, Z3
+	VPSRAD       $0x01, Z4, Z1
+	VPSUBD       Z1, Z4, Z4
+	VPADDD       vconst_0000007f<>+0(SB), Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VPADDD       vconst_0000007f<>+0(SB), Z4, Z4
+	VPSLLD       $0x17, Z4, Z4
+	VMULPS       Z1, Z3, Z3
+	VMULPS       Z4, Z3, Z3
+	VADDPS       Z3, Z2, Z2
+	VMOVUPS      128(CX), Z1
+	VSUBPS       Z0, Z1, Z1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z3
+	VMAXPS       Z1, Z3, Z1
+	VMOVUPS      vconst_42b20000<>+0(SB), Z3
+	VMINPS       Z1, Z3, Z1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z1, Z3
+	VADDPS       vconst_4b400000<>+0(SB), Z3, Z3
+	VPSUBD       vconst_4b400000<>+0(SB), Z3, Z4
+	VSUBPS       vconst_4b400000<>+0(SB), Z3, Z3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z3, Z1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z3, Z1
+	VMOVUPS      vconst_39506967<>+0(SB), Z3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z1, Z3
+	VMULPS       Z1, Z1, Z8
+	VFMADD213PS  Z1, Z8, Z3
+	VADDPS       vconst_3f800000<>+0(SB), Z3, Z3
+	VPSRAD       $0x01, Z4, Z1
+	VPSUBD       Z1, Z4, Z4
+	VPADDD       vconst_0000007f<>+0(SB), Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VPADDD       vconst_0000007f<>+0(SB), Z4, Z4
+	VPSLLD       $0x17, Z4, Z4
+	VMULPS       Z1, Z3, Z3
+	VMULPS       Z4, Z3, Z3
+	VADDPS       Z3, Z2, Z2
+	VMOVUPS.Z    192(CX), K1, Z1
+	VSUBPS       Z0, Z1, Z1
+	VMOVAPS.Z    Z1, K1, Z1
+	VMOVUPS      vconst_c2d00000<>+0(SB), Z3
+	VMAXPS       Z1, Z3, Z1
+	VMOVUPS      vconst_42b20000<>+0(SB), Z3
+	VMINPS       Z1, Z3, Z1
+	VMULPS       vconst_3fb8aa3b<>+0(SB), Z1, Z3
+	VADDPS       vconst_4b400000<>+0(SB), Z3, Z3
+	VPSUBD       vconst_4b400000<>+0(SB), Z3, Z4
+	VSUBPS       vconst_4b400000<>+0(SB), Z3, Z3
+	VFNMADD231PS vconst_3f318000<>+0(SB), Z3, Z1
+	VFNMADD231PS vconst_b95e8083<>+0(SB), Z3, Z1
+	VMOVUPS      vconst_39506967<>+0(SB), Z3
+	VFMADD213PS  vconst_3ab743ce<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3c088908<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3d2aa9c1<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3e2aaaaa<>+0(SB), Z1, Z3
+	VFMADD213PS  vconst_3f000000<>+0(SB), Z1, Z3
+	VMULPS       Z1, Z1, Z8
+	VFMADD213PS  Z1, Z8, Z3
+	VADDPS       vconst_3f800000<>+0(SB), Z3, Z3
+	VPSRAD       $0x01, Z4, Z1
+	VPSUBD       Z1, Z4, Z4
+	VPADDD       vconst_0000007f<>+0(SB), Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VPADDD       vconst_0000007f<>+0(SB), Z4, Z4
+	VPSLLD       $0x17, Z4, Z4
+	VMULPS       Z1, Z3, Z3
+	VMULPS       Z4, Z3, Z3
+	VMOVAPS.Z    Z3, K1, Z3
+	VADDPS       Z3, Z2, Z2
+	VSHUFF32X4   $0x4e, Z2, Z2, Z1
+	VADDPS       Z1, Z2, Z2
+	VSHUFF32X4   $0xb1, Z2, Z2, Z1
+	VADDPS       Z1, Z2, Z2
+	VPERMILPS    $0x4e, Z2, Z1
+	VADDPS       Z1, Z2, Z2
+	VPERMILPS    $0xb1, Z2, Z1
+	VADDPS       Z1, Z2, Z2
+	VPSRLD       $0x17, Z2, Z1
+	VPSUBD       vconst_0000007e<>+0(SB), Z1, Z1
+	VCVTDQ2PS    Z1, Z1
+	VANDPS       vconst_807fffff<>+0(SB), Z2, Z3
+	VORPS        vconst_3f000000<>+0(SB), Z3, Z3
+	VCMPPS       $0x11, vconst_3f3504f3<>+0(SB), Z3, K2
+	VXORPS       Z4, Z4, Z4
+	VMOVUPS      vconst_3f800000<>+0(SB), Z8
+	VBLENDMPS    Z3, Z4, K2, Z6
+	VBLENDMPS    Z8, Z4, K2, Z7
+	VSUBPS       Z8, Z3, Z3
+	VADDPS       Z6, Z3, Z3
+	VSUBPS       Z7, Z1, Z1
+	VMULPS       Z3, Z3, Z4
+	VMOVUPS      vconst_3d9021bb<>+0(SB), Z8
+	VFMADD213PS  vconst_bdebd1b8<>+0(SB), Z3, Z8
+	VFMADD213PS  vconst_3def251a<>+0(SB), Z3, Z8
+	VFMADD213PS  vconst_bdfe5d4f<>+0(SB), Z3, Z8
+	VFMADD213PS  vconst_3e11e9bf<>+0(SB), Z3, Z8
+	VFMADD213PS  vconst_be2aae50<>+0(SB), Z3, Z8
+	VFMADD213PS  vconst_3e4cceac<>+0(SB), Z3, Z8
+	VFMADD213PS  vconst_be7ffffc<>+0(SB), Z3, Z8
+	VFMADD213PS  vconst_3eaaaaaa<>+0(SB), Z3, Z8
+	VMULPS       Z3, Z8, Z8
+	VMULPS       Z4, Z8, Z8
+	VFMADD231PS  vconst_b95e8083<>+0(SB), Z1, Z8
+	VFMADD231PS  vconst_bf000000<>+0(SB), Z4, Z8
+	VADDPS       Z3, Z8, Z8
+	VFMADD231PS  vconst_3f318000<>+0(SB), Z1, Z8
+	VSUBPS       Z2, Z2, Z4
+	VADDPS       Z4, Z8, Z8
+	VADDPS       Z0, Z8, Z8
+	VXORPS       vconst_80000000<>+0(SB), Z8, Z8
+	VMOVUPS      (CX), Z0
+	VADDPS       Z8, Z0, Z0
+	VMOVUPS      64(CX), Z1
+	VADDPS       Z8, Z1, Z1
+	VMOVUPS      128(CX), Z2
+	VADDPS       Z8, Z2, Z2
+	VMOVUPS.Z    192(CX), K1, Z3
+	VADDPS       Z8, Z3, Z3
+	VMOVUPS      Z0, (AX)
+	VMOVUPS      Z1, 64(AX)
+	VMOVUPS      Z2, 128(AX)
+	VMOVUPS      Z3, K1, 192(AX)
+	ADDQ         DI, CX
+	ADDQ         DI, AX
+	SUBQ         BX, DX
+	JMP          rows4
+
+done:
 	VZEROUPPER
 	RET

@@ -7,7 +7,7 @@ import "math"
 // float32 algorithms of math32.go.
 
 func genericTable() *kernels {
-	return &kernels{
+	t := &kernels{
 		add: func(d, a, b []float32) {
 			for i := range d {
 				d[i] = a[i] + b[i]
@@ -155,7 +155,12 @@ func genericTable() *kernels {
 			}
 			return s
 		},
+		softmaxRows: genericSoftmaxRows, logSoftmaxRows: genericLogSoftmaxRows,
 	}
+	for c := range numCmps {
+		t.sel[c], t.selS[c] = genericSelect(c)
+	}
+	return t
 }
 
 func mapFn(f func(float32) float32) func(d, x []float32) {

@@ -106,3 +106,36 @@ func hardSwish32(x float32) float32 {
 }
 
 func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+
+// log32 is ln x for positive normal x, and NaN for NaN (Cephes logf): x =
+// m·2^e with m in [√½, √2), ln(1+f) for f = m-1 by a degree-9 polynomial
+// plus the -f²/2 term, and e·ln2 added in two parts (0.693359375 is exact
+// in a few bits). The short-row LogSoftmax routines take it of sums in
+// [1, n], where it is within 2 ulp of ln.
+func log32(x float32) float32 {
+	b := math.Float32bits(x)
+	e := float32(int32(b>>23) - 126)
+	m := math.Float32frombits(b&0x807fffff | 0x3f000000)
+	if m < 0.707106781186547524 {
+		e--
+		m = m - 1 + m
+	} else {
+		m--
+	}
+	z := m * m
+	y := float32(7.0376836292e-2)
+	y = y*m - 1.1514610310e-1
+	y = y*m + 1.1676998740e-1
+	y = y*m - 1.2420140846e-1
+	y = y*m + 1.4249322787e-1
+	y = y*m - 1.6668057665e-1
+	y = y*m + 2.0000714765e-1
+	y = y*m - 2.4999993993e-1
+	y = y*m + 3.3333331174e-1
+	y = y * m * z
+	y += e * -2.12194440e-4
+	y += -0.5 * z
+	y += m
+	y += e * 0.693359375
+	return y + (x - x)
+}

@@ -15,6 +15,9 @@ func simdTables(t *[numLevels]*kernels) {
 			hardSwish: hardSwishAVX2, clip: clipAVX2, leakyRelu: leakyReluAVX2, hardSigmoid: hardSigmoidAVX2,
 			sum: sumAVX2, max: maxAVX2, sumSq: sumSqAVX2, dot: dotAVX2, sumSqDev: sumSqDevAVX2,
 			expShiftSum: expShiftSumAVX2, expSum: expSumAVX2,
+			sel:         [numCmps]func(dst, x, c, a, b []float32){selGTAVX2, selGEAVX2, selLTAVX2, selLEAVX2},
+			selS:        [numCmps]func(dst, x, a, b []float32, c float32){selSGTAVX2, selSGEAVX2, selSLTAVX2, selSLEAVX2},
+			softmaxRows: softmaxRowsAVX2, logSoftmaxRows: logSoftmaxRowsAVX2,
 		}
 	}
 	if f.avx512f && f.avx512dq && t[AVX2] != nil {
@@ -27,6 +30,10 @@ func simdTables(t *[numLevels]*kernels) {
 			hardSwish: hardSwishAVX512, clip: clipAVX512, leakyRelu: leakyReluAVX512, hardSigmoid: hardSigmoidAVX512,
 			sum: sumAVX512, max: maxAVX512, sumSq: sumSqAVX512, dot: dotAVX512, sumSqDev: sumSqDevAVX512,
 			expShiftSum: expShiftSumAVX512, expSum: expSumAVX512,
+			sel: [numCmps]func(dst, x, c, a, b []float32){selGTAVX512, selGEAVX512, selLTAVX512, selLEAVX512},
+			selS: [numCmps]func(dst, x, a, b []float32, c float32){selSGTAVX512, selSGEAVX512, selSLTAVX512,
+				selSLEAVX512},
+			softmaxRows: softmaxRowsAVX512, logSoftmaxRows: logSoftmaxRowsAVX512,
 		}
 	}
 }

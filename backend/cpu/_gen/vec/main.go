@@ -187,6 +187,8 @@ func main() {
 		genBinary(s)
 		genUnary(s)
 		genReduce(s)
+		genSelect(s)
+		genRows(s)
 	}
 	Generate()
 }

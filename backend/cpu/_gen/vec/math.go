@@ -118,3 +118,44 @@ var (
 )
 
 var _ = Mem{}
+
+// logV returns ln x for positive normal x (and NaN for NaN), as Cephes
+// logf: x = m·2^e with m in [√½, √2), ln(1+f) for f = m-1 by a degree-9
+// polynomial, e·ln2 added in two parts. The softmax rows need it only for
+// sums in [1, n].
+func logV(s isa, x VecVirtual) VecVirtual {
+	e := s.vreg()
+	VPSRLD(U8(23), x, e)
+	VPSUBD(ci(126), e, e)
+	ef := s.vreg()
+	VCVTDQ2PS(e, ef)
+	m := s.vreg()
+	VANDPS(ci(0x807fffff), x, m)
+	VORPS(ci(0x3f000000), m, m)
+	// m in [0.5, 1): below √½ it is doubled and e lowered by one.
+	small := s.lt(m, cf(0.707106781186547524))
+	z := s.vreg()
+	VXORPS(z, z, z)
+	one := s.ld(cf(1))
+	t := s.blend(small, m, z)
+	u := s.blend(small, one, z)
+	VSUBPS(one, m, m)
+	VADDPS(t, m, m)
+	VSUBPS(u, ef, ef)
+	VMULPS(m, m, z)
+	y := s.ld(cf(7.0376836292e-2))
+	for _, c := range []float32{-1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
+		-1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1} {
+		VFMADD213PS(cf(c), m, y)
+	}
+	VMULPS(m, y, y)
+	VMULPS(z, y, y)
+	VFMADD231PS(cf(-2.12194440e-4), ef, y)
+	VFMADD231PS(cf(-0.5), z, y)
+	VADDPS(m, y, y)
+	VFMADD231PS(cf(0.693359375), ef, y)
+	// x - x is 0, or NaN for a NaN x, which the bit arithmetic above lost.
+	VSUBPS(x, x, z)
+	VADDPS(z, y, y)
+	return y
+}
