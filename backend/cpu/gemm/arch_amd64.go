@@ -37,6 +37,12 @@ func archKernelSets() []*kernelSet {
 			kernRow: []rowMicroKernel{kernrow_avx512_1, kernrow_avx512_2, kernrow_avx512_3, kernrow_avx512_4, kernrow_avx512_5,
 				kernrow_avx512_6, kernrow_avx512_7, kernrow_avx512_8, kernrow_avx512_9, kernrow_avx512_10,
 				kernrow_avx512_11, kernrow_avx512_12, kernrow_avx512_13, kernrow_avx512_14},
+			epKernCol: []epMicroKernel{kernepc_avx512_1, kernepc_avx512_2, kernepc_avx512_3, kernepc_avx512_4, kernepc_avx512_5,
+				kernepc_avx512_6, kernepc_avx512_7, kernepc_avx512_8, kernepc_avx512_9, kernepc_avx512_10,
+				kernepc_avx512_11, kernepc_avx512_12, kernepc_avx512_13, kernepc_avx512_14},
+			epKernRowCol: []rowEpMicroKernel{kernrowepc_avx512_1, kernrowepc_avx512_2, kernrowepc_avx512_3, kernrowepc_avx512_4, kernrowepc_avx512_5,
+				kernrowepc_avx512_6, kernrowepc_avx512_7, kernrowepc_avx512_8, kernrowepc_avx512_9, kernrowepc_avx512_10,
+				kernrowepc_avx512_11, kernrowepc_avx512_12, kernrowepc_avx512_13, kernrowepc_avx512_14},
 		})
 	}
 	return sets

@@ -11,6 +11,7 @@ func (ctx *Ctx) blocked(cl call) {
 	ks := cl.ks
 	threads := ctx.Pool.Threads()
 	mp := ceilDiv(cl.m, ks.mr)
+	cl.planEpilogue(cl.pa == nil && blockRowsInPlace(&cl))
 	for jc := 0; jc < cl.n; jc += ks.nc {
 		nb := min(ks.nc, cl.n-jc)
 		np := ceilDiv(nb, ks.nr)
@@ -85,9 +86,14 @@ func (ctx *Ctx) blockBody(t int) {
 			for jp := nlo; jp < nhi; jp++ {
 				j := cl.jc + jp*nr
 				w := min(nr, cl.jc+cl.nb-j)
-				ks.kernRow[r-1](kb, &cl.a[i*cl.lda+cl.pc], cl.lda, &bblk[jp*nr*kb], nr, &cl.c[i*cl.ldc+j], cl.ldc, cl.alpha, beta, colMask(w))
-				if last && cl.ep != nil {
-					epilogueTile(cl, i, j, r, w)
+				switch {
+				case last && cl.epInKernel:
+					cl.epRowTile(r, kb, cl.pc, &bblk[jp*nr*kb], nr, i, j, w, beta)
+				default:
+					ks.kernRow[r-1](kb, &cl.a[i*cl.lda+cl.pc], cl.lda, &bblk[jp*nr*kb], nr, &cl.c[i*cl.ldc+j], cl.ldc, cl.alpha, beta, colMask(w))
+					if last && cl.ep != nil {
+						epilogueTile(cl, i, j, r, w)
+					}
 				}
 			}
 		}
@@ -112,6 +118,10 @@ func (ctx *Ctx) blockBody(t int) {
 				j := cl.jc + jp*nr
 				w := min(nr, cl.jc+cl.nb-j)
 				bp := &bblk[jp*nr*kb]
+				if last && cl.epInKernel {
+					cl.epTile(r, kb, ap, bp, nr, i, j, w, beta)
+					continue
+				}
 				if w == nr || ks.masked {
 					kern(kb, ap, bp, nr, &cl.c[i*cl.ldc+j], cl.ldc, cl.alpha, beta, colMask(w))
 				} else {

@@ -1,11 +1,5 @@
 package gemm
 
-import (
-	"math"
-
-	"github.com/dlc-go/dlc/backend/cpu/vec"
-)
-
 // BFiller packs op(B) on demand: it writes the columns [j0, j0+cols) of
 // depth [p0, p0+kb) into dst as ⌈cols/NR⌉ column panels of NR columns
 // (zero-padded), each kb rows of NR floats (the layout of pack.go). It is
@@ -52,9 +46,7 @@ func (ctx *Ctx) byCols(cl call, fill BFiller) {
 		ctx.thr = append(ctx.thr, make([]threadBuf, threads-len(ctx.thr))...)
 	}
 	cl.tm, cl.tn = gridCols(cl.m, n, cl.ks.mr, cl.ks.nr, threads)
-	if cl.ks.epKern != nil && cl.ep != nil {
-		cl.epLo, cl.epHi, cl.epInKernel = kernelEpilogue(cl.ep)
-	}
+	cl.planEpilogue(false)
 	ctx.cur, ctx.fill = cl, fill
 	ctx.Pool.For(cl.tm*cl.tn, ctx.filledFn)
 	ctx.cur, ctx.fill = call{}, nil
@@ -163,15 +155,7 @@ func (cl *call) filledTile(tb *threadBuf, ablk []float32, i, r, jp, q, pc, kb in
 	w := min(nr, cl.n-j)
 	bp, bs := cl.bPanel(tb, q, j, w, pc, kb)
 	if cl.epInKernel && pc+kb >= cl.k {
-		bias := &zeroBias[0]
-		if cl.ep.Bias != nil {
-			bias = &cl.ep.Bias[i]
-		}
-		var res *float32
-		if cl.ep.Residual != nil {
-			res = &cl.ep.Residual[i*cl.ep.LDR+j]
-		}
-		ks.epKern[r-1](kb, &ablk[i*kb], bp, bs, &cl.c[i*cl.ldc+j], cl.ldc, 1, beta, colMask(w), bias, cl.epLo, cl.epHi, res, cl.ep.LDR)
+		cl.epTile(r, kb, &ablk[i*kb], bp, bs, i, j, w, beta)
 		return
 	}
 	if w == nr || ks.masked {
@@ -184,25 +168,6 @@ func (cl *call) filledTile(tb *threadBuf, ablk []float32, i, r, jp, q, pc, kb in
 
 // zeroBias stands for a missing bias in the epilogue kernels.
 var zeroBias [32]float32
-
-// kernelEpilogue reports whether the epilogue kernels can apply ep (a
-// per-row bias or none, a residual or none, no activation, ReLU or Clip),
-// and the clamp bounds that stand for its activation.
-func kernelEpilogue(ep *Epilogue) (lo, hi float32, ok bool) {
-	if ep.Bias != nil && !ep.BiasPerRow {
-		return 0, 0, false
-	}
-	inf := float32(math.Inf(1))
-	switch ep.Act.Kind {
-	case vec.ActNone:
-		return -inf, inf, true
-	case vec.ActRelu:
-		return 0, inf, true
-	case vec.ActClip:
-		return ep.Act.Alpha, ep.Act.Beta, true
-	}
-	return 0, 0, false
-}
 
 // bPanel is where the kernels of byCols read the column panel at j (w
 // columns, depth [pc, pc+kb)) and its row stride: panel q of the filled

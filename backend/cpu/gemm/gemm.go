@@ -86,6 +86,7 @@ type call struct {
 	// these clamp bounds.
 	epInKernel bool
 	epLo, epHi float32
+	epColBias  bool // the bias is per column (epKernCol, epKernRowCol)
 
 	// Blocked path: the current block and the thread grid.
 	jc, nb, pc, kb int

@@ -46,89 +46,173 @@ func kern_avx512_13(k int, a *float32, b *float32, bstride int, c *float32, ldc 
 // kern_avx512_14 is the 14×32 micro-kernel for avx512 (columns limited by mask); see kernelGeneric.
 func kern_avx512_14(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 
-// kernep_avx512_1 is the 1×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator.
+// kernep_avx512_1 is the 1×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per row.
 func kernep_avx512_1(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
 
-// kernep_avx512_2 is the 2×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator.
+// kernep_avx512_2 is the 2×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per row.
 func kernep_avx512_2(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
 
-// kernep_avx512_3 is the 3×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator.
+// kernep_avx512_3 is the 3×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per row.
 func kernep_avx512_3(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
 
-// kernep_avx512_4 is the 4×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator.
+// kernep_avx512_4 is the 4×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per row.
 func kernep_avx512_4(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
 
-// kernep_avx512_5 is the 5×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator.
+// kernep_avx512_5 is the 5×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per row.
 func kernep_avx512_5(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
 
-// kernep_avx512_6 is the 6×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator.
+// kernep_avx512_6 is the 6×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per row.
 func kernep_avx512_6(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
 
-// kernep_avx512_7 is the 7×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator.
+// kernep_avx512_7 is the 7×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per row.
 func kernep_avx512_7(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
 
-// kernep_avx512_8 is the 8×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator.
+// kernep_avx512_8 is the 8×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per row.
 func kernep_avx512_8(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
 
-// kernep_avx512_9 is the 9×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator.
+// kernep_avx512_9 is the 9×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per row.
 func kernep_avx512_9(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
 
-// kernep_avx512_10 is the 10×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator.
+// kernep_avx512_10 is the 10×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per row.
 func kernep_avx512_10(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
 
-// kernep_avx512_11 is the 11×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator.
+// kernep_avx512_11 is the 11×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per row.
 func kernep_avx512_11(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
 
-// kernep_avx512_12 is the 12×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator.
+// kernep_avx512_12 is the 12×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per row.
 func kernep_avx512_12(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
 
-// kernep_avx512_13 is the 13×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator.
+// kernep_avx512_13 is the 13×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per row.
 func kernep_avx512_13(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
 
-// kernep_avx512_14 is the 14×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator.
+// kernep_avx512_14 is the 14×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per row.
 func kernep_avx512_14(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
 
-// kernrow_avx512_1 is the 1×32 micro-kernel for avx512 (columns limited by mask) reading A as 1 rows lda apart; see kernelRowsGeneric.
+// kernrow_avx512_1 is the 1×32 micro-kernel for avx512 (columns limited by mask) reading A as 1 rows lda apart; see kernelGeneric.
 func kernrow_avx512_1(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 
-// kernrow_avx512_2 is the 2×32 micro-kernel for avx512 (columns limited by mask) reading A as 2 rows lda apart; see kernelRowsGeneric.
+// kernrow_avx512_2 is the 2×32 micro-kernel for avx512 (columns limited by mask) reading A as 2 rows lda apart; see kernelGeneric.
 func kernrow_avx512_2(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 
-// kernrow_avx512_3 is the 3×32 micro-kernel for avx512 (columns limited by mask) reading A as 3 rows lda apart; see kernelRowsGeneric.
+// kernrow_avx512_3 is the 3×32 micro-kernel for avx512 (columns limited by mask) reading A as 3 rows lda apart; see kernelGeneric.
 func kernrow_avx512_3(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 
-// kernrow_avx512_4 is the 4×32 micro-kernel for avx512 (columns limited by mask) reading A as 4 rows lda apart; see kernelRowsGeneric.
+// kernrow_avx512_4 is the 4×32 micro-kernel for avx512 (columns limited by mask) reading A as 4 rows lda apart; see kernelGeneric.
 func kernrow_avx512_4(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 
-// kernrow_avx512_5 is the 5×32 micro-kernel for avx512 (columns limited by mask) reading A as 5 rows lda apart; see kernelRowsGeneric.
+// kernrow_avx512_5 is the 5×32 micro-kernel for avx512 (columns limited by mask) reading A as 5 rows lda apart; see kernelGeneric.
 func kernrow_avx512_5(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 
-// kernrow_avx512_6 is the 6×32 micro-kernel for avx512 (columns limited by mask) reading A as 6 rows lda apart; see kernelRowsGeneric.
+// kernrow_avx512_6 is the 6×32 micro-kernel for avx512 (columns limited by mask) reading A as 6 rows lda apart; see kernelGeneric.
 func kernrow_avx512_6(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 
-// kernrow_avx512_7 is the 7×32 micro-kernel for avx512 (columns limited by mask) reading A as 7 rows lda apart; see kernelRowsGeneric.
+// kernrow_avx512_7 is the 7×32 micro-kernel for avx512 (columns limited by mask) reading A as 7 rows lda apart; see kernelGeneric.
 func kernrow_avx512_7(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 
-// kernrow_avx512_8 is the 8×32 micro-kernel for avx512 (columns limited by mask) reading A as 8 rows lda apart; see kernelRowsGeneric.
+// kernrow_avx512_8 is the 8×32 micro-kernel for avx512 (columns limited by mask) reading A as 8 rows lda apart; see kernelGeneric.
 func kernrow_avx512_8(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 
-// kernrow_avx512_9 is the 9×32 micro-kernel for avx512 (columns limited by mask) reading A as 9 rows lda apart; see kernelRowsGeneric.
+// kernrow_avx512_9 is the 9×32 micro-kernel for avx512 (columns limited by mask) reading A as 9 rows lda apart; see kernelGeneric.
 func kernrow_avx512_9(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 
-// kernrow_avx512_10 is the 10×32 micro-kernel for avx512 (columns limited by mask) reading A as 10 rows lda apart; see kernelRowsGeneric.
+// kernrow_avx512_10 is the 10×32 micro-kernel for avx512 (columns limited by mask) reading A as 10 rows lda apart; see kernelGeneric.
 func kernrow_avx512_10(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 
-// kernrow_avx512_11 is the 11×32 micro-kernel for avx512 (columns limited by mask) reading A as 11 rows lda apart; see kernelRowsGeneric.
+// kernrow_avx512_11 is the 11×32 micro-kernel for avx512 (columns limited by mask) reading A as 11 rows lda apart; see kernelGeneric.
 func kernrow_avx512_11(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 
-// kernrow_avx512_12 is the 12×32 micro-kernel for avx512 (columns limited by mask) reading A as 12 rows lda apart; see kernelRowsGeneric.
+// kernrow_avx512_12 is the 12×32 micro-kernel for avx512 (columns limited by mask) reading A as 12 rows lda apart; see kernelGeneric.
 func kernrow_avx512_12(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 
-// kernrow_avx512_13 is the 13×32 micro-kernel for avx512 (columns limited by mask) reading A as 13 rows lda apart; see kernelRowsGeneric.
+// kernrow_avx512_13 is the 13×32 micro-kernel for avx512 (columns limited by mask) reading A as 13 rows lda apart; see kernelGeneric.
 func kernrow_avx512_13(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 
-// kernrow_avx512_14 is the 14×32 micro-kernel for avx512 (columns limited by mask) reading A as 14 rows lda apart; see kernelRowsGeneric.
+// kernrow_avx512_14 is the 14×32 micro-kernel for avx512 (columns limited by mask) reading A as 14 rows lda apart; see kernelGeneric.
 func kernrow_avx512_14(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
+
+// kernepc_avx512_1 is the 1×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per column.
+func kernepc_avx512_1(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernrowepc_avx512_1 is the 1×32 micro-kernel for avx512 (columns limited by mask) reading A as 1 rows lda apart with the epilogue of storeEp in the generator, bias per column.
+func kernrowepc_avx512_1(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernepc_avx512_2 is the 2×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per column.
+func kernepc_avx512_2(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernrowepc_avx512_2 is the 2×32 micro-kernel for avx512 (columns limited by mask) reading A as 2 rows lda apart with the epilogue of storeEp in the generator, bias per column.
+func kernrowepc_avx512_2(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernepc_avx512_3 is the 3×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per column.
+func kernepc_avx512_3(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernrowepc_avx512_3 is the 3×32 micro-kernel for avx512 (columns limited by mask) reading A as 3 rows lda apart with the epilogue of storeEp in the generator, bias per column.
+func kernrowepc_avx512_3(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernepc_avx512_4 is the 4×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per column.
+func kernepc_avx512_4(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernrowepc_avx512_4 is the 4×32 micro-kernel for avx512 (columns limited by mask) reading A as 4 rows lda apart with the epilogue of storeEp in the generator, bias per column.
+func kernrowepc_avx512_4(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernepc_avx512_5 is the 5×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per column.
+func kernepc_avx512_5(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernrowepc_avx512_5 is the 5×32 micro-kernel for avx512 (columns limited by mask) reading A as 5 rows lda apart with the epilogue of storeEp in the generator, bias per column.
+func kernrowepc_avx512_5(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernepc_avx512_6 is the 6×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per column.
+func kernepc_avx512_6(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernrowepc_avx512_6 is the 6×32 micro-kernel for avx512 (columns limited by mask) reading A as 6 rows lda apart with the epilogue of storeEp in the generator, bias per column.
+func kernrowepc_avx512_6(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernepc_avx512_7 is the 7×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per column.
+func kernepc_avx512_7(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernrowepc_avx512_7 is the 7×32 micro-kernel for avx512 (columns limited by mask) reading A as 7 rows lda apart with the epilogue of storeEp in the generator, bias per column.
+func kernrowepc_avx512_7(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernepc_avx512_8 is the 8×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per column.
+func kernepc_avx512_8(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernrowepc_avx512_8 is the 8×32 micro-kernel for avx512 (columns limited by mask) reading A as 8 rows lda apart with the epilogue of storeEp in the generator, bias per column.
+func kernrowepc_avx512_8(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernepc_avx512_9 is the 9×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per column.
+func kernepc_avx512_9(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernrowepc_avx512_9 is the 9×32 micro-kernel for avx512 (columns limited by mask) reading A as 9 rows lda apart with the epilogue of storeEp in the generator, bias per column.
+func kernrowepc_avx512_9(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernepc_avx512_10 is the 10×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per column.
+func kernepc_avx512_10(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernrowepc_avx512_10 is the 10×32 micro-kernel for avx512 (columns limited by mask) reading A as 10 rows lda apart with the epilogue of storeEp in the generator, bias per column.
+func kernrowepc_avx512_10(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernepc_avx512_11 is the 11×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per column.
+func kernepc_avx512_11(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernrowepc_avx512_11 is the 11×32 micro-kernel for avx512 (columns limited by mask) reading A as 11 rows lda apart with the epilogue of storeEp in the generator, bias per column.
+func kernrowepc_avx512_11(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernepc_avx512_12 is the 12×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per column.
+func kernepc_avx512_12(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernrowepc_avx512_12 is the 12×32 micro-kernel for avx512 (columns limited by mask) reading A as 12 rows lda apart with the epilogue of storeEp in the generator, bias per column.
+func kernrowepc_avx512_12(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernepc_avx512_13 is the 13×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per column.
+func kernepc_avx512_13(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernrowepc_avx512_13 is the 13×32 micro-kernel for avx512 (columns limited by mask) reading A as 13 rows lda apart with the epilogue of storeEp in the generator, bias per column.
+func kernrowepc_avx512_13(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernepc_avx512_14 is the 14×32 micro-kernel for avx512 (columns limited by mask) with the epilogue of storeEp in the generator, bias per column.
+func kernepc_avx512_14(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernrowepc_avx512_14 is the 14×32 micro-kernel for avx512 (columns limited by mask) reading A as 14 rows lda apart with the epilogue of storeEp in the generator, bias per column.
+func kernrowepc_avx512_14(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
 
 // gemv_avx512 is the 1×128 micro-kernel for avx512 (ignores mask); see kernelGeneric.
 func gemv_avx512(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)

@@ -24137,6 +24137,21700 @@ kernrow_avx512_14_accum:
 	VZEROUPPER
 	RET
 
+// func kernepc_avx512_1(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernepc_avx512_1(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernepc_avx512_1_m_loop4
+
+kernepc_avx512_1_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_1_tail
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  (DX), Z10, Z0
+	VFMADD231PS  64(DX), Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  (DX)(BX*1), Z10, Z2
+	VFMADD231PS  64(DX)(BX*1), Z10, Z3
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  (SI), Z10, Z4
+	VFMADD231PS  64(SI), Z10, Z5
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  (SI)(BX*1), Z10, Z6
+	VFMADD231PS  64(SI)(BX*1), Z10, Z7
+	ADDQ         $0x00000010, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_1_loop4
+
+kernepc_avx512_1_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_1_sum
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  (DX), Z10, Z0
+	VFMADD231PS  64(DX), Z10, Z1
+	ADDQ         $0x00000004, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_1_tail
+
+kernepc_avx512_1_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_1_m_tail
+	VMOVUPS.Z    (DX), K1, Z8
+	VMOVUPS.Z    64(DX), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VMOVUPS.Z    (DX)(BX*1), K1, Z8
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z9
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VMOVUPS.Z    (SI), K1, Z8
+	VMOVUPS.Z    64(SI), K2, Z9
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VMOVUPS.Z    (SI)(BX*1), K1, Z8
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z9
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000010, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_1_m_loop4
+
+kernepc_avx512_1_m_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_1_sum
+	VMOVUPS.Z    (DX), K1, Z8
+	VMOVUPS.Z    64(DX), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $0x00000004, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_1_m_tail
+
+kernepc_avx512_1_sum:
+	VADDPS       Z2, Z0, Z0
+	VADDPS       Z3, Z1, Z1
+	VADDPS       Z4, Z0, Z0
+	VADDPS       Z5, Z1, Z1
+	VADDPS       Z6, Z0, Z0
+	VADDPS       Z7, Z1, Z1
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), CX
+	MOVQ         res+80(FP), DX
+	MOVQ         ldr+88(FP), BX
+	SHLQ         $0x02, BX
+	VBROADCASTSS lo+72(FP), Z2
+	VBROADCASTSS hi+76(FP), Z3
+	VXORPS       X4, X4, X4
+	VUCOMISS     beta+52(FP), X4
+	JNE          kernepc_avx512_1_epaccum
+	JP           kernepc_avx512_1_epaccum
+	TESTQ        DX, DX
+	JNE          kernepc_avx512_1_epresfalse
+	VADDPS       (CX), Z0, K1, Z0
+	VMAXPS       Z0, Z2, Z0
+	VMINPS       Z0, Z3, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(CX), Z1, K2, Z1
+	VMAXPS       Z1, Z2, Z1
+	VMINPS       Z1, Z3, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_1_epresfalse:
+	VADDPS    (CX), Z0, K1, Z0
+	VMOVUPS.Z (DX), K1, Z4
+	VADDPS    Z4, Z0, Z0
+	VMAXPS    Z0, Z2, Z0
+	VMINPS    Z0, Z3, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(CX), Z1, K2, Z1
+	VMOVUPS.Z 64(DX), K2, Z4
+	VADDPS    Z4, Z1, Z1
+	VMAXPS    Z1, Z2, Z1
+	VMINPS    Z1, Z3, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_1_epaccum:
+	TESTQ     DX, DX
+	JNE       kernepc_avx512_1_eprestrue
+	VMOVUPS.Z (AX), K1, Z4
+	VADDPS    Z4, Z0, Z0
+	VADDPS    (CX), Z0, K1, Z0
+	VMAXPS    Z0, Z2, Z0
+	VMINPS    Z0, Z3, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z4
+	VADDPS    Z4, Z1, Z1
+	VADDPS    64(CX), Z1, K2, Z1
+	VMAXPS    Z1, Z2, Z1
+	VMINPS    Z1, Z3, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_1_eprestrue:
+	VMOVUPS.Z (AX), K1, Z4
+	VADDPS    Z4, Z0, Z0
+	VADDPS    (CX), Z0, K1, Z0
+	VMOVUPS.Z (DX), K1, Z4
+	VADDPS    Z4, Z0, Z0
+	VMAXPS    Z0, Z2, Z0
+	VMINPS    Z0, Z3, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z4
+	VADDPS    Z4, Z1, Z1
+	VADDPS    64(CX), Z1, K2, Z1
+	VMOVUPS.Z 64(DX), K2, Z4
+	VADDPS    Z4, Z1, Z1
+	VMAXPS    Z1, Z2, Z1
+	VMINPS    Z1, Z3, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernrowepc_avx512_1(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernrowepc_avx512_1(SB), NOSPLIT, $0-104
+	MOVL       mask+64(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       lda+16(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       b+24(FP), DX
+	MOVQ       bstride+32(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+40(FP), DI
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	MOVL       mask+64(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernrowepc_avx512_1_m_loop4
+
+kernrowepc_avx512_1_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_1_tail
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  (DX), Z10, Z0
+	VFMADD231PS  64(DX), Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  (DX)(BX*1), Z10, Z2
+	VFMADD231PS  64(DX)(BX*1), Z10, Z3
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  (SI), Z10, Z4
+	VFMADD231PS  64(SI), Z10, Z5
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  (SI)(BX*1), Z10, Z6
+	VFMADD231PS  64(SI)(BX*1), Z10, Z7
+	ADDQ         $0x10, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_1_loop4
+
+kernrowepc_avx512_1_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_1_sum
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  (DX), Z10, Z0
+	VFMADD231PS  64(DX), Z10, Z1
+	ADDQ         $0x04, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernrowepc_avx512_1_tail
+
+kernrowepc_avx512_1_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_1_m_tail
+	VMOVUPS.Z    (DX), K1, Z8
+	VMOVUPS.Z    64(DX), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VMOVUPS.Z    (DX)(BX*1), K1, Z8
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z9
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VMOVUPS.Z    (SI), K1, Z8
+	VMOVUPS.Z    64(SI), K2, Z9
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VMOVUPS.Z    (SI)(BX*1), K1, Z8
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z9
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x10, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_1_m_loop4
+
+kernrowepc_avx512_1_m_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_1_sum
+	VMOVUPS.Z    (DX), K1, Z8
+	VMOVUPS.Z    64(DX), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $0x04, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernrowepc_avx512_1_m_tail
+
+kernrowepc_avx512_1_sum:
+	VADDPS       Z2, Z0, Z0
+	VADDPS       Z3, Z1, Z1
+	VADDPS       Z4, Z0, Z0
+	VADDPS       Z5, Z1, Z1
+	VADDPS       Z6, Z0, Z0
+	VADDPS       Z7, Z1, Z1
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+72(FP), CX
+	MOVQ         res+88(FP), DX
+	MOVQ         ldr+96(FP), BX
+	SHLQ         $0x02, BX
+	VBROADCASTSS lo+80(FP), Z2
+	VBROADCASTSS hi+84(FP), Z3
+	VXORPS       X4, X4, X4
+	VUCOMISS     beta+60(FP), X4
+	JNE          kernrowepc_avx512_1_epaccum
+	JP           kernrowepc_avx512_1_epaccum
+	TESTQ        DX, DX
+	JNE          kernrowepc_avx512_1_epresfalse
+	VADDPS       (CX), Z0, K1, Z0
+	VMAXPS       Z0, Z2, Z0
+	VMINPS       Z0, Z3, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(CX), Z1, K2, Z1
+	VMAXPS       Z1, Z2, Z1
+	VMINPS       Z1, Z3, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_1_epresfalse:
+	VADDPS    (CX), Z0, K1, Z0
+	VMOVUPS.Z (DX), K1, Z4
+	VADDPS    Z4, Z0, Z0
+	VMAXPS    Z0, Z2, Z0
+	VMINPS    Z0, Z3, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(CX), Z1, K2, Z1
+	VMOVUPS.Z 64(DX), K2, Z4
+	VADDPS    Z4, Z1, Z1
+	VMAXPS    Z1, Z2, Z1
+	VMINPS    Z1, Z3, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_1_epaccum:
+	TESTQ     DX, DX
+	JNE       kernrowepc_avx512_1_eprestrue
+	VMOVUPS.Z (AX), K1, Z4
+	VADDPS    Z4, Z0, Z0
+	VADDPS    (CX), Z0, K1, Z0
+	VMAXPS    Z0, Z2, Z0
+	VMINPS    Z0, Z3, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z4
+	VADDPS    Z4, Z1, Z1
+	VADDPS    64(CX), Z1, K2, Z1
+	VMAXPS    Z1, Z2, Z1
+	VMINPS    Z1, Z3, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_1_eprestrue:
+	VMOVUPS.Z (AX), K1, Z4
+	VADDPS    Z4, Z0, Z0
+	VADDPS    (CX), Z0, K1, Z0
+	VMOVUPS.Z (DX), K1, Z4
+	VADDPS    Z4, Z0, Z0
+	VMAXPS    Z0, Z2, Z0
+	VMINPS    Z0, Z3, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z4
+	VADDPS    Z4, Z1, Z1
+	VADDPS    64(CX), Z1, K2, Z1
+	VMOVUPS.Z 64(DX), K2, Z4
+	VADDPS    Z4, Z1, Z1
+	VMAXPS    Z1, Z2, Z1
+	VMINPS    Z1, Z3, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernepc_avx512_2(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernepc_avx512_2(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernepc_avx512_2_m_loop4
+
+kernepc_avx512_2_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_2_tail
+	VMOVUPS      (DX), Z8
+	VMOVUPS      64(DX), Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VMOVUPS      (DX)(BX*1), Z8
+	VMOVUPS      64(DX)(BX*1), Z9
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (SI), Z8
+	VMOVUPS      64(SI), Z9
+	VBROADCASTSS 16(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 20(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VMOVUPS      (SI)(BX*1), Z8
+	VMOVUPS      64(SI)(BX*1), Z9
+	VBROADCASTSS 24(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 28(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000020, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_2_loop4
+
+kernepc_avx512_2_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_2_sum
+	VMOVUPS      (DX), Z8
+	VMOVUPS      64(DX), Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	ADDQ         $0x00000008, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_2_tail
+
+kernepc_avx512_2_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_2_m_tail
+	VMOVUPS.Z    (DX), K1, Z8
+	VMOVUPS.Z    64(DX), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VMOVUPS.Z    (DX)(BX*1), K1, Z8
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z9
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS.Z    (SI), K1, Z8
+	VMOVUPS.Z    64(SI), K2, Z9
+	VBROADCASTSS 16(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 20(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VMOVUPS.Z    (SI)(BX*1), K1, Z8
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z9
+	VBROADCASTSS 24(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 28(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000020, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_2_m_loop4
+
+kernepc_avx512_2_m_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_2_sum
+	VMOVUPS.Z    (DX), K1, Z8
+	VMOVUPS.Z    64(DX), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	ADDQ         $0x00000008, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_2_m_tail
+
+kernepc_avx512_2_sum:
+	VADDPS       Z4, Z0, Z0
+	VADDPS       Z5, Z1, Z1
+	VADDPS       Z6, Z2, Z2
+	VADDPS       Z7, Z3, Z3
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z4
+	VBROADCASTSS hi+76(FP), Z5
+	VXORPS       X6, X6, X6
+	VUCOMISS     beta+52(FP), X6
+	JNE          kernepc_avx512_2_epaccum
+	JP           kernepc_avx512_2_epaccum
+	TESTQ        BX, BX
+	JNE          kernepc_avx512_2_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z4, Z2
+	VMINPS       Z2, Z5, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z4, Z3
+	VMINPS       Z3, Z5, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_2_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z6
+	VADDPS    Z6, Z0, Z0
+	VMAXPS    Z0, Z4, Z0
+	VMINPS    Z0, Z5, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z6
+	VADDPS    Z6, Z1, Z1
+	VMAXPS    Z1, Z4, Z1
+	VMINPS    Z1, Z5, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z6
+	VADDPS    Z6, Z2, Z2
+	VMAXPS    Z2, Z4, Z2
+	VMINPS    Z2, Z5, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z6
+	VADDPS    Z6, Z3, Z3
+	VMAXPS    Z3, Z4, Z3
+	VMINPS    Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_2_epaccum:
+	TESTQ     BX, BX
+	JNE       kernepc_avx512_2_eprestrue
+	VMOVUPS.Z (AX), K1, Z6
+	VADDPS    Z6, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z4, Z0
+	VMINPS    Z0, Z5, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z6
+	VADDPS    Z6, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z4, Z1
+	VMINPS    Z1, Z5, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z6
+	VADDPS    Z6, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z4, Z2
+	VMINPS    Z2, Z5, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z6
+	VADDPS    Z6, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z4, Z3
+	VMINPS    Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_2_eprestrue:
+	VMOVUPS.Z (AX), K1, Z6
+	VADDPS    Z6, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z6
+	VADDPS    Z6, Z0, Z0
+	VMAXPS    Z0, Z4, Z0
+	VMINPS    Z0, Z5, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z6
+	VADDPS    Z6, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z6
+	VADDPS    Z6, Z1, Z1
+	VMAXPS    Z1, Z4, Z1
+	VMINPS    Z1, Z5, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z6
+	VADDPS    Z6, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z6
+	VADDPS    Z6, Z2, Z2
+	VMAXPS    Z2, Z4, Z2
+	VMINPS    Z2, Z5, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z6
+	VADDPS    Z6, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z6
+	VADDPS    Z6, Z3, Z3
+	VMAXPS    Z3, Z4, Z3
+	VMINPS    Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernrowepc_avx512_2(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernrowepc_avx512_2(SB), NOSPLIT, $0-104
+	MOVL       mask+64(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       lda+16(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       b+24(FP), BX
+	MOVQ       bstride+32(FP), SI
+	SHLQ       $0x02, SI
+	LEAQ       (BX)(SI*2), DI
+	MOVQ       c+40(FP), R8
+	MOVQ       ldc+48(FP), R9
+	SHLQ       $0x02, R9
+	PREFETCHT0 (R8)
+	PREFETCHT0 127(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 127(R8)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	MOVL       mask+64(FP), R8
+	CMPL       R8, $0xffffffff
+	JNE        kernrowepc_avx512_2_m_loop4
+
+kernrowepc_avx512_2_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_2_tail
+	VMOVUPS      (BX), Z8
+	VMOVUPS      64(BX), Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VMOVUPS      (BX)(SI*1), Z8
+	VMOVUPS      64(BX)(SI*1), Z9
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 4(CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (DI), Z8
+	VMOVUPS      64(DI), Z9
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VMOVUPS      (DI)(SI*1), Z8
+	VMOVUPS      64(DI)(SI*1), Z9
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x10, CX
+	LEAQ         (BX)(SI*4), BX
+	LEAQ         (DI)(SI*4), DI
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_2_loop4
+
+kernrowepc_avx512_2_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_2_sum
+	VMOVUPS      (BX), Z8
+	VMOVUPS      64(BX), Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	ADDQ         $0x04, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          kernrowepc_avx512_2_tail
+
+kernrowepc_avx512_2_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_2_m_tail
+	VMOVUPS.Z    (BX), K1, Z8
+	VMOVUPS.Z    64(BX), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VMOVUPS.Z    (BX)(SI*1), K1, Z8
+	VMOVUPS.Z    64(BX)(SI*1), K2, Z9
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 4(CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS.Z    (DI), K1, Z8
+	VMOVUPS.Z    64(DI), K2, Z9
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VMOVUPS.Z    (DI)(SI*1), K1, Z8
+	VMOVUPS.Z    64(DI)(SI*1), K2, Z9
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x10, CX
+	LEAQ         (BX)(SI*4), BX
+	LEAQ         (DI)(SI*4), DI
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_2_m_loop4
+
+kernrowepc_avx512_2_m_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_2_sum
+	VMOVUPS.Z    (BX), K1, Z8
+	VMOVUPS.Z    64(BX), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	ADDQ         $0x04, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          kernrowepc_avx512_2_m_tail
+
+kernrowepc_avx512_2_sum:
+	VADDPS       Z4, Z0, Z0
+	VADDPS       Z5, Z1, Z1
+	VADDPS       Z6, Z2, Z2
+	VADDPS       Z7, Z3, Z3
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+72(FP), DX
+	MOVQ         res+88(FP), BX
+	MOVQ         ldr+96(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+80(FP), Z4
+	VBROADCASTSS hi+84(FP), Z5
+	VXORPS       X6, X6, X6
+	VUCOMISS     beta+60(FP), X6
+	JNE          kernrowepc_avx512_2_epaccum
+	JP           kernrowepc_avx512_2_epaccum
+	TESTQ        BX, BX
+	JNE          kernrowepc_avx512_2_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z4, Z2
+	VMINPS       Z2, Z5, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z4, Z3
+	VMINPS       Z3, Z5, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_2_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z6
+	VADDPS    Z6, Z0, Z0
+	VMAXPS    Z0, Z4, Z0
+	VMINPS    Z0, Z5, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z6
+	VADDPS    Z6, Z1, Z1
+	VMAXPS    Z1, Z4, Z1
+	VMINPS    Z1, Z5, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z6
+	VADDPS    Z6, Z2, Z2
+	VMAXPS    Z2, Z4, Z2
+	VMINPS    Z2, Z5, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z6
+	VADDPS    Z6, Z3, Z3
+	VMAXPS    Z3, Z4, Z3
+	VMINPS    Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_2_epaccum:
+	TESTQ     BX, BX
+	JNE       kernrowepc_avx512_2_eprestrue
+	VMOVUPS.Z (AX), K1, Z6
+	VADDPS    Z6, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z4, Z0
+	VMINPS    Z0, Z5, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z6
+	VADDPS    Z6, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z4, Z1
+	VMINPS    Z1, Z5, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z6
+	VADDPS    Z6, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z4, Z2
+	VMINPS    Z2, Z5, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z6
+	VADDPS    Z6, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z4, Z3
+	VMINPS    Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_2_eprestrue:
+	VMOVUPS.Z (AX), K1, Z6
+	VADDPS    Z6, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z6
+	VADDPS    Z6, Z0, Z0
+	VMAXPS    Z0, Z4, Z0
+	VMINPS    Z0, Z5, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z6
+	VADDPS    Z6, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z6
+	VADDPS    Z6, Z1, Z1
+	VMAXPS    Z1, Z4, Z1
+	VMINPS    Z1, Z5, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z6
+	VADDPS    Z6, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z6
+	VADDPS    Z6, Z2, Z2
+	VMAXPS    Z2, Z4, Z2
+	VMINPS    Z2, Z5, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z6
+	VADDPS    Z6, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z6
+	VADDPS    Z6, Z3, Z3
+	VMAXPS    Z3, Z4, Z3
+	VMINPS    Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernepc_avx512_3(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernepc_avx512_3(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernepc_avx512_3_m_loop4
+
+kernepc_avx512_3_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_3_tail
+	VMOVUPS      (DX), Z6
+	VMOVUPS      64(DX), Z7
+	VBROADCASTSS (CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 4(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 8(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS      (DX)(BX*1), Z6
+	VMOVUPS      64(DX)(BX*1), Z7
+	VBROADCASTSS 12(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 16(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 20(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS      (SI), Z6
+	VMOVUPS      64(SI), Z7
+	VBROADCASTSS 24(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 28(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 32(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS      (SI)(BX*1), Z6
+	VMOVUPS      64(SI)(BX*1), Z7
+	VBROADCASTSS 36(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 40(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 44(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x00000030, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_3_loop4
+
+kernepc_avx512_3_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_3_sum
+	VMOVUPS      (DX), Z6
+	VMOVUPS      64(DX), Z7
+	VBROADCASTSS (CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 4(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 8(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x0000000c, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_3_tail
+
+kernepc_avx512_3_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_3_m_tail
+	VMOVUPS.Z    (DX), K1, Z6
+	VMOVUPS.Z    64(DX), K2, Z7
+	VBROADCASTSS (CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 4(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 8(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS.Z    (DX)(BX*1), K1, Z6
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z7
+	VBROADCASTSS 12(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 16(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 20(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS.Z    (SI), K1, Z6
+	VMOVUPS.Z    64(SI), K2, Z7
+	VBROADCASTSS 24(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 28(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 32(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS.Z    (SI)(BX*1), K1, Z6
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z7
+	VBROADCASTSS 36(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 40(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 44(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x00000030, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_3_m_loop4
+
+kernepc_avx512_3_m_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_3_sum
+	VMOVUPS.Z    (DX), K1, Z6
+	VMOVUPS.Z    64(DX), K2, Z7
+	VBROADCASTSS (CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 4(CX), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 8(CX), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x0000000c, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_3_m_tail
+
+kernepc_avx512_3_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z6
+	VBROADCASTSS hi+76(FP), Z7
+	VXORPS       X8, X8, X8
+	VUCOMISS     beta+52(FP), X8
+	JNE          kernepc_avx512_3_epaccum
+	JP           kernepc_avx512_3_epaccum
+	TESTQ        BX, BX
+	JNE          kernepc_avx512_3_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z6, Z4
+	VMINPS       Z4, Z7, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z6, Z5
+	VMINPS       Z5, Z7, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_3_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z8
+	VADDPS    Z8, Z0, Z0
+	VMAXPS    Z0, Z6, Z0
+	VMINPS    Z0, Z7, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z8
+	VADDPS    Z8, Z1, Z1
+	VMAXPS    Z1, Z6, Z1
+	VMINPS    Z1, Z7, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z8
+	VADDPS    Z8, Z2, Z2
+	VMAXPS    Z2, Z6, Z2
+	VMINPS    Z2, Z7, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z8
+	VADDPS    Z8, Z3, Z3
+	VMAXPS    Z3, Z6, Z3
+	VMINPS    Z3, Z7, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z8
+	VADDPS    Z8, Z4, Z4
+	VMAXPS    Z4, Z6, Z4
+	VMINPS    Z4, Z7, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z8
+	VADDPS    Z8, Z5, Z5
+	VMAXPS    Z5, Z6, Z5
+	VMINPS    Z5, Z7, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_3_epaccum:
+	TESTQ     BX, BX
+	JNE       kernepc_avx512_3_eprestrue
+	VMOVUPS.Z (AX), K1, Z8
+	VADDPS    Z8, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z6, Z0
+	VMINPS    Z0, Z7, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z8
+	VADDPS    Z8, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z6, Z1
+	VMINPS    Z1, Z7, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z8
+	VADDPS    Z8, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z6, Z2
+	VMINPS    Z2, Z7, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z8
+	VADDPS    Z8, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z6, Z3
+	VMINPS    Z3, Z7, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z8
+	VADDPS    Z8, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z6, Z4
+	VMINPS    Z4, Z7, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z8
+	VADDPS    Z8, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z6, Z5
+	VMINPS    Z5, Z7, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_3_eprestrue:
+	VMOVUPS.Z (AX), K1, Z8
+	VADDPS    Z8, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z8
+	VADDPS    Z8, Z0, Z0
+	VMAXPS    Z0, Z6, Z0
+	VMINPS    Z0, Z7, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z8
+	VADDPS    Z8, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z8
+	VADDPS    Z8, Z1, Z1
+	VMAXPS    Z1, Z6, Z1
+	VMINPS    Z1, Z7, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z8
+	VADDPS    Z8, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z8
+	VADDPS    Z8, Z2, Z2
+	VMAXPS    Z2, Z6, Z2
+	VMINPS    Z2, Z7, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z8
+	VADDPS    Z8, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z8
+	VADDPS    Z8, Z3, Z3
+	VMAXPS    Z3, Z6, Z3
+	VMINPS    Z3, Z7, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z8
+	VADDPS    Z8, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z8
+	VADDPS    Z8, Z4, Z4
+	VMAXPS    Z4, Z6, Z4
+	VMINPS    Z4, Z7, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z8
+	VADDPS    Z8, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z8
+	VADDPS    Z8, Z5, Z5
+	VMAXPS    Z5, Z6, Z5
+	VMINPS    Z5, Z7, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernrowepc_avx512_3(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernrowepc_avx512_3(SB), NOSPLIT, $0-104
+	MOVL       mask+64(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       lda+16(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       b+24(FP), BX
+	MOVQ       bstride+32(FP), SI
+	SHLQ       $0x02, SI
+	LEAQ       (BX)(SI*2), DI
+	MOVQ       c+40(FP), R8
+	MOVQ       ldc+48(FP), R9
+	SHLQ       $0x02, R9
+	PREFETCHT0 (R8)
+	PREFETCHT0 127(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 127(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 127(R8)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	MOVL       mask+64(FP), R8
+	CMPL       R8, $0xffffffff
+	JNE        kernrowepc_avx512_3_m_loop4
+
+kernrowepc_avx512_3_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_3_tail
+	VMOVUPS      (BX), Z6
+	VMOVUPS      64(BX), Z7
+	VBROADCASTSS (CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (CX)(DX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (CX)(DX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS      (BX)(SI*1), Z6
+	VMOVUPS      64(BX)(SI*1), Z7
+	VBROADCASTSS 4(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS      (DI), Z6
+	VMOVUPS      64(DI), Z7
+	VBROADCASTSS 8(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS      (DI)(SI*1), Z6
+	VMOVUPS      64(DI)(SI*1), Z7
+	VBROADCASTSS 12(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x10, CX
+	LEAQ         (BX)(SI*4), BX
+	LEAQ         (DI)(SI*4), DI
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_3_loop4
+
+kernrowepc_avx512_3_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_3_sum
+	VMOVUPS      (BX), Z6
+	VMOVUPS      64(BX), Z7
+	VBROADCASTSS (CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (CX)(DX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (CX)(DX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x04, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          kernrowepc_avx512_3_tail
+
+kernrowepc_avx512_3_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_3_m_tail
+	VMOVUPS.Z    (BX), K1, Z6
+	VMOVUPS.Z    64(BX), K2, Z7
+	VBROADCASTSS (CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (CX)(DX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (CX)(DX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS.Z    (BX)(SI*1), K1, Z6
+	VMOVUPS.Z    64(BX)(SI*1), K2, Z7
+	VBROADCASTSS 4(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS.Z    (DI), K1, Z6
+	VMOVUPS.Z    64(DI), K2, Z7
+	VBROADCASTSS 8(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	VMOVUPS.Z    (DI)(SI*1), K1, Z6
+	VMOVUPS.Z    64(DI)(SI*1), K2, Z7
+	VBROADCASTSS 12(CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x10, CX
+	LEAQ         (BX)(SI*4), BX
+	LEAQ         (DI)(SI*4), DI
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_3_m_loop4
+
+kernrowepc_avx512_3_m_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_3_sum
+	VMOVUPS.Z    (BX), K1, Z6
+	VMOVUPS.Z    64(BX), K2, Z7
+	VBROADCASTSS (CX), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (CX)(DX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (CX)(DX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x04, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          kernrowepc_avx512_3_m_tail
+
+kernrowepc_avx512_3_sum:
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+72(FP), DX
+	MOVQ         res+88(FP), BX
+	MOVQ         ldr+96(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+80(FP), Z6
+	VBROADCASTSS hi+84(FP), Z7
+	VXORPS       X8, X8, X8
+	VUCOMISS     beta+60(FP), X8
+	JNE          kernrowepc_avx512_3_epaccum
+	JP           kernrowepc_avx512_3_epaccum
+	TESTQ        BX, BX
+	JNE          kernrowepc_avx512_3_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z6, Z4
+	VMINPS       Z4, Z7, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z6, Z5
+	VMINPS       Z5, Z7, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_3_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z8
+	VADDPS    Z8, Z0, Z0
+	VMAXPS    Z0, Z6, Z0
+	VMINPS    Z0, Z7, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z8
+	VADDPS    Z8, Z1, Z1
+	VMAXPS    Z1, Z6, Z1
+	VMINPS    Z1, Z7, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z8
+	VADDPS    Z8, Z2, Z2
+	VMAXPS    Z2, Z6, Z2
+	VMINPS    Z2, Z7, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z8
+	VADDPS    Z8, Z3, Z3
+	VMAXPS    Z3, Z6, Z3
+	VMINPS    Z3, Z7, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z8
+	VADDPS    Z8, Z4, Z4
+	VMAXPS    Z4, Z6, Z4
+	VMINPS    Z4, Z7, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z8
+	VADDPS    Z8, Z5, Z5
+	VMAXPS    Z5, Z6, Z5
+	VMINPS    Z5, Z7, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_3_epaccum:
+	TESTQ     BX, BX
+	JNE       kernrowepc_avx512_3_eprestrue
+	VMOVUPS.Z (AX), K1, Z8
+	VADDPS    Z8, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z6, Z0
+	VMINPS    Z0, Z7, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z8
+	VADDPS    Z8, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z6, Z1
+	VMINPS    Z1, Z7, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z8
+	VADDPS    Z8, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z6, Z2
+	VMINPS    Z2, Z7, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z8
+	VADDPS    Z8, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z6, Z3
+	VMINPS    Z3, Z7, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z8
+	VADDPS    Z8, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z6, Z4
+	VMINPS    Z4, Z7, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z8
+	VADDPS    Z8, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z6, Z5
+	VMINPS    Z5, Z7, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_3_eprestrue:
+	VMOVUPS.Z (AX), K1, Z8
+	VADDPS    Z8, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z8
+	VADDPS    Z8, Z0, Z0
+	VMAXPS    Z0, Z6, Z0
+	VMINPS    Z0, Z7, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z8
+	VADDPS    Z8, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z8
+	VADDPS    Z8, Z1, Z1
+	VMAXPS    Z1, Z6, Z1
+	VMINPS    Z1, Z7, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z8
+	VADDPS    Z8, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z8
+	VADDPS    Z8, Z2, Z2
+	VMAXPS    Z2, Z6, Z2
+	VMINPS    Z2, Z7, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z8
+	VADDPS    Z8, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z8
+	VADDPS    Z8, Z3, Z3
+	VMAXPS    Z3, Z6, Z3
+	VMINPS    Z3, Z7, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z8
+	VADDPS    Z8, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z8
+	VADDPS    Z8, Z4, Z4
+	VMAXPS    Z4, Z6, Z4
+	VMINPS    Z4, Z7, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z8
+	VADDPS    Z8, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z8
+	VADDPS    Z8, Z5, Z5
+	VMAXPS    Z5, Z6, Z5
+	VMINPS    Z5, Z7, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernepc_avx512_4(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernepc_avx512_4(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernepc_avx512_4_m_loop4
+
+kernepc_avx512_4_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_4_tail
+	VMOVUPS      (DX), Z8
+	VMOVUPS      64(DX), Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (DX)(BX*1), Z8
+	VMOVUPS      64(DX)(BX*1), Z9
+	VBROADCASTSS 16(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 20(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 24(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 28(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (SI), Z8
+	VMOVUPS      64(SI), Z9
+	VBROADCASTSS 32(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 36(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 40(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 44(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (SI)(BX*1), Z8
+	VMOVUPS      64(SI)(BX*1), Z9
+	VBROADCASTSS 48(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 52(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 56(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 60(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000040, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_4_loop4
+
+kernepc_avx512_4_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_4_sum
+	VMOVUPS      (DX), Z8
+	VMOVUPS      64(DX), Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000010, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_4_tail
+
+kernepc_avx512_4_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_4_m_tail
+	VMOVUPS.Z    (DX), K1, Z8
+	VMOVUPS.Z    64(DX), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS.Z    (DX)(BX*1), K1, Z8
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z9
+	VBROADCASTSS 16(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 20(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 24(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 28(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS.Z    (SI), K1, Z8
+	VMOVUPS.Z    64(SI), K2, Z9
+	VBROADCASTSS 32(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 36(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 40(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 44(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS.Z    (SI)(BX*1), K1, Z8
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z9
+	VBROADCASTSS 48(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 52(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 56(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 60(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000040, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_4_m_loop4
+
+kernepc_avx512_4_m_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_4_sum
+	VMOVUPS.Z    (DX), K1, Z8
+	VMOVUPS.Z    64(DX), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000010, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_4_m_tail
+
+kernepc_avx512_4_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z8
+	VBROADCASTSS hi+76(FP), Z9
+	VXORPS       X10, X10, X10
+	VUCOMISS     beta+52(FP), X10
+	JNE          kernepc_avx512_4_epaccum
+	JP           kernepc_avx512_4_epaccum
+	TESTQ        BX, BX
+	JNE          kernepc_avx512_4_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_4_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z10
+	VADDPS    Z10, Z0, Z0
+	VMAXPS    Z0, Z8, Z0
+	VMINPS    Z0, Z9, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z10
+	VADDPS    Z10, Z1, Z1
+	VMAXPS    Z1, Z8, Z1
+	VMINPS    Z1, Z9, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z10
+	VADDPS    Z10, Z2, Z2
+	VMAXPS    Z2, Z8, Z2
+	VMINPS    Z2, Z9, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z10
+	VADDPS    Z10, Z3, Z3
+	VMAXPS    Z3, Z8, Z3
+	VMINPS    Z3, Z9, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z10
+	VADDPS    Z10, Z4, Z4
+	VMAXPS    Z4, Z8, Z4
+	VMINPS    Z4, Z9, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z10
+	VADDPS    Z10, Z5, Z5
+	VMAXPS    Z5, Z8, Z5
+	VMINPS    Z5, Z9, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z10
+	VADDPS    Z10, Z6, Z6
+	VMAXPS    Z6, Z8, Z6
+	VMINPS    Z6, Z9, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z10
+	VADDPS    Z10, Z7, Z7
+	VMAXPS    Z7, Z8, Z7
+	VMINPS    Z7, Z9, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_4_epaccum:
+	TESTQ     BX, BX
+	JNE       kernepc_avx512_4_eprestrue
+	VMOVUPS.Z (AX), K1, Z10
+	VADDPS    Z10, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z8, Z0
+	VMINPS    Z0, Z9, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z10
+	VADDPS    Z10, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z8, Z1
+	VMINPS    Z1, Z9, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z10
+	VADDPS    Z10, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z8, Z2
+	VMINPS    Z2, Z9, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z10
+	VADDPS    Z10, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z8, Z3
+	VMINPS    Z3, Z9, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z10
+	VADDPS    Z10, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z8, Z4
+	VMINPS    Z4, Z9, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z10
+	VADDPS    Z10, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z8, Z5
+	VMINPS    Z5, Z9, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z10
+	VADDPS    Z10, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z8, Z6
+	VMINPS    Z6, Z9, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z10
+	VADDPS    Z10, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z8, Z7
+	VMINPS    Z7, Z9, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_4_eprestrue:
+	VMOVUPS.Z (AX), K1, Z10
+	VADDPS    Z10, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z10
+	VADDPS    Z10, Z0, Z0
+	VMAXPS    Z0, Z8, Z0
+	VMINPS    Z0, Z9, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z10
+	VADDPS    Z10, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z10
+	VADDPS    Z10, Z1, Z1
+	VMAXPS    Z1, Z8, Z1
+	VMINPS    Z1, Z9, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z10
+	VADDPS    Z10, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z10
+	VADDPS    Z10, Z2, Z2
+	VMAXPS    Z2, Z8, Z2
+	VMINPS    Z2, Z9, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z10
+	VADDPS    Z10, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z10
+	VADDPS    Z10, Z3, Z3
+	VMAXPS    Z3, Z8, Z3
+	VMINPS    Z3, Z9, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z10
+	VADDPS    Z10, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z10
+	VADDPS    Z10, Z4, Z4
+	VMAXPS    Z4, Z8, Z4
+	VMINPS    Z4, Z9, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z10
+	VADDPS    Z10, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z10
+	VADDPS    Z10, Z5, Z5
+	VMAXPS    Z5, Z8, Z5
+	VMINPS    Z5, Z9, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z10
+	VADDPS    Z10, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z10
+	VADDPS    Z10, Z6, Z6
+	VMAXPS    Z6, Z8, Z6
+	VMINPS    Z6, Z9, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z10
+	VADDPS    Z10, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z10
+	VADDPS    Z10, Z7, Z7
+	VMAXPS    Z7, Z8, Z7
+	VMINPS    Z7, Z9, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernrowepc_avx512_4(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernrowepc_avx512_4(SB), NOSPLIT, $0-104
+	MOVL       mask+64(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       lda+16(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (CX)(DX*2), BX
+	ADDQ       DX, BX
+	MOVQ       b+24(FP), SI
+	MOVQ       bstride+32(FP), DI
+	SHLQ       $0x02, DI
+	LEAQ       (SI)(DI*2), R8
+	MOVQ       c+40(FP), R9
+	MOVQ       ldc+48(FP), R10
+	SHLQ       $0x02, R10
+	PREFETCHT0 (R9)
+	PREFETCHT0 127(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 127(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 127(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 127(R9)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	MOVL       mask+64(FP), R9
+	CMPL       R9, $0xffffffff
+	JNE        kernrowepc_avx512_4_m_loop4
+
+kernrowepc_avx512_4_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_4_tail
+	VMOVUPS      (SI), Z8
+	VMOVUPS      64(SI), Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (CX)(DX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (BX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (SI)(DI*1), Z8
+	VMOVUPS      64(SI)(DI*1), Z9
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 4(BX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (R8), Z8
+	VMOVUPS      64(R8), Z9
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 8(BX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (R8)(DI*1), Z8
+	VMOVUPS      64(R8)(DI*1), Z9
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(BX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	LEAQ         (SI)(DI*4), SI
+	LEAQ         (R8)(DI*4), R8
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_4_loop4
+
+kernrowepc_avx512_4_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_4_sum
+	VMOVUPS      (SI), Z8
+	VMOVUPS      64(SI), Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (CX)(DX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (BX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         DI, SI
+	DECQ         AX
+	JMP          kernrowepc_avx512_4_tail
+
+kernrowepc_avx512_4_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_4_m_tail
+	VMOVUPS.Z    (SI), K1, Z8
+	VMOVUPS.Z    64(SI), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (CX)(DX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (BX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS.Z    (SI)(DI*1), K1, Z8
+	VMOVUPS.Z    64(SI)(DI*1), K2, Z9
+	VBROADCASTSS 4(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 4(BX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS.Z    (R8), K1, Z8
+	VMOVUPS.Z    64(R8), K2, Z9
+	VBROADCASTSS 8(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 8(BX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS.Z    (R8)(DI*1), K1, Z8
+	VMOVUPS.Z    64(R8)(DI*1), K2, Z9
+	VBROADCASTSS 12(CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(BX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	LEAQ         (SI)(DI*4), SI
+	LEAQ         (R8)(DI*4), R8
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_4_m_loop4
+
+kernrowepc_avx512_4_m_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_4_sum
+	VMOVUPS.Z    (SI), K1, Z8
+	VMOVUPS.Z    64(SI), K2, Z9
+	VBROADCASTSS (CX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (CX)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (CX)(DX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (BX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         DI, SI
+	DECQ         AX
+	JMP          kernrowepc_avx512_4_m_tail
+
+kernrowepc_avx512_4_sum:
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+72(FP), DX
+	MOVQ         res+88(FP), BX
+	MOVQ         ldr+96(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+80(FP), Z8
+	VBROADCASTSS hi+84(FP), Z9
+	VXORPS       X10, X10, X10
+	VUCOMISS     beta+60(FP), X10
+	JNE          kernrowepc_avx512_4_epaccum
+	JP           kernrowepc_avx512_4_epaccum
+	TESTQ        BX, BX
+	JNE          kernrowepc_avx512_4_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z8, Z0
+	VMINPS       Z0, Z9, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z8, Z3
+	VMINPS       Z3, Z9, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z8, Z6
+	VMINPS       Z6, Z9, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z8, Z7
+	VMINPS       Z7, Z9, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_4_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z10
+	VADDPS    Z10, Z0, Z0
+	VMAXPS    Z0, Z8, Z0
+	VMINPS    Z0, Z9, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z10
+	VADDPS    Z10, Z1, Z1
+	VMAXPS    Z1, Z8, Z1
+	VMINPS    Z1, Z9, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z10
+	VADDPS    Z10, Z2, Z2
+	VMAXPS    Z2, Z8, Z2
+	VMINPS    Z2, Z9, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z10
+	VADDPS    Z10, Z3, Z3
+	VMAXPS    Z3, Z8, Z3
+	VMINPS    Z3, Z9, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z10
+	VADDPS    Z10, Z4, Z4
+	VMAXPS    Z4, Z8, Z4
+	VMINPS    Z4, Z9, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z10
+	VADDPS    Z10, Z5, Z5
+	VMAXPS    Z5, Z8, Z5
+	VMINPS    Z5, Z9, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z10
+	VADDPS    Z10, Z6, Z6
+	VMAXPS    Z6, Z8, Z6
+	VMINPS    Z6, Z9, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z10
+	VADDPS    Z10, Z7, Z7
+	VMAXPS    Z7, Z8, Z7
+	VMINPS    Z7, Z9, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_4_epaccum:
+	TESTQ     BX, BX
+	JNE       kernrowepc_avx512_4_eprestrue
+	VMOVUPS.Z (AX), K1, Z10
+	VADDPS    Z10, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z8, Z0
+	VMINPS    Z0, Z9, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z10
+	VADDPS    Z10, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z8, Z1
+	VMINPS    Z1, Z9, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z10
+	VADDPS    Z10, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z8, Z2
+	VMINPS    Z2, Z9, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z10
+	VADDPS    Z10, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z8, Z3
+	VMINPS    Z3, Z9, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z10
+	VADDPS    Z10, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z8, Z4
+	VMINPS    Z4, Z9, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z10
+	VADDPS    Z10, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z8, Z5
+	VMINPS    Z5, Z9, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z10
+	VADDPS    Z10, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z8, Z6
+	VMINPS    Z6, Z9, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z10
+	VADDPS    Z10, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z8, Z7
+	VMINPS    Z7, Z9, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_4_eprestrue:
+	VMOVUPS.Z (AX), K1, Z10
+	VADDPS    Z10, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z10
+	VADDPS    Z10, Z0, Z0
+	VMAXPS    Z0, Z8, Z0
+	VMINPS    Z0, Z9, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z10
+	VADDPS    Z10, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z10
+	VADDPS    Z10, Z1, Z1
+	VMAXPS    Z1, Z8, Z1
+	VMINPS    Z1, Z9, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z10
+	VADDPS    Z10, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z10
+	VADDPS    Z10, Z2, Z2
+	VMAXPS    Z2, Z8, Z2
+	VMINPS    Z2, Z9, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z10
+	VADDPS    Z10, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z10
+	VADDPS    Z10, Z3, Z3
+	VMAXPS    Z3, Z8, Z3
+	VMINPS    Z3, Z9, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z10
+	VADDPS    Z10, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z10
+	VADDPS    Z10, Z4, Z4
+	VMAXPS    Z4, Z8, Z4
+	VMINPS    Z4, Z9, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z10
+	VADDPS    Z10, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z10
+	VADDPS    Z10, Z5, Z5
+	VMAXPS    Z5, Z8, Z5
+	VMINPS    Z5, Z9, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z10
+	VADDPS    Z10, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z10
+	VADDPS    Z10, Z6, Z6
+	VMAXPS    Z6, Z8, Z6
+	VMINPS    Z6, Z9, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z10
+	VADDPS    Z10, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z10
+	VADDPS    Z10, Z7, Z7
+	VMAXPS    Z7, Z8, Z7
+	VMINPS    Z7, Z9, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernepc_avx512_5(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernepc_avx512_5(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernepc_avx512_5_m_loop4
+
+kernepc_avx512_5_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_5_tail
+	VMOVUPS      (DX), Z10
+	VMOVUPS      64(DX), Z11
+	VBROADCASTSS (CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 4(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 8(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 12(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 16(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS      (DX)(BX*1), Z10
+	VMOVUPS      64(DX)(BX*1), Z11
+	VBROADCASTSS 20(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 24(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 28(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 32(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 36(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS      (SI), Z10
+	VMOVUPS      64(SI), Z11
+	VBROADCASTSS 40(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 44(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 48(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 52(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 56(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS      (SI)(BX*1), Z10
+	VMOVUPS      64(SI)(BX*1), Z11
+	VBROADCASTSS 60(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 64(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 68(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 72(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 76(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         $0x00000050, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_5_loop4
+
+kernepc_avx512_5_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_5_sum
+	VMOVUPS      (DX), Z10
+	VMOVUPS      64(DX), Z11
+	VBROADCASTSS (CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 4(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 8(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 12(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 16(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         $0x00000014, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_5_tail
+
+kernepc_avx512_5_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_5_m_tail
+	VMOVUPS.Z    (DX), K1, Z10
+	VMOVUPS.Z    64(DX), K2, Z11
+	VBROADCASTSS (CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 4(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 8(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 12(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 16(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS.Z    (DX)(BX*1), K1, Z10
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z11
+	VBROADCASTSS 20(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 24(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 28(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 32(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 36(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS.Z    (SI), K1, Z10
+	VMOVUPS.Z    64(SI), K2, Z11
+	VBROADCASTSS 40(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 44(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 48(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 52(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 56(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS.Z    (SI)(BX*1), K1, Z10
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z11
+	VBROADCASTSS 60(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 64(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 68(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 72(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 76(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         $0x00000050, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_5_m_loop4
+
+kernepc_avx512_5_m_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_5_sum
+	VMOVUPS.Z    (DX), K1, Z10
+	VMOVUPS.Z    64(DX), K2, Z11
+	VBROADCASTSS (CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 4(CX), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 8(CX), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 12(CX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 16(CX), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         $0x00000014, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_5_m_tail
+
+kernepc_avx512_5_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z10
+	VBROADCASTSS hi+76(FP), Z11
+	VXORPS       X12, X12, X12
+	VUCOMISS     beta+52(FP), X12
+	JNE          kernepc_avx512_5_epaccum
+	JP           kernepc_avx512_5_epaccum
+	TESTQ        BX, BX
+	JNE          kernepc_avx512_5_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z10, Z0
+	VMINPS       Z0, Z11, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z10, Z2
+	VMINPS       Z2, Z11, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z10, Z3
+	VMINPS       Z3, Z11, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z10, Z4
+	VMINPS       Z4, Z11, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z10, Z6
+	VMINPS       Z6, Z11, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z10, Z7
+	VMINPS       Z7, Z11, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z10, Z8
+	VMINPS       Z8, Z11, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z10, Z9
+	VMINPS       Z9, Z11, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_5_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z0, Z0
+	VMAXPS    Z0, Z10, Z0
+	VMINPS    Z0, Z11, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z1, Z1
+	VMAXPS    Z1, Z10, Z1
+	VMINPS    Z1, Z11, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z2, Z2
+	VMAXPS    Z2, Z10, Z2
+	VMINPS    Z2, Z11, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z3, Z3
+	VMAXPS    Z3, Z10, Z3
+	VMINPS    Z3, Z11, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z4, Z4
+	VMAXPS    Z4, Z10, Z4
+	VMINPS    Z4, Z11, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z5, Z5
+	VMAXPS    Z5, Z10, Z5
+	VMINPS    Z5, Z11, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z6, Z6
+	VMAXPS    Z6, Z10, Z6
+	VMINPS    Z6, Z11, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z7, Z7
+	VMAXPS    Z7, Z10, Z7
+	VMINPS    Z7, Z11, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z8, Z8
+	VMAXPS    Z8, Z10, Z8
+	VMINPS    Z8, Z11, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z9, Z9
+	VMAXPS    Z9, Z10, Z9
+	VMINPS    Z9, Z11, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_5_epaccum:
+	TESTQ     BX, BX
+	JNE       kernepc_avx512_5_eprestrue
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z10, Z0
+	VMINPS    Z0, Z11, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z10, Z1
+	VMINPS    Z1, Z11, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z10, Z2
+	VMINPS    Z2, Z11, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z10, Z3
+	VMINPS    Z3, Z11, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z10, Z4
+	VMINPS    Z4, Z11, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z10, Z5
+	VMINPS    Z5, Z11, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z10, Z6
+	VMINPS    Z6, Z11, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z10, Z7
+	VMINPS    Z7, Z11, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z10, Z8
+	VMINPS    Z8, Z11, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z10, Z9
+	VMINPS    Z9, Z11, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_5_eprestrue:
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z0, Z0
+	VMAXPS    Z0, Z10, Z0
+	VMINPS    Z0, Z11, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z1, Z1
+	VMAXPS    Z1, Z10, Z1
+	VMINPS    Z1, Z11, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z2, Z2
+	VMAXPS    Z2, Z10, Z2
+	VMINPS    Z2, Z11, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z3, Z3
+	VMAXPS    Z3, Z10, Z3
+	VMINPS    Z3, Z11, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z4, Z4
+	VMAXPS    Z4, Z10, Z4
+	VMINPS    Z4, Z11, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z5, Z5
+	VMAXPS    Z5, Z10, Z5
+	VMINPS    Z5, Z11, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z6, Z6
+	VMAXPS    Z6, Z10, Z6
+	VMINPS    Z6, Z11, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z7, Z7
+	VMAXPS    Z7, Z10, Z7
+	VMINPS    Z7, Z11, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z8, Z8
+	VMAXPS    Z8, Z10, Z8
+	VMINPS    Z8, Z11, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z9, Z9
+	VMAXPS    Z9, Z10, Z9
+	VMINPS    Z9, Z11, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernrowepc_avx512_5(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernrowepc_avx512_5(SB), NOSPLIT, $0-104
+	MOVL       mask+64(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       lda+16(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (CX)(DX*2), BX
+	ADDQ       DX, BX
+	MOVQ       b+24(FP), SI
+	MOVQ       bstride+32(FP), DI
+	SHLQ       $0x02, DI
+	LEAQ       (SI)(DI*2), R8
+	MOVQ       c+40(FP), R9
+	MOVQ       ldc+48(FP), R10
+	SHLQ       $0x02, R10
+	PREFETCHT0 (R9)
+	PREFETCHT0 127(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 127(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 127(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 127(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 127(R9)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	MOVL       mask+64(FP), R9
+	CMPL       R9, $0xffffffff
+	JNE        kernrowepc_avx512_5_m_loop4
+
+kernrowepc_avx512_5_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_5_tail
+	VMOVUPS      (SI), Z10
+	VMOVUPS      64(SI), Z11
+	VBROADCASTSS (CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (CX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (CX)(DX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (BX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (BX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS      (SI)(DI*1), Z10
+	VMOVUPS      64(SI)(DI*1), Z11
+	VBROADCASTSS 4(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 4(BX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS      (R8), Z10
+	VMOVUPS      64(R8), Z11
+	VBROADCASTSS 8(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 8(BX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS      (R8)(DI*1), Z10
+	VMOVUPS      64(R8)(DI*1), Z11
+	VBROADCASTSS 12(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 12(BX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	LEAQ         (SI)(DI*4), SI
+	LEAQ         (R8)(DI*4), R8
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_5_loop4
+
+kernrowepc_avx512_5_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_5_sum
+	VMOVUPS      (SI), Z10
+	VMOVUPS      64(SI), Z11
+	VBROADCASTSS (CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (CX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (CX)(DX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (BX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (BX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         DI, SI
+	DECQ         AX
+	JMP          kernrowepc_avx512_5_tail
+
+kernrowepc_avx512_5_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_5_m_tail
+	VMOVUPS.Z    (SI), K1, Z10
+	VMOVUPS.Z    64(SI), K2, Z11
+	VBROADCASTSS (CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (CX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (CX)(DX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (BX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (BX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS.Z    (SI)(DI*1), K1, Z10
+	VMOVUPS.Z    64(SI)(DI*1), K2, Z11
+	VBROADCASTSS 4(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 4(BX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS.Z    (R8), K1, Z10
+	VMOVUPS.Z    64(R8), K2, Z11
+	VBROADCASTSS 8(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 8(BX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	VMOVUPS.Z    (R8)(DI*1), K1, Z10
+	VMOVUPS.Z    64(R8)(DI*1), K2, Z11
+	VBROADCASTSS 12(CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS 12(BX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	LEAQ         (SI)(DI*4), SI
+	LEAQ         (R8)(DI*4), R8
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_5_m_loop4
+
+kernrowepc_avx512_5_m_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_5_sum
+	VMOVUPS.Z    (SI), K1, Z10
+	VMOVUPS.Z    64(SI), K2, Z11
+	VBROADCASTSS (CX), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (CX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (CX)(DX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (BX), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (BX)(DX*1), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         DI, SI
+	DECQ         AX
+	JMP          kernrowepc_avx512_5_m_tail
+
+kernrowepc_avx512_5_sum:
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+72(FP), DX
+	MOVQ         res+88(FP), BX
+	MOVQ         ldr+96(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+80(FP), Z10
+	VBROADCASTSS hi+84(FP), Z11
+	VXORPS       X12, X12, X12
+	VUCOMISS     beta+60(FP), X12
+	JNE          kernrowepc_avx512_5_epaccum
+	JP           kernrowepc_avx512_5_epaccum
+	TESTQ        BX, BX
+	JNE          kernrowepc_avx512_5_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z10, Z0
+	VMINPS       Z0, Z11, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z10, Z2
+	VMINPS       Z2, Z11, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z10, Z3
+	VMINPS       Z3, Z11, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z10, Z4
+	VMINPS       Z4, Z11, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z10, Z6
+	VMINPS       Z6, Z11, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z10, Z7
+	VMINPS       Z7, Z11, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z10, Z8
+	VMINPS       Z8, Z11, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z10, Z9
+	VMINPS       Z9, Z11, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_5_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z0, Z0
+	VMAXPS    Z0, Z10, Z0
+	VMINPS    Z0, Z11, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z1, Z1
+	VMAXPS    Z1, Z10, Z1
+	VMINPS    Z1, Z11, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z2, Z2
+	VMAXPS    Z2, Z10, Z2
+	VMINPS    Z2, Z11, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z3, Z3
+	VMAXPS    Z3, Z10, Z3
+	VMINPS    Z3, Z11, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z4, Z4
+	VMAXPS    Z4, Z10, Z4
+	VMINPS    Z4, Z11, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z5, Z5
+	VMAXPS    Z5, Z10, Z5
+	VMINPS    Z5, Z11, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z6, Z6
+	VMAXPS    Z6, Z10, Z6
+	VMINPS    Z6, Z11, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z7, Z7
+	VMAXPS    Z7, Z10, Z7
+	VMINPS    Z7, Z11, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z8, Z8
+	VMAXPS    Z8, Z10, Z8
+	VMINPS    Z8, Z11, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z9, Z9
+	VMAXPS    Z9, Z10, Z9
+	VMINPS    Z9, Z11, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_5_epaccum:
+	TESTQ     BX, BX
+	JNE       kernrowepc_avx512_5_eprestrue
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z10, Z0
+	VMINPS    Z0, Z11, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z10, Z1
+	VMINPS    Z1, Z11, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z10, Z2
+	VMINPS    Z2, Z11, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z10, Z3
+	VMINPS    Z3, Z11, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z10, Z4
+	VMINPS    Z4, Z11, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z10, Z5
+	VMINPS    Z5, Z11, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z10, Z6
+	VMINPS    Z6, Z11, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z10, Z7
+	VMINPS    Z7, Z11, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z10, Z8
+	VMINPS    Z8, Z11, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z10, Z9
+	VMINPS    Z9, Z11, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_5_eprestrue:
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z0, Z0
+	VMAXPS    Z0, Z10, Z0
+	VMINPS    Z0, Z11, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z1, Z1
+	VMAXPS    Z1, Z10, Z1
+	VMINPS    Z1, Z11, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z2, Z2
+	VMAXPS    Z2, Z10, Z2
+	VMINPS    Z2, Z11, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z3, Z3
+	VMAXPS    Z3, Z10, Z3
+	VMINPS    Z3, Z11, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z4, Z4
+	VMAXPS    Z4, Z10, Z4
+	VMINPS    Z4, Z11, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z5, Z5
+	VMAXPS    Z5, Z10, Z5
+	VMINPS    Z5, Z11, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z6, Z6
+	VMAXPS    Z6, Z10, Z6
+	VMINPS    Z6, Z11, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z7, Z7
+	VMAXPS    Z7, Z10, Z7
+	VMINPS    Z7, Z11, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z12
+	VADDPS    Z12, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z8, Z8
+	VMAXPS    Z8, Z10, Z8
+	VMINPS    Z8, Z11, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z12
+	VADDPS    Z12, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z12
+	VADDPS    Z12, Z9, Z9
+	VMAXPS    Z9, Z10, Z9
+	VMINPS    Z9, Z11, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernepc_avx512_6(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernepc_avx512_6(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernepc_avx512_6_m_loop4
+
+kernepc_avx512_6_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_6_tail
+	VMOVUPS      (DX), Z12
+	VMOVUPS      64(DX), Z13
+	VBROADCASTSS (CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 4(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 8(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 12(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 16(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 20(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS      (DX)(BX*1), Z12
+	VMOVUPS      64(DX)(BX*1), Z13
+	VBROADCASTSS 24(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 28(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 32(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 36(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 40(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 44(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS      (SI), Z12
+	VMOVUPS      64(SI), Z13
+	VBROADCASTSS 48(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 52(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 56(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 60(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 64(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 68(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS      (SI)(BX*1), Z12
+	VMOVUPS      64(SI)(BX*1), Z13
+	VBROADCASTSS 72(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 76(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 80(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 84(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 88(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 92(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         $0x00000060, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_6_loop4
+
+kernepc_avx512_6_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_6_sum
+	VMOVUPS      (DX), Z12
+	VMOVUPS      64(DX), Z13
+	VBROADCASTSS (CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 4(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 8(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 12(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 16(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 20(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         $0x00000018, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_6_tail
+
+kernepc_avx512_6_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_6_m_tail
+	VMOVUPS.Z    (DX), K1, Z12
+	VMOVUPS.Z    64(DX), K2, Z13
+	VBROADCASTSS (CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 4(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 8(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 12(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 16(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 20(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS.Z    (DX)(BX*1), K1, Z12
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z13
+	VBROADCASTSS 24(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 28(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 32(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 36(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 40(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 44(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS.Z    (SI), K1, Z12
+	VMOVUPS.Z    64(SI), K2, Z13
+	VBROADCASTSS 48(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 52(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 56(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 60(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 64(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 68(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS.Z    (SI)(BX*1), K1, Z12
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z13
+	VBROADCASTSS 72(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 76(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 80(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 84(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 88(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 92(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         $0x00000060, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_6_m_loop4
+
+kernepc_avx512_6_m_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_6_sum
+	VMOVUPS.Z    (DX), K1, Z12
+	VMOVUPS.Z    64(DX), K2, Z13
+	VBROADCASTSS (CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 4(CX), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 8(CX), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 12(CX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 16(CX), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 20(CX), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         $0x00000018, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_6_m_tail
+
+kernepc_avx512_6_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z12
+	VBROADCASTSS hi+76(FP), Z13
+	VXORPS       X14, X14, X14
+	VUCOMISS     beta+52(FP), X14
+	JNE          kernepc_avx512_6_epaccum
+	JP           kernepc_avx512_6_epaccum
+	TESTQ        BX, BX
+	JNE          kernepc_avx512_6_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z12, Z0
+	VMINPS       Z0, Z13, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z12, Z1
+	VMINPS       Z1, Z13, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z12, Z2
+	VMINPS       Z2, Z13, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z12, Z3
+	VMINPS       Z3, Z13, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z12, Z4
+	VMINPS       Z4, Z13, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z12, Z5
+	VMINPS       Z5, Z13, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z12, Z6
+	VMINPS       Z6, Z13, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z12, Z7
+	VMINPS       Z7, Z13, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z12, Z8
+	VMINPS       Z8, Z13, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z12, Z9
+	VMINPS       Z9, Z13, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z12, Z10
+	VMINPS       Z10, Z13, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z12, Z11
+	VMINPS       Z11, Z13, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_6_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z0, Z0
+	VMAXPS    Z0, Z12, Z0
+	VMINPS    Z0, Z13, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z1, Z1
+	VMAXPS    Z1, Z12, Z1
+	VMINPS    Z1, Z13, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z2, Z2
+	VMAXPS    Z2, Z12, Z2
+	VMINPS    Z2, Z13, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z3, Z3
+	VMAXPS    Z3, Z12, Z3
+	VMINPS    Z3, Z13, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z4, Z4
+	VMAXPS    Z4, Z12, Z4
+	VMINPS    Z4, Z13, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z5, Z5
+	VMAXPS    Z5, Z12, Z5
+	VMINPS    Z5, Z13, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z6, Z6
+	VMAXPS    Z6, Z12, Z6
+	VMINPS    Z6, Z13, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z7, Z7
+	VMAXPS    Z7, Z12, Z7
+	VMINPS    Z7, Z13, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z8, Z8
+	VMAXPS    Z8, Z12, Z8
+	VMINPS    Z8, Z13, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z9, Z9
+	VMAXPS    Z9, Z12, Z9
+	VMINPS    Z9, Z13, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z10, Z10
+	VMAXPS    Z10, Z12, Z10
+	VMINPS    Z10, Z13, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z11, Z11
+	VMAXPS    Z11, Z12, Z11
+	VMINPS    Z11, Z13, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_6_epaccum:
+	TESTQ     BX, BX
+	JNE       kernepc_avx512_6_eprestrue
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z12, Z0
+	VMINPS    Z0, Z13, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z12, Z1
+	VMINPS    Z1, Z13, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z12, Z2
+	VMINPS    Z2, Z13, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z12, Z3
+	VMINPS    Z3, Z13, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z12, Z4
+	VMINPS    Z4, Z13, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z12, Z5
+	VMINPS    Z5, Z13, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z12, Z6
+	VMINPS    Z6, Z13, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z12, Z7
+	VMINPS    Z7, Z13, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z12, Z8
+	VMINPS    Z8, Z13, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z12, Z9
+	VMINPS    Z9, Z13, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z12, Z10
+	VMINPS    Z10, Z13, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z12, Z11
+	VMINPS    Z11, Z13, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_6_eprestrue:
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z0, Z0
+	VMAXPS    Z0, Z12, Z0
+	VMINPS    Z0, Z13, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z1, Z1
+	VMAXPS    Z1, Z12, Z1
+	VMINPS    Z1, Z13, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z2, Z2
+	VMAXPS    Z2, Z12, Z2
+	VMINPS    Z2, Z13, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z3, Z3
+	VMAXPS    Z3, Z12, Z3
+	VMINPS    Z3, Z13, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z4, Z4
+	VMAXPS    Z4, Z12, Z4
+	VMINPS    Z4, Z13, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z5, Z5
+	VMAXPS    Z5, Z12, Z5
+	VMINPS    Z5, Z13, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z6, Z6
+	VMAXPS    Z6, Z12, Z6
+	VMINPS    Z6, Z13, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z7, Z7
+	VMAXPS    Z7, Z12, Z7
+	VMINPS    Z7, Z13, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z8, Z8
+	VMAXPS    Z8, Z12, Z8
+	VMINPS    Z8, Z13, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z9, Z9
+	VMAXPS    Z9, Z12, Z9
+	VMINPS    Z9, Z13, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z10, Z10
+	VMAXPS    Z10, Z12, Z10
+	VMINPS    Z10, Z13, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z11, Z11
+	VMAXPS    Z11, Z12, Z11
+	VMINPS    Z11, Z13, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernrowepc_avx512_6(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernrowepc_avx512_6(SB), NOSPLIT, $0-104
+	MOVL       mask+64(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       lda+16(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (CX)(DX*2), BX
+	ADDQ       DX, BX
+	MOVQ       b+24(FP), SI
+	MOVQ       bstride+32(FP), DI
+	SHLQ       $0x02, DI
+	LEAQ       (SI)(DI*2), R8
+	MOVQ       c+40(FP), R9
+	MOVQ       ldc+48(FP), R10
+	SHLQ       $0x02, R10
+	PREFETCHT0 (R9)
+	PREFETCHT0 127(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 127(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 127(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 127(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 127(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 127(R9)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	MOVL       mask+64(FP), R9
+	CMPL       R9, $0xffffffff
+	JNE        kernrowepc_avx512_6_m_loop4
+
+kernrowepc_avx512_6_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_6_tail
+	VMOVUPS      (SI), Z12
+	VMOVUPS      64(SI), Z13
+	VBROADCASTSS (CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS (CX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS (CX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS (BX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS (BX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS (BX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS      (SI)(DI*1), Z12
+	VMOVUPS      64(SI)(DI*1), Z13
+	VBROADCASTSS 4(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 4(BX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS      (R8), Z12
+	VMOVUPS      64(R8), Z13
+	VBROADCASTSS 8(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 8(BX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS      (R8)(DI*1), Z12
+	VMOVUPS      64(R8)(DI*1), Z13
+	VBROADCASTSS 12(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 12(BX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	LEAQ         (SI)(DI*4), SI
+	LEAQ         (R8)(DI*4), R8
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_6_loop4
+
+kernrowepc_avx512_6_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_6_sum
+	VMOVUPS      (SI), Z12
+	VMOVUPS      64(SI), Z13
+	VBROADCASTSS (CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS (CX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS (CX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS (BX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS (BX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS (BX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         DI, SI
+	DECQ         AX
+	JMP          kernrowepc_avx512_6_tail
+
+kernrowepc_avx512_6_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_6_m_tail
+	VMOVUPS.Z    (SI), K1, Z12
+	VMOVUPS.Z    64(SI), K2, Z13
+	VBROADCASTSS (CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS (CX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS (CX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS (BX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS (BX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS (BX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS.Z    (SI)(DI*1), K1, Z12
+	VMOVUPS.Z    64(SI)(DI*1), K2, Z13
+	VBROADCASTSS 4(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 4(BX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS.Z    (R8), K1, Z12
+	VMOVUPS.Z    64(R8), K2, Z13
+	VBROADCASTSS 8(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 8(BX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	VMOVUPS.Z    (R8)(DI*1), K1, Z12
+	VMOVUPS.Z    64(R8)(DI*1), K2, Z13
+	VBROADCASTSS 12(CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 12(BX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	LEAQ         (SI)(DI*4), SI
+	LEAQ         (R8)(DI*4), R8
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_6_m_loop4
+
+kernrowepc_avx512_6_m_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_6_sum
+	VMOVUPS.Z    (SI), K1, Z12
+	VMOVUPS.Z    64(SI), K2, Z13
+	VBROADCASTSS (CX), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS (CX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS (CX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS (BX), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS (BX)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS (BX)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         DI, SI
+	DECQ         AX
+	JMP          kernrowepc_avx512_6_m_tail
+
+kernrowepc_avx512_6_sum:
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+72(FP), DX
+	MOVQ         res+88(FP), BX
+	MOVQ         ldr+96(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+80(FP), Z12
+	VBROADCASTSS hi+84(FP), Z13
+	VXORPS       X14, X14, X14
+	VUCOMISS     beta+60(FP), X14
+	JNE          kernrowepc_avx512_6_epaccum
+	JP           kernrowepc_avx512_6_epaccum
+	TESTQ        BX, BX
+	JNE          kernrowepc_avx512_6_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z12, Z0
+	VMINPS       Z0, Z13, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z12, Z1
+	VMINPS       Z1, Z13, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z12, Z2
+	VMINPS       Z2, Z13, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z12, Z3
+	VMINPS       Z3, Z13, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z12, Z4
+	VMINPS       Z4, Z13, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z12, Z5
+	VMINPS       Z5, Z13, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z12, Z6
+	VMINPS       Z6, Z13, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z12, Z7
+	VMINPS       Z7, Z13, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z12, Z8
+	VMINPS       Z8, Z13, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z12, Z9
+	VMINPS       Z9, Z13, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z12, Z10
+	VMINPS       Z10, Z13, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z12, Z11
+	VMINPS       Z11, Z13, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_6_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z0, Z0
+	VMAXPS    Z0, Z12, Z0
+	VMINPS    Z0, Z13, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z1, Z1
+	VMAXPS    Z1, Z12, Z1
+	VMINPS    Z1, Z13, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z2, Z2
+	VMAXPS    Z2, Z12, Z2
+	VMINPS    Z2, Z13, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z3, Z3
+	VMAXPS    Z3, Z12, Z3
+	VMINPS    Z3, Z13, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z4, Z4
+	VMAXPS    Z4, Z12, Z4
+	VMINPS    Z4, Z13, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z5, Z5
+	VMAXPS    Z5, Z12, Z5
+	VMINPS    Z5, Z13, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z6, Z6
+	VMAXPS    Z6, Z12, Z6
+	VMINPS    Z6, Z13, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z7, Z7
+	VMAXPS    Z7, Z12, Z7
+	VMINPS    Z7, Z13, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z8, Z8
+	VMAXPS    Z8, Z12, Z8
+	VMINPS    Z8, Z13, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z9, Z9
+	VMAXPS    Z9, Z12, Z9
+	VMINPS    Z9, Z13, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z10, Z10
+	VMAXPS    Z10, Z12, Z10
+	VMINPS    Z10, Z13, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z11, Z11
+	VMAXPS    Z11, Z12, Z11
+	VMINPS    Z11, Z13, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_6_epaccum:
+	TESTQ     BX, BX
+	JNE       kernrowepc_avx512_6_eprestrue
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z12, Z0
+	VMINPS    Z0, Z13, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z12, Z1
+	VMINPS    Z1, Z13, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z12, Z2
+	VMINPS    Z2, Z13, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z12, Z3
+	VMINPS    Z3, Z13, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z12, Z4
+	VMINPS    Z4, Z13, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z12, Z5
+	VMINPS    Z5, Z13, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z12, Z6
+	VMINPS    Z6, Z13, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z12, Z7
+	VMINPS    Z7, Z13, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z12, Z8
+	VMINPS    Z8, Z13, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z12, Z9
+	VMINPS    Z9, Z13, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z12, Z10
+	VMINPS    Z10, Z13, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z12, Z11
+	VMINPS    Z11, Z13, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_6_eprestrue:
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z0, Z0
+	VMAXPS    Z0, Z12, Z0
+	VMINPS    Z0, Z13, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z1, Z1
+	VMAXPS    Z1, Z12, Z1
+	VMINPS    Z1, Z13, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z2, Z2
+	VMAXPS    Z2, Z12, Z2
+	VMINPS    Z2, Z13, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z3, Z3
+	VMAXPS    Z3, Z12, Z3
+	VMINPS    Z3, Z13, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z4, Z4
+	VMAXPS    Z4, Z12, Z4
+	VMINPS    Z4, Z13, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z5, Z5
+	VMAXPS    Z5, Z12, Z5
+	VMINPS    Z5, Z13, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z6, Z6
+	VMAXPS    Z6, Z12, Z6
+	VMINPS    Z6, Z13, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z7, Z7
+	VMAXPS    Z7, Z12, Z7
+	VMINPS    Z7, Z13, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z8, Z8
+	VMAXPS    Z8, Z12, Z8
+	VMINPS    Z8, Z13, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z9, Z9
+	VMAXPS    Z9, Z12, Z9
+	VMINPS    Z9, Z13, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z14
+	VADDPS    Z14, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z14
+	VADDPS    Z14, Z10, Z10
+	VMAXPS    Z10, Z12, Z10
+	VMINPS    Z10, Z13, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z14
+	VADDPS    Z14, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z14
+	VADDPS    Z14, Z11, Z11
+	VMAXPS    Z11, Z12, Z11
+	VMINPS    Z11, Z13, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernepc_avx512_7(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernepc_avx512_7(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernepc_avx512_7_m_loop4
+
+kernepc_avx512_7_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_7_tail
+	VMOVUPS      (DX), Z14
+	VMOVUPS      64(DX), Z15
+	VBROADCASTSS (CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 4(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 8(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 12(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 16(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 20(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 24(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS      (DX)(BX*1), Z14
+	VMOVUPS      64(DX)(BX*1), Z15
+	VBROADCASTSS 28(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 32(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 36(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 40(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 44(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 48(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 52(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS      (SI), Z14
+	VMOVUPS      64(SI), Z15
+	VBROADCASTSS 56(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 60(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 64(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 68(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 72(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 76(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 80(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS      (SI)(BX*1), Z14
+	VMOVUPS      64(SI)(BX*1), Z15
+	VBROADCASTSS 84(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 88(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 92(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 96(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 100(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 104(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 108(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         $0x00000070, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_7_loop4
+
+kernepc_avx512_7_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_7_sum
+	VMOVUPS      (DX), Z14
+	VMOVUPS      64(DX), Z15
+	VBROADCASTSS (CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 4(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 8(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 12(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 16(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 20(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 24(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         $0x0000001c, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_7_tail
+
+kernepc_avx512_7_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_7_m_tail
+	VMOVUPS.Z    (DX), K1, Z14
+	VMOVUPS.Z    64(DX), K2, Z15
+	VBROADCASTSS (CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 4(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 8(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 12(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 16(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 20(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 24(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS.Z    (DX)(BX*1), K1, Z14
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z15
+	VBROADCASTSS 28(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 32(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 36(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 40(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 44(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 48(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 52(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS.Z    (SI), K1, Z14
+	VMOVUPS.Z    64(SI), K2, Z15
+	VBROADCASTSS 56(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 60(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 64(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 68(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 72(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 76(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 80(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS.Z    (SI)(BX*1), K1, Z14
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z15
+	VBROADCASTSS 84(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 88(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 92(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 96(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 100(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 104(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 108(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         $0x00000070, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_7_m_loop4
+
+kernepc_avx512_7_m_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_7_sum
+	VMOVUPS.Z    (DX), K1, Z14
+	VMOVUPS.Z    64(DX), K2, Z15
+	VBROADCASTSS (CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 4(CX), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 8(CX), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 12(CX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 16(CX), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 20(CX), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 24(CX), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         $0x0000001c, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_7_m_tail
+
+kernepc_avx512_7_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z14
+	VBROADCASTSS hi+76(FP), Z15
+	VXORPS       X16, X16, X16
+	VUCOMISS     beta+52(FP), X16
+	JNE          kernepc_avx512_7_epaccum
+	JP           kernepc_avx512_7_epaccum
+	TESTQ        BX, BX
+	JNE          kernepc_avx512_7_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z14, Z0
+	VMINPS       Z0, Z15, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z14, Z1
+	VMINPS       Z1, Z15, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z14, Z2
+	VMINPS       Z2, Z15, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z14, Z3
+	VMINPS       Z3, Z15, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z14, Z4
+	VMINPS       Z4, Z15, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z14, Z5
+	VMINPS       Z5, Z15, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z14, Z6
+	VMINPS       Z6, Z15, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z14, Z7
+	VMINPS       Z7, Z15, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z14, Z8
+	VMINPS       Z8, Z15, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z14, Z9
+	VMINPS       Z9, Z15, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z14, Z10
+	VMINPS       Z10, Z15, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z14, Z11
+	VMINPS       Z11, Z15, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z12, K1, Z12
+	VMAXPS       Z12, Z14, Z12
+	VMINPS       Z12, Z15, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       64(DX), Z13, K2, Z13
+	VMAXPS       Z13, Z14, Z13
+	VMINPS       Z13, Z15, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_7_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z0, Z0
+	VMAXPS    Z0, Z14, Z0
+	VMINPS    Z0, Z15, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z1, Z1
+	VMAXPS    Z1, Z14, Z1
+	VMINPS    Z1, Z15, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z2, Z2
+	VMAXPS    Z2, Z14, Z2
+	VMINPS    Z2, Z15, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z3, Z3
+	VMAXPS    Z3, Z14, Z3
+	VMINPS    Z3, Z15, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z4, Z4
+	VMAXPS    Z4, Z14, Z4
+	VMINPS    Z4, Z15, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z5, Z5
+	VMAXPS    Z5, Z14, Z5
+	VMINPS    Z5, Z15, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z6, Z6
+	VMAXPS    Z6, Z14, Z6
+	VMINPS    Z6, Z15, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z7, Z7
+	VMAXPS    Z7, Z14, Z7
+	VMINPS    Z7, Z15, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z8, Z8
+	VMAXPS    Z8, Z14, Z8
+	VMINPS    Z8, Z15, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z9, Z9
+	VMAXPS    Z9, Z14, Z9
+	VMINPS    Z9, Z15, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z10, Z10
+	VMAXPS    Z10, Z14, Z10
+	VMINPS    Z10, Z15, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z11, Z11
+	VMAXPS    Z11, Z14, Z11
+	VMINPS    Z11, Z15, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z12, Z12
+	VMAXPS    Z12, Z14, Z12
+	VMINPS    Z12, Z15, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z13, Z13
+	VMAXPS    Z13, Z14, Z13
+	VMINPS    Z13, Z15, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_7_epaccum:
+	TESTQ     BX, BX
+	JNE       kernepc_avx512_7_eprestrue
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z14, Z0
+	VMINPS    Z0, Z15, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z14, Z1
+	VMINPS    Z1, Z15, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z14, Z2
+	VMINPS    Z2, Z15, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z14, Z3
+	VMINPS    Z3, Z15, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z14, Z4
+	VMINPS    Z4, Z15, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z14, Z5
+	VMINPS    Z5, Z15, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z14, Z6
+	VMINPS    Z6, Z15, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z14, Z7
+	VMINPS    Z7, Z15, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z14, Z8
+	VMINPS    Z8, Z15, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z14, Z9
+	VMINPS    Z9, Z15, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z14, Z10
+	VMINPS    Z10, Z15, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z14, Z11
+	VMINPS    Z11, Z15, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMAXPS    Z12, Z14, Z12
+	VMINPS    Z12, Z15, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMAXPS    Z13, Z14, Z13
+	VMINPS    Z13, Z15, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_7_eprestrue:
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z0, Z0
+	VMAXPS    Z0, Z14, Z0
+	VMINPS    Z0, Z15, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z1, Z1
+	VMAXPS    Z1, Z14, Z1
+	VMINPS    Z1, Z15, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z2, Z2
+	VMAXPS    Z2, Z14, Z2
+	VMINPS    Z2, Z15, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z3, Z3
+	VMAXPS    Z3, Z14, Z3
+	VMINPS    Z3, Z15, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z4, Z4
+	VMAXPS    Z4, Z14, Z4
+	VMINPS    Z4, Z15, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z5, Z5
+	VMAXPS    Z5, Z14, Z5
+	VMINPS    Z5, Z15, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z6, Z6
+	VMAXPS    Z6, Z14, Z6
+	VMINPS    Z6, Z15, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z7, Z7
+	VMAXPS    Z7, Z14, Z7
+	VMINPS    Z7, Z15, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z8, Z8
+	VMAXPS    Z8, Z14, Z8
+	VMINPS    Z8, Z15, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z9, Z9
+	VMAXPS    Z9, Z14, Z9
+	VMINPS    Z9, Z15, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z10, Z10
+	VMAXPS    Z10, Z14, Z10
+	VMINPS    Z10, Z15, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z11, Z11
+	VMAXPS    Z11, Z14, Z11
+	VMINPS    Z11, Z15, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z12, Z12
+	VMAXPS    Z12, Z14, Z12
+	VMINPS    Z12, Z15, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z13, Z13
+	VMAXPS    Z13, Z14, Z13
+	VMINPS    Z13, Z15, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernrowepc_avx512_7(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernrowepc_avx512_7(SB), NOSPLIT, $0-104
+	MOVL       mask+64(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       lda+16(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (CX)(DX*2), BX
+	ADDQ       DX, BX
+	LEAQ       (BX)(DX*2), SI
+	ADDQ       DX, SI
+	MOVQ       b+24(FP), DI
+	MOVQ       bstride+32(FP), R8
+	SHLQ       $0x02, R8
+	LEAQ       (DI)(R8*2), R9
+	MOVQ       c+40(FP), R10
+	MOVQ       ldc+48(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	MOVL       mask+64(FP), R10
+	CMPL       R10, $0xffffffff
+	JNE        kernrowepc_avx512_7_m_loop4
+
+kernrowepc_avx512_7_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_7_tail
+	VMOVUPS      (DI), Z14
+	VMOVUPS      64(DI), Z15
+	VBROADCASTSS (CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS (CX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS (CX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS (BX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS (BX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS (BX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS (SI), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS      (DI)(R8*1), Z14
+	VMOVUPS      64(DI)(R8*1), Z15
+	VBROADCASTSS 4(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 4(BX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 4(SI), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS      (R9), Z14
+	VMOVUPS      64(R9), Z15
+	VBROADCASTSS 8(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 8(BX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 8(SI), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS      (R9)(R8*1), Z14
+	VMOVUPS      64(R9)(R8*1), Z15
+	VBROADCASTSS 12(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 12(BX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 12(SI), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, SI
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (R9)(R8*4), R9
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_7_loop4
+
+kernrowepc_avx512_7_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_7_sum
+	VMOVUPS      (DI), Z14
+	VMOVUPS      64(DI), Z15
+	VBROADCASTSS (CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS (CX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS (CX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS (BX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS (BX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS (BX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS (SI), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         R8, DI
+	DECQ         AX
+	JMP          kernrowepc_avx512_7_tail
+
+kernrowepc_avx512_7_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_7_m_tail
+	VMOVUPS.Z    (DI), K1, Z14
+	VMOVUPS.Z    64(DI), K2, Z15
+	VBROADCASTSS (CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS (CX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS (CX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS (BX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS (BX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS (BX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS (SI), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS.Z    (DI)(R8*1), K1, Z14
+	VMOVUPS.Z    64(DI)(R8*1), K2, Z15
+	VBROADCASTSS 4(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 4(BX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 4(SI), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS.Z    (R9), K1, Z14
+	VMOVUPS.Z    64(R9), K2, Z15
+	VBROADCASTSS 8(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 8(BX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 8(SI), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS.Z    (R9)(R8*1), K1, Z14
+	VMOVUPS.Z    64(R9)(R8*1), K2, Z15
+	VBROADCASTSS 12(CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 12(BX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 12(SI), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, SI
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (R9)(R8*4), R9
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_7_m_loop4
+
+kernrowepc_avx512_7_m_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_7_sum
+	VMOVUPS.Z    (DI), K1, Z14
+	VMOVUPS.Z    64(DI), K2, Z15
+	VBROADCASTSS (CX), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS (CX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS (CX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS (BX), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS (BX)(DX*1), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS (BX)(DX*2), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS (SI), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         R8, DI
+	DECQ         AX
+	JMP          kernrowepc_avx512_7_m_tail
+
+kernrowepc_avx512_7_sum:
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+72(FP), DX
+	MOVQ         res+88(FP), BX
+	MOVQ         ldr+96(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+80(FP), Z14
+	VBROADCASTSS hi+84(FP), Z15
+	VXORPS       X16, X16, X16
+	VUCOMISS     beta+60(FP), X16
+	JNE          kernrowepc_avx512_7_epaccum
+	JP           kernrowepc_avx512_7_epaccum
+	TESTQ        BX, BX
+	JNE          kernrowepc_avx512_7_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z14, Z0
+	VMINPS       Z0, Z15, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z14, Z1
+	VMINPS       Z1, Z15, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z14, Z2
+	VMINPS       Z2, Z15, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z14, Z3
+	VMINPS       Z3, Z15, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z14, Z4
+	VMINPS       Z4, Z15, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z14, Z5
+	VMINPS       Z5, Z15, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z14, Z6
+	VMINPS       Z6, Z15, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z14, Z7
+	VMINPS       Z7, Z15, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z14, Z8
+	VMINPS       Z8, Z15, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z14, Z9
+	VMINPS       Z9, Z15, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z14, Z10
+	VMINPS       Z10, Z15, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z14, Z11
+	VMINPS       Z11, Z15, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z12, K1, Z12
+	VMAXPS       Z12, Z14, Z12
+	VMINPS       Z12, Z15, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       64(DX), Z13, K2, Z13
+	VMAXPS       Z13, Z14, Z13
+	VMINPS       Z13, Z15, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_7_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z0, Z0
+	VMAXPS    Z0, Z14, Z0
+	VMINPS    Z0, Z15, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z1, Z1
+	VMAXPS    Z1, Z14, Z1
+	VMINPS    Z1, Z15, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z2, Z2
+	VMAXPS    Z2, Z14, Z2
+	VMINPS    Z2, Z15, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z3, Z3
+	VMAXPS    Z3, Z14, Z3
+	VMINPS    Z3, Z15, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z4, Z4
+	VMAXPS    Z4, Z14, Z4
+	VMINPS    Z4, Z15, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z5, Z5
+	VMAXPS    Z5, Z14, Z5
+	VMINPS    Z5, Z15, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z6, Z6
+	VMAXPS    Z6, Z14, Z6
+	VMINPS    Z6, Z15, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z7, Z7
+	VMAXPS    Z7, Z14, Z7
+	VMINPS    Z7, Z15, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z8, Z8
+	VMAXPS    Z8, Z14, Z8
+	VMINPS    Z8, Z15, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z9, Z9
+	VMAXPS    Z9, Z14, Z9
+	VMINPS    Z9, Z15, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z10, Z10
+	VMAXPS    Z10, Z14, Z10
+	VMINPS    Z10, Z15, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z11, Z11
+	VMAXPS    Z11, Z14, Z11
+	VMINPS    Z11, Z15, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z12, Z12
+	VMAXPS    Z12, Z14, Z12
+	VMINPS    Z12, Z15, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z13, Z13
+	VMAXPS    Z13, Z14, Z13
+	VMINPS    Z13, Z15, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_7_epaccum:
+	TESTQ     BX, BX
+	JNE       kernrowepc_avx512_7_eprestrue
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z14, Z0
+	VMINPS    Z0, Z15, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z14, Z1
+	VMINPS    Z1, Z15, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z14, Z2
+	VMINPS    Z2, Z15, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z14, Z3
+	VMINPS    Z3, Z15, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z14, Z4
+	VMINPS    Z4, Z15, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z14, Z5
+	VMINPS    Z5, Z15, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z14, Z6
+	VMINPS    Z6, Z15, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z14, Z7
+	VMINPS    Z7, Z15, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z14, Z8
+	VMINPS    Z8, Z15, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z14, Z9
+	VMINPS    Z9, Z15, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z14, Z10
+	VMINPS    Z10, Z15, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z14, Z11
+	VMINPS    Z11, Z15, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMAXPS    Z12, Z14, Z12
+	VMINPS    Z12, Z15, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMAXPS    Z13, Z14, Z13
+	VMINPS    Z13, Z15, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_7_eprestrue:
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z0, Z0
+	VMAXPS    Z0, Z14, Z0
+	VMINPS    Z0, Z15, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z1, Z1
+	VMAXPS    Z1, Z14, Z1
+	VMINPS    Z1, Z15, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z2, Z2
+	VMAXPS    Z2, Z14, Z2
+	VMINPS    Z2, Z15, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z3, Z3
+	VMAXPS    Z3, Z14, Z3
+	VMINPS    Z3, Z15, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z4, Z4
+	VMAXPS    Z4, Z14, Z4
+	VMINPS    Z4, Z15, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z5, Z5
+	VMAXPS    Z5, Z14, Z5
+	VMINPS    Z5, Z15, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z6, Z6
+	VMAXPS    Z6, Z14, Z6
+	VMINPS    Z6, Z15, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z7, Z7
+	VMAXPS    Z7, Z14, Z7
+	VMINPS    Z7, Z15, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z8, Z8
+	VMAXPS    Z8, Z14, Z8
+	VMINPS    Z8, Z15, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z9, Z9
+	VMAXPS    Z9, Z14, Z9
+	VMINPS    Z9, Z15, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z10, Z10
+	VMAXPS    Z10, Z14, Z10
+	VMINPS    Z10, Z15, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z11, Z11
+	VMAXPS    Z11, Z14, Z11
+	VMINPS    Z11, Z15, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z16
+	VADDPS    Z16, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z16
+	VADDPS    Z16, Z12, Z12
+	VMAXPS    Z12, Z14, Z12
+	VMINPS    Z12, Z15, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z16
+	VADDPS    Z16, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z16
+	VADDPS    Z16, Z13, Z13
+	VMAXPS    Z13, Z14, Z13
+	VMINPS    Z13, Z15, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernepc_avx512_8(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernepc_avx512_8(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernepc_avx512_8_m_loop4
+
+kernepc_avx512_8_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_8_tail
+	VMOVUPS      (DX), Z16
+	VMOVUPS      64(DX), Z17
+	VBROADCASTSS (CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 8(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 12(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 16(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 20(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 24(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 28(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      (DX)(BX*1), Z16
+	VMOVUPS      64(DX)(BX*1), Z17
+	VBROADCASTSS 32(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 36(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 40(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 44(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 48(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 52(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 56(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 60(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      (SI), Z16
+	VMOVUPS      64(SI), Z17
+	VBROADCASTSS 64(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 68(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 72(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 76(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 80(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 84(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 88(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 92(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      (SI)(BX*1), Z16
+	VMOVUPS      64(SI)(BX*1), Z17
+	VBROADCASTSS 96(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 100(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 104(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 108(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 112(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 116(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 120(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 124(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x00000080, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_8_loop4
+
+kernepc_avx512_8_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_8_sum
+	VMOVUPS      (DX), Z16
+	VMOVUPS      64(DX), Z17
+	VBROADCASTSS (CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 8(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 12(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 16(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 20(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 24(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 28(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x00000020, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_8_tail
+
+kernepc_avx512_8_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_8_m_tail
+	VMOVUPS.Z    (DX), K1, Z16
+	VMOVUPS.Z    64(DX), K2, Z17
+	VBROADCASTSS (CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 8(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 12(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 16(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 20(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 24(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 28(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS.Z    (DX)(BX*1), K1, Z16
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z17
+	VBROADCASTSS 32(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 36(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 40(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 44(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 48(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 52(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 56(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 60(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS.Z    (SI), K1, Z16
+	VMOVUPS.Z    64(SI), K2, Z17
+	VBROADCASTSS 64(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 68(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 72(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 76(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 80(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 84(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 88(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 92(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS.Z    (SI)(BX*1), K1, Z16
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z17
+	VBROADCASTSS 96(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 100(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 104(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 108(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 112(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 116(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 120(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 124(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x00000080, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_8_m_loop4
+
+kernepc_avx512_8_m_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_8_sum
+	VMOVUPS.Z    (DX), K1, Z16
+	VMOVUPS.Z    64(DX), K2, Z17
+	VBROADCASTSS (CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(CX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 8(CX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 12(CX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 16(CX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 20(CX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 24(CX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 28(CX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x00000020, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_8_m_tail
+
+kernepc_avx512_8_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z16
+	VBROADCASTSS hi+76(FP), Z17
+	VXORPS       X18, X18, X18
+	VUCOMISS     beta+52(FP), X18
+	JNE          kernepc_avx512_8_epaccum
+	JP           kernepc_avx512_8_epaccum
+	TESTQ        BX, BX
+	JNE          kernepc_avx512_8_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z16, Z0
+	VMINPS       Z0, Z17, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z16, Z1
+	VMINPS       Z1, Z17, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z16, Z2
+	VMINPS       Z2, Z17, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z16, Z3
+	VMINPS       Z3, Z17, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z16, Z4
+	VMINPS       Z4, Z17, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z16, Z5
+	VMINPS       Z5, Z17, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z16, Z6
+	VMINPS       Z6, Z17, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z16, Z7
+	VMINPS       Z7, Z17, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z16, Z8
+	VMINPS       Z8, Z17, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z16, Z9
+	VMINPS       Z9, Z17, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z16, Z10
+	VMINPS       Z10, Z17, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z16, Z11
+	VMINPS       Z11, Z17, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z12, K1, Z12
+	VMAXPS       Z12, Z16, Z12
+	VMINPS       Z12, Z17, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       64(DX), Z13, K2, Z13
+	VMAXPS       Z13, Z16, Z13
+	VMINPS       Z13, Z17, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z14, K1, Z14
+	VMAXPS       Z14, Z16, Z14
+	VMINPS       Z14, Z17, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       64(DX), Z15, K2, Z15
+	VMAXPS       Z15, Z16, Z15
+	VMINPS       Z15, Z17, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_8_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z0, Z0
+	VMAXPS    Z0, Z16, Z0
+	VMINPS    Z0, Z17, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z1, Z1
+	VMAXPS    Z1, Z16, Z1
+	VMINPS    Z1, Z17, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z2, Z2
+	VMAXPS    Z2, Z16, Z2
+	VMINPS    Z2, Z17, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z3, Z3
+	VMAXPS    Z3, Z16, Z3
+	VMINPS    Z3, Z17, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z4, Z4
+	VMAXPS    Z4, Z16, Z4
+	VMINPS    Z4, Z17, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z5, Z5
+	VMAXPS    Z5, Z16, Z5
+	VMINPS    Z5, Z17, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z6, Z6
+	VMAXPS    Z6, Z16, Z6
+	VMINPS    Z6, Z17, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z7, Z7
+	VMAXPS    Z7, Z16, Z7
+	VMINPS    Z7, Z17, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z8, Z8
+	VMAXPS    Z8, Z16, Z8
+	VMINPS    Z8, Z17, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z9, Z9
+	VMAXPS    Z9, Z16, Z9
+	VMINPS    Z9, Z17, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z10, Z10
+	VMAXPS    Z10, Z16, Z10
+	VMINPS    Z10, Z17, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z11, Z11
+	VMAXPS    Z11, Z16, Z11
+	VMINPS    Z11, Z17, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z12, Z12
+	VMAXPS    Z12, Z16, Z12
+	VMINPS    Z12, Z17, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z13, Z13
+	VMAXPS    Z13, Z16, Z13
+	VMINPS    Z13, Z17, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z14, Z14
+	VMAXPS    Z14, Z16, Z14
+	VMINPS    Z14, Z17, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z15, Z15
+	VMAXPS    Z15, Z16, Z15
+	VMINPS    Z15, Z17, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_8_epaccum:
+	TESTQ     BX, BX
+	JNE       kernepc_avx512_8_eprestrue
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z16, Z0
+	VMINPS    Z0, Z17, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z16, Z1
+	VMINPS    Z1, Z17, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z16, Z2
+	VMINPS    Z2, Z17, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z16, Z3
+	VMINPS    Z3, Z17, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z16, Z4
+	VMINPS    Z4, Z17, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z16, Z5
+	VMINPS    Z5, Z17, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z16, Z6
+	VMINPS    Z6, Z17, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z16, Z7
+	VMINPS    Z7, Z17, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z16, Z8
+	VMINPS    Z8, Z17, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z16, Z9
+	VMINPS    Z9, Z17, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z16, Z10
+	VMINPS    Z10, Z17, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z16, Z11
+	VMINPS    Z11, Z17, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMAXPS    Z12, Z16, Z12
+	VMINPS    Z12, Z17, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMAXPS    Z13, Z16, Z13
+	VMINPS    Z13, Z17, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMAXPS    Z14, Z16, Z14
+	VMINPS    Z14, Z17, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMAXPS    Z15, Z16, Z15
+	VMINPS    Z15, Z17, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_8_eprestrue:
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z0, Z0
+	VMAXPS    Z0, Z16, Z0
+	VMINPS    Z0, Z17, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z1, Z1
+	VMAXPS    Z1, Z16, Z1
+	VMINPS    Z1, Z17, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z2, Z2
+	VMAXPS    Z2, Z16, Z2
+	VMINPS    Z2, Z17, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z3, Z3
+	VMAXPS    Z3, Z16, Z3
+	VMINPS    Z3, Z17, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z4, Z4
+	VMAXPS    Z4, Z16, Z4
+	VMINPS    Z4, Z17, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z5, Z5
+	VMAXPS    Z5, Z16, Z5
+	VMINPS    Z5, Z17, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z6, Z6
+	VMAXPS    Z6, Z16, Z6
+	VMINPS    Z6, Z17, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z7, Z7
+	VMAXPS    Z7, Z16, Z7
+	VMINPS    Z7, Z17, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z8, Z8
+	VMAXPS    Z8, Z16, Z8
+	VMINPS    Z8, Z17, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z9, Z9
+	VMAXPS    Z9, Z16, Z9
+	VMINPS    Z9, Z17, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z10, Z10
+	VMAXPS    Z10, Z16, Z10
+	VMINPS    Z10, Z17, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z11, Z11
+	VMAXPS    Z11, Z16, Z11
+	VMINPS    Z11, Z17, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z12, Z12
+	VMAXPS    Z12, Z16, Z12
+	VMINPS    Z12, Z17, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z13, Z13
+	VMAXPS    Z13, Z16, Z13
+	VMINPS    Z13, Z17, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z14, Z14
+	VMAXPS    Z14, Z16, Z14
+	VMINPS    Z14, Z17, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z15, Z15
+	VMAXPS    Z15, Z16, Z15
+	VMINPS    Z15, Z17, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernrowepc_avx512_8(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernrowepc_avx512_8(SB), NOSPLIT, $0-104
+	MOVL       mask+64(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       lda+16(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (CX)(DX*2), BX
+	ADDQ       DX, BX
+	LEAQ       (BX)(DX*2), SI
+	ADDQ       DX, SI
+	MOVQ       b+24(FP), DI
+	MOVQ       bstride+32(FP), R8
+	SHLQ       $0x02, R8
+	LEAQ       (DI)(R8*2), R9
+	MOVQ       c+40(FP), R10
+	MOVQ       ldc+48(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	MOVL       mask+64(FP), R10
+	CMPL       R10, $0xffffffff
+	JNE        kernrowepc_avx512_8_m_loop4
+
+kernrowepc_avx512_8_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_8_tail
+	VMOVUPS      (DI), Z16
+	VMOVUPS      64(DI), Z17
+	VBROADCASTSS (CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (CX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS (CX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (BX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS (BX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (BX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (SI), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (SI)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      (DI)(R8*1), Z16
+	VMOVUPS      64(DI)(R8*1), Z17
+	VBROADCASTSS 4(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 4(BX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 4(SI), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 4(SI)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      (R9), Z16
+	VMOVUPS      64(R9), Z17
+	VBROADCASTSS 8(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 8(BX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 8(SI), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 8(SI)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      (R9)(R8*1), Z16
+	VMOVUPS      64(R9)(R8*1), Z17
+	VBROADCASTSS 12(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 12(BX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 12(SI), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 12(SI)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, SI
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (R9)(R8*4), R9
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_8_loop4
+
+kernrowepc_avx512_8_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_8_sum
+	VMOVUPS      (DI), Z16
+	VMOVUPS      64(DI), Z17
+	VBROADCASTSS (CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (CX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS (CX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (BX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS (BX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (BX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (SI), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (SI)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         R8, DI
+	DECQ         AX
+	JMP          kernrowepc_avx512_8_tail
+
+kernrowepc_avx512_8_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_8_m_tail
+	VMOVUPS.Z    (DI), K1, Z16
+	VMOVUPS.Z    64(DI), K2, Z17
+	VBROADCASTSS (CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (CX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS (CX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (BX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS (BX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (BX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (SI), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (SI)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS.Z    (DI)(R8*1), K1, Z16
+	VMOVUPS.Z    64(DI)(R8*1), K2, Z17
+	VBROADCASTSS 4(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 4(BX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 4(SI), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 4(SI)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS.Z    (R9), K1, Z16
+	VMOVUPS.Z    64(R9), K2, Z17
+	VBROADCASTSS 8(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 8(BX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 8(SI), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 8(SI)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS.Z    (R9)(R8*1), K1, Z16
+	VMOVUPS.Z    64(R9)(R8*1), K2, Z17
+	VBROADCASTSS 12(CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 12(BX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 12(SI), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 12(SI)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, SI
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (R9)(R8*4), R9
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_8_m_loop4
+
+kernrowepc_avx512_8_m_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_8_sum
+	VMOVUPS.Z    (DI), K1, Z16
+	VMOVUPS.Z    64(DI), K2, Z17
+	VBROADCASTSS (CX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (CX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS (CX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (BX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS (BX)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (BX)(DX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (SI), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (SI)(DX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         R8, DI
+	DECQ         AX
+	JMP          kernrowepc_avx512_8_m_tail
+
+kernrowepc_avx512_8_sum:
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+72(FP), DX
+	MOVQ         res+88(FP), BX
+	MOVQ         ldr+96(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+80(FP), Z16
+	VBROADCASTSS hi+84(FP), Z17
+	VXORPS       X18, X18, X18
+	VUCOMISS     beta+60(FP), X18
+	JNE          kernrowepc_avx512_8_epaccum
+	JP           kernrowepc_avx512_8_epaccum
+	TESTQ        BX, BX
+	JNE          kernrowepc_avx512_8_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z16, Z0
+	VMINPS       Z0, Z17, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z16, Z1
+	VMINPS       Z1, Z17, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z16, Z2
+	VMINPS       Z2, Z17, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z16, Z3
+	VMINPS       Z3, Z17, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z16, Z4
+	VMINPS       Z4, Z17, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z16, Z5
+	VMINPS       Z5, Z17, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z16, Z6
+	VMINPS       Z6, Z17, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z16, Z7
+	VMINPS       Z7, Z17, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z16, Z8
+	VMINPS       Z8, Z17, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z16, Z9
+	VMINPS       Z9, Z17, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z16, Z10
+	VMINPS       Z10, Z17, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z16, Z11
+	VMINPS       Z11, Z17, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z12, K1, Z12
+	VMAXPS       Z12, Z16, Z12
+	VMINPS       Z12, Z17, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       64(DX), Z13, K2, Z13
+	VMAXPS       Z13, Z16, Z13
+	VMINPS       Z13, Z17, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z14, K1, Z14
+	VMAXPS       Z14, Z16, Z14
+	VMINPS       Z14, Z17, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       64(DX), Z15, K2, Z15
+	VMAXPS       Z15, Z16, Z15
+	VMINPS       Z15, Z17, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_8_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z0, Z0
+	VMAXPS    Z0, Z16, Z0
+	VMINPS    Z0, Z17, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z1, Z1
+	VMAXPS    Z1, Z16, Z1
+	VMINPS    Z1, Z17, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z2, Z2
+	VMAXPS    Z2, Z16, Z2
+	VMINPS    Z2, Z17, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z3, Z3
+	VMAXPS    Z3, Z16, Z3
+	VMINPS    Z3, Z17, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z4, Z4
+	VMAXPS    Z4, Z16, Z4
+	VMINPS    Z4, Z17, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z5, Z5
+	VMAXPS    Z5, Z16, Z5
+	VMINPS    Z5, Z17, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z6, Z6
+	VMAXPS    Z6, Z16, Z6
+	VMINPS    Z6, Z17, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z7, Z7
+	VMAXPS    Z7, Z16, Z7
+	VMINPS    Z7, Z17, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z8, Z8
+	VMAXPS    Z8, Z16, Z8
+	VMINPS    Z8, Z17, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z9, Z9
+	VMAXPS    Z9, Z16, Z9
+	VMINPS    Z9, Z17, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z10, Z10
+	VMAXPS    Z10, Z16, Z10
+	VMINPS    Z10, Z17, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z11, Z11
+	VMAXPS    Z11, Z16, Z11
+	VMINPS    Z11, Z17, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z12, Z12
+	VMAXPS    Z12, Z16, Z12
+	VMINPS    Z12, Z17, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z13, Z13
+	VMAXPS    Z13, Z16, Z13
+	VMINPS    Z13, Z17, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z14, Z14
+	VMAXPS    Z14, Z16, Z14
+	VMINPS    Z14, Z17, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z15, Z15
+	VMAXPS    Z15, Z16, Z15
+	VMINPS    Z15, Z17, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_8_epaccum:
+	TESTQ     BX, BX
+	JNE       kernrowepc_avx512_8_eprestrue
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z16, Z0
+	VMINPS    Z0, Z17, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z16, Z1
+	VMINPS    Z1, Z17, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z16, Z2
+	VMINPS    Z2, Z17, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z16, Z3
+	VMINPS    Z3, Z17, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z16, Z4
+	VMINPS    Z4, Z17, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z16, Z5
+	VMINPS    Z5, Z17, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z16, Z6
+	VMINPS    Z6, Z17, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z16, Z7
+	VMINPS    Z7, Z17, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z16, Z8
+	VMINPS    Z8, Z17, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z16, Z9
+	VMINPS    Z9, Z17, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z16, Z10
+	VMINPS    Z10, Z17, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z16, Z11
+	VMINPS    Z11, Z17, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMAXPS    Z12, Z16, Z12
+	VMINPS    Z12, Z17, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMAXPS    Z13, Z16, Z13
+	VMINPS    Z13, Z17, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMAXPS    Z14, Z16, Z14
+	VMINPS    Z14, Z17, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMAXPS    Z15, Z16, Z15
+	VMINPS    Z15, Z17, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_8_eprestrue:
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z0, Z0
+	VMAXPS    Z0, Z16, Z0
+	VMINPS    Z0, Z17, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z1, Z1
+	VMAXPS    Z1, Z16, Z1
+	VMINPS    Z1, Z17, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z2, Z2
+	VMAXPS    Z2, Z16, Z2
+	VMINPS    Z2, Z17, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z3, Z3
+	VMAXPS    Z3, Z16, Z3
+	VMINPS    Z3, Z17, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z4, Z4
+	VMAXPS    Z4, Z16, Z4
+	VMINPS    Z4, Z17, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z5, Z5
+	VMAXPS    Z5, Z16, Z5
+	VMINPS    Z5, Z17, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z6, Z6
+	VMAXPS    Z6, Z16, Z6
+	VMINPS    Z6, Z17, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z7, Z7
+	VMAXPS    Z7, Z16, Z7
+	VMINPS    Z7, Z17, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z8, Z8
+	VMAXPS    Z8, Z16, Z8
+	VMINPS    Z8, Z17, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z9, Z9
+	VMAXPS    Z9, Z16, Z9
+	VMINPS    Z9, Z17, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z10, Z10
+	VMAXPS    Z10, Z16, Z10
+	VMINPS    Z10, Z17, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z11, Z11
+	VMAXPS    Z11, Z16, Z11
+	VMINPS    Z11, Z17, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z12, Z12
+	VMAXPS    Z12, Z16, Z12
+	VMINPS    Z12, Z17, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z13, Z13
+	VMAXPS    Z13, Z16, Z13
+	VMINPS    Z13, Z17, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z18
+	VADDPS    Z18, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z18
+	VADDPS    Z18, Z14, Z14
+	VMAXPS    Z14, Z16, Z14
+	VMINPS    Z14, Z17, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z18
+	VADDPS    Z18, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z18
+	VADDPS    Z18, Z15, Z15
+	VMAXPS    Z15, Z16, Z15
+	VMINPS    Z15, Z17, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernepc_avx512_9(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernepc_avx512_9(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernepc_avx512_9_m_loop4
+
+kernepc_avx512_9_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_9_tail
+	VMOVUPS      (DX), Z18
+	VMOVUPS      64(DX), Z19
+	VBROADCASTSS (CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 4(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 8(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 12(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 16(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 20(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 24(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 28(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 32(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS      (DX)(BX*1), Z18
+	VMOVUPS      64(DX)(BX*1), Z19
+	VBROADCASTSS 36(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 40(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 44(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 48(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 52(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 56(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 60(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 64(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 68(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS      (SI), Z18
+	VMOVUPS      64(SI), Z19
+	VBROADCASTSS 72(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 76(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 80(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 84(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 88(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 92(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 96(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 100(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 104(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS      (SI)(BX*1), Z18
+	VMOVUPS      64(SI)(BX*1), Z19
+	VBROADCASTSS 108(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 112(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 116(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 120(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 124(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 128(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 132(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 136(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 140(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         $0x00000090, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_9_loop4
+
+kernepc_avx512_9_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_9_sum
+	VMOVUPS      (DX), Z18
+	VMOVUPS      64(DX), Z19
+	VBROADCASTSS (CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 4(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 8(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 12(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 16(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 20(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 24(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 28(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 32(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         $0x00000024, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_9_tail
+
+kernepc_avx512_9_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_9_m_tail
+	VMOVUPS.Z    (DX), K1, Z18
+	VMOVUPS.Z    64(DX), K2, Z19
+	VBROADCASTSS (CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 4(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 8(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 12(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 16(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 20(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 24(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 28(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 32(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS.Z    (DX)(BX*1), K1, Z18
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z19
+	VBROADCASTSS 36(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 40(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 44(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 48(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 52(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 56(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 60(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 64(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 68(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS.Z    (SI), K1, Z18
+	VMOVUPS.Z    64(SI), K2, Z19
+	VBROADCASTSS 72(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 76(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 80(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 84(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 88(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 92(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 96(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 100(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 104(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS.Z    (SI)(BX*1), K1, Z18
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z19
+	VBROADCASTSS 108(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 112(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 116(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 120(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 124(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 128(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 132(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 136(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 140(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         $0x00000090, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_9_m_loop4
+
+kernepc_avx512_9_m_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_9_sum
+	VMOVUPS.Z    (DX), K1, Z18
+	VMOVUPS.Z    64(DX), K2, Z19
+	VBROADCASTSS (CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 4(CX), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 8(CX), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 12(CX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 16(CX), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 20(CX), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 24(CX), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 28(CX), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 32(CX), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         $0x00000024, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_9_m_tail
+
+kernepc_avx512_9_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z18
+	VBROADCASTSS hi+76(FP), Z19
+	VXORPS       X20, X20, X20
+	VUCOMISS     beta+52(FP), X20
+	JNE          kernepc_avx512_9_epaccum
+	JP           kernepc_avx512_9_epaccum
+	TESTQ        BX, BX
+	JNE          kernepc_avx512_9_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z18, Z0
+	VMINPS       Z0, Z19, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z18, Z1
+	VMINPS       Z1, Z19, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z18, Z2
+	VMINPS       Z2, Z19, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z18, Z3
+	VMINPS       Z3, Z19, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z18, Z4
+	VMINPS       Z4, Z19, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z18, Z5
+	VMINPS       Z5, Z19, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z18, Z6
+	VMINPS       Z6, Z19, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z18, Z7
+	VMINPS       Z7, Z19, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z18, Z8
+	VMINPS       Z8, Z19, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z18, Z9
+	VMINPS       Z9, Z19, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z18, Z10
+	VMINPS       Z10, Z19, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z18, Z11
+	VMINPS       Z11, Z19, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z12, K1, Z12
+	VMAXPS       Z12, Z18, Z12
+	VMINPS       Z12, Z19, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       64(DX), Z13, K2, Z13
+	VMAXPS       Z13, Z18, Z13
+	VMINPS       Z13, Z19, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z14, K1, Z14
+	VMAXPS       Z14, Z18, Z14
+	VMINPS       Z14, Z19, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       64(DX), Z15, K2, Z15
+	VMAXPS       Z15, Z18, Z15
+	VMINPS       Z15, Z19, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z16, K1, Z16
+	VMAXPS       Z16, Z18, Z16
+	VMINPS       Z16, Z19, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       64(DX), Z17, K2, Z17
+	VMAXPS       Z17, Z18, Z17
+	VMINPS       Z17, Z19, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_9_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z0, Z0
+	VMAXPS    Z0, Z18, Z0
+	VMINPS    Z0, Z19, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z1, Z1
+	VMAXPS    Z1, Z18, Z1
+	VMINPS    Z1, Z19, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z2, Z2
+	VMAXPS    Z2, Z18, Z2
+	VMINPS    Z2, Z19, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z3, Z3
+	VMAXPS    Z3, Z18, Z3
+	VMINPS    Z3, Z19, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z4, Z4
+	VMAXPS    Z4, Z18, Z4
+	VMINPS    Z4, Z19, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z5, Z5
+	VMAXPS    Z5, Z18, Z5
+	VMINPS    Z5, Z19, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z6, Z6
+	VMAXPS    Z6, Z18, Z6
+	VMINPS    Z6, Z19, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z7, Z7
+	VMAXPS    Z7, Z18, Z7
+	VMINPS    Z7, Z19, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z8, Z8
+	VMAXPS    Z8, Z18, Z8
+	VMINPS    Z8, Z19, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z9, Z9
+	VMAXPS    Z9, Z18, Z9
+	VMINPS    Z9, Z19, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z10, Z10
+	VMAXPS    Z10, Z18, Z10
+	VMINPS    Z10, Z19, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z11, Z11
+	VMAXPS    Z11, Z18, Z11
+	VMINPS    Z11, Z19, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z12, Z12
+	VMAXPS    Z12, Z18, Z12
+	VMINPS    Z12, Z19, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z13, Z13
+	VMAXPS    Z13, Z18, Z13
+	VMINPS    Z13, Z19, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z14, Z14
+	VMAXPS    Z14, Z18, Z14
+	VMINPS    Z14, Z19, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z15, Z15
+	VMAXPS    Z15, Z18, Z15
+	VMINPS    Z15, Z19, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z16, Z16
+	VMAXPS    Z16, Z18, Z16
+	VMINPS    Z16, Z19, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z17, Z17
+	VMAXPS    Z17, Z18, Z17
+	VMINPS    Z17, Z19, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_9_epaccum:
+	TESTQ     BX, BX
+	JNE       kernepc_avx512_9_eprestrue
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z18, Z0
+	VMINPS    Z0, Z19, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z18, Z1
+	VMINPS    Z1, Z19, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z18, Z2
+	VMINPS    Z2, Z19, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z18, Z3
+	VMINPS    Z3, Z19, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z18, Z4
+	VMINPS    Z4, Z19, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z18, Z5
+	VMINPS    Z5, Z19, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z18, Z6
+	VMINPS    Z6, Z19, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z18, Z7
+	VMINPS    Z7, Z19, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z18, Z8
+	VMINPS    Z8, Z19, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z18, Z9
+	VMINPS    Z9, Z19, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z18, Z10
+	VMINPS    Z10, Z19, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z18, Z11
+	VMINPS    Z11, Z19, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMAXPS    Z12, Z18, Z12
+	VMINPS    Z12, Z19, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMAXPS    Z13, Z18, Z13
+	VMINPS    Z13, Z19, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMAXPS    Z14, Z18, Z14
+	VMINPS    Z14, Z19, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMAXPS    Z15, Z18, Z15
+	VMINPS    Z15, Z19, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMAXPS    Z16, Z18, Z16
+	VMINPS    Z16, Z19, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMAXPS    Z17, Z18, Z17
+	VMINPS    Z17, Z19, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_9_eprestrue:
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z0, Z0
+	VMAXPS    Z0, Z18, Z0
+	VMINPS    Z0, Z19, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z1, Z1
+	VMAXPS    Z1, Z18, Z1
+	VMINPS    Z1, Z19, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z2, Z2
+	VMAXPS    Z2, Z18, Z2
+	VMINPS    Z2, Z19, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z3, Z3
+	VMAXPS    Z3, Z18, Z3
+	VMINPS    Z3, Z19, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z4, Z4
+	VMAXPS    Z4, Z18, Z4
+	VMINPS    Z4, Z19, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z5, Z5
+	VMAXPS    Z5, Z18, Z5
+	VMINPS    Z5, Z19, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z6, Z6
+	VMAXPS    Z6, Z18, Z6
+	VMINPS    Z6, Z19, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z7, Z7
+	VMAXPS    Z7, Z18, Z7
+	VMINPS    Z7, Z19, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z8, Z8
+	VMAXPS    Z8, Z18, Z8
+	VMINPS    Z8, Z19, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z9, Z9
+	VMAXPS    Z9, Z18, Z9
+	VMINPS    Z9, Z19, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z10, Z10
+	VMAXPS    Z10, Z18, Z10
+	VMINPS    Z10, Z19, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z11, Z11
+	VMAXPS    Z11, Z18, Z11
+	VMINPS    Z11, Z19, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z12, Z12
+	VMAXPS    Z12, Z18, Z12
+	VMINPS    Z12, Z19, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z13, Z13
+	VMAXPS    Z13, Z18, Z13
+	VMINPS    Z13, Z19, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z14, Z14
+	VMAXPS    Z14, Z18, Z14
+	VMINPS    Z14, Z19, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z15, Z15
+	VMAXPS    Z15, Z18, Z15
+	VMINPS    Z15, Z19, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z16, Z16
+	VMAXPS    Z16, Z18, Z16
+	VMINPS    Z16, Z19, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z17, Z17
+	VMAXPS    Z17, Z18, Z17
+	VMINPS    Z17, Z19, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernrowepc_avx512_9(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernrowepc_avx512_9(SB), NOSPLIT, $0-104
+	MOVL       mask+64(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       lda+16(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (CX)(DX*2), BX
+	ADDQ       DX, BX
+	LEAQ       (BX)(DX*2), SI
+	ADDQ       DX, SI
+	MOVQ       b+24(FP), DI
+	MOVQ       bstride+32(FP), R8
+	SHLQ       $0x02, R8
+	LEAQ       (DI)(R8*2), R9
+	MOVQ       c+40(FP), R10
+	MOVQ       ldc+48(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	MOVL       mask+64(FP), R10
+	CMPL       R10, $0xffffffff
+	JNE        kernrowepc_avx512_9_m_loop4
+
+kernrowepc_avx512_9_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_9_tail
+	VMOVUPS      (DI), Z18
+	VMOVUPS      64(DI), Z19
+	VBROADCASTSS (CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS (CX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS (CX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS (BX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS (BX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS (BX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS (SI), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS (SI)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS (SI)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS      (DI)(R8*1), Z18
+	VMOVUPS      64(DI)(R8*1), Z19
+	VBROADCASTSS 4(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 4(BX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 4(SI), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 4(SI)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 4(SI)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS      (R9), Z18
+	VMOVUPS      64(R9), Z19
+	VBROADCASTSS 8(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 8(BX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 8(SI), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 8(SI)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 8(SI)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS      (R9)(R8*1), Z18
+	VMOVUPS      64(R9)(R8*1), Z19
+	VBROADCASTSS 12(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 12(BX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 12(SI), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 12(SI)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 12(SI)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, SI
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (R9)(R8*4), R9
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_9_loop4
+
+kernrowepc_avx512_9_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_9_sum
+	VMOVUPS      (DI), Z18
+	VMOVUPS      64(DI), Z19
+	VBROADCASTSS (CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS (CX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS (CX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS (BX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS (BX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS (BX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS (SI), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS (SI)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS (SI)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         R8, DI
+	DECQ         AX
+	JMP          kernrowepc_avx512_9_tail
+
+kernrowepc_avx512_9_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_9_m_tail
+	VMOVUPS.Z    (DI), K1, Z18
+	VMOVUPS.Z    64(DI), K2, Z19
+	VBROADCASTSS (CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS (CX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS (CX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS (BX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS (BX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS (BX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS (SI), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS (SI)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS (SI)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS.Z    (DI)(R8*1), K1, Z18
+	VMOVUPS.Z    64(DI)(R8*1), K2, Z19
+	VBROADCASTSS 4(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 4(BX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 4(SI), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 4(SI)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 4(SI)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS.Z    (R9), K1, Z18
+	VMOVUPS.Z    64(R9), K2, Z19
+	VBROADCASTSS 8(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 8(BX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 8(SI), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 8(SI)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 8(SI)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	VMOVUPS.Z    (R9)(R8*1), K1, Z18
+	VMOVUPS.Z    64(R9)(R8*1), K2, Z19
+	VBROADCASTSS 12(CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS 12(BX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS 12(SI), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS 12(SI)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS 12(SI)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, SI
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (R9)(R8*4), R9
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_9_m_loop4
+
+kernrowepc_avx512_9_m_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_9_sum
+	VMOVUPS.Z    (DI), K1, Z18
+	VMOVUPS.Z    64(DI), K2, Z19
+	VBROADCASTSS (CX), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS (CX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS (CX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS (BX), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS (BX)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS (BX)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS (SI), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS (SI)(DX*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS (SI)(DX*2), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         R8, DI
+	DECQ         AX
+	JMP          kernrowepc_avx512_9_m_tail
+
+kernrowepc_avx512_9_sum:
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+72(FP), DX
+	MOVQ         res+88(FP), BX
+	MOVQ         ldr+96(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+80(FP), Z18
+	VBROADCASTSS hi+84(FP), Z19
+	VXORPS       X20, X20, X20
+	VUCOMISS     beta+60(FP), X20
+	JNE          kernrowepc_avx512_9_epaccum
+	JP           kernrowepc_avx512_9_epaccum
+	TESTQ        BX, BX
+	JNE          kernrowepc_avx512_9_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z18, Z0
+	VMINPS       Z0, Z19, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z18, Z1
+	VMINPS       Z1, Z19, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z18, Z2
+	VMINPS       Z2, Z19, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z18, Z3
+	VMINPS       Z3, Z19, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z18, Z4
+	VMINPS       Z4, Z19, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z18, Z5
+	VMINPS       Z5, Z19, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z18, Z6
+	VMINPS       Z6, Z19, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z18, Z7
+	VMINPS       Z7, Z19, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z18, Z8
+	VMINPS       Z8, Z19, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z18, Z9
+	VMINPS       Z9, Z19, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z18, Z10
+	VMINPS       Z10, Z19, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z18, Z11
+	VMINPS       Z11, Z19, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z12, K1, Z12
+	VMAXPS       Z12, Z18, Z12
+	VMINPS       Z12, Z19, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       64(DX), Z13, K2, Z13
+	VMAXPS       Z13, Z18, Z13
+	VMINPS       Z13, Z19, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z14, K1, Z14
+	VMAXPS       Z14, Z18, Z14
+	VMINPS       Z14, Z19, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       64(DX), Z15, K2, Z15
+	VMAXPS       Z15, Z18, Z15
+	VMINPS       Z15, Z19, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z16, K1, Z16
+	VMAXPS       Z16, Z18, Z16
+	VMINPS       Z16, Z19, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       64(DX), Z17, K2, Z17
+	VMAXPS       Z17, Z18, Z17
+	VMINPS       Z17, Z19, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_9_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z0, Z0
+	VMAXPS    Z0, Z18, Z0
+	VMINPS    Z0, Z19, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z1, Z1
+	VMAXPS    Z1, Z18, Z1
+	VMINPS    Z1, Z19, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z2, Z2
+	VMAXPS    Z2, Z18, Z2
+	VMINPS    Z2, Z19, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z3, Z3
+	VMAXPS    Z3, Z18, Z3
+	VMINPS    Z3, Z19, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z4, Z4
+	VMAXPS    Z4, Z18, Z4
+	VMINPS    Z4, Z19, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z5, Z5
+	VMAXPS    Z5, Z18, Z5
+	VMINPS    Z5, Z19, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z6, Z6
+	VMAXPS    Z6, Z18, Z6
+	VMINPS    Z6, Z19, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z7, Z7
+	VMAXPS    Z7, Z18, Z7
+	VMINPS    Z7, Z19, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z8, Z8
+	VMAXPS    Z8, Z18, Z8
+	VMINPS    Z8, Z19, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z9, Z9
+	VMAXPS    Z9, Z18, Z9
+	VMINPS    Z9, Z19, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z10, Z10
+	VMAXPS    Z10, Z18, Z10
+	VMINPS    Z10, Z19, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z11, Z11
+	VMAXPS    Z11, Z18, Z11
+	VMINPS    Z11, Z19, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z12, Z12
+	VMAXPS    Z12, Z18, Z12
+	VMINPS    Z12, Z19, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z13, Z13
+	VMAXPS    Z13, Z18, Z13
+	VMINPS    Z13, Z19, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z14, Z14
+	VMAXPS    Z14, Z18, Z14
+	VMINPS    Z14, Z19, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z15, Z15
+	VMAXPS    Z15, Z18, Z15
+	VMINPS    Z15, Z19, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z16, Z16
+	VMAXPS    Z16, Z18, Z16
+	VMINPS    Z16, Z19, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z17, Z17
+	VMAXPS    Z17, Z18, Z17
+	VMINPS    Z17, Z19, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_9_epaccum:
+	TESTQ     BX, BX
+	JNE       kernrowepc_avx512_9_eprestrue
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z18, Z0
+	VMINPS    Z0, Z19, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z18, Z1
+	VMINPS    Z1, Z19, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z18, Z2
+	VMINPS    Z2, Z19, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z18, Z3
+	VMINPS    Z3, Z19, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z18, Z4
+	VMINPS    Z4, Z19, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z18, Z5
+	VMINPS    Z5, Z19, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z18, Z6
+	VMINPS    Z6, Z19, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z18, Z7
+	VMINPS    Z7, Z19, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z18, Z8
+	VMINPS    Z8, Z19, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z18, Z9
+	VMINPS    Z9, Z19, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z18, Z10
+	VMINPS    Z10, Z19, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z18, Z11
+	VMINPS    Z11, Z19, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMAXPS    Z12, Z18, Z12
+	VMINPS    Z12, Z19, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMAXPS    Z13, Z18, Z13
+	VMINPS    Z13, Z19, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMAXPS    Z14, Z18, Z14
+	VMINPS    Z14, Z19, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMAXPS    Z15, Z18, Z15
+	VMINPS    Z15, Z19, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMAXPS    Z16, Z18, Z16
+	VMINPS    Z16, Z19, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMAXPS    Z17, Z18, Z17
+	VMINPS    Z17, Z19, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_9_eprestrue:
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z0, Z0
+	VMAXPS    Z0, Z18, Z0
+	VMINPS    Z0, Z19, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z1, Z1
+	VMAXPS    Z1, Z18, Z1
+	VMINPS    Z1, Z19, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z2, Z2
+	VMAXPS    Z2, Z18, Z2
+	VMINPS    Z2, Z19, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z3, Z3
+	VMAXPS    Z3, Z18, Z3
+	VMINPS    Z3, Z19, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z4, Z4
+	VMAXPS    Z4, Z18, Z4
+	VMINPS    Z4, Z19, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z5, Z5
+	VMAXPS    Z5, Z18, Z5
+	VMINPS    Z5, Z19, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z6, Z6
+	VMAXPS    Z6, Z18, Z6
+	VMINPS    Z6, Z19, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z7, Z7
+	VMAXPS    Z7, Z18, Z7
+	VMINPS    Z7, Z19, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z8, Z8
+	VMAXPS    Z8, Z18, Z8
+	VMINPS    Z8, Z19, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z9, Z9
+	VMAXPS    Z9, Z18, Z9
+	VMINPS    Z9, Z19, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z10, Z10
+	VMAXPS    Z10, Z18, Z10
+	VMINPS    Z10, Z19, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z11, Z11
+	VMAXPS    Z11, Z18, Z11
+	VMINPS    Z11, Z19, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z12, Z12
+	VMAXPS    Z12, Z18, Z12
+	VMINPS    Z12, Z19, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z13, Z13
+	VMAXPS    Z13, Z18, Z13
+	VMINPS    Z13, Z19, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z14, Z14
+	VMAXPS    Z14, Z18, Z14
+	VMINPS    Z14, Z19, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z15, Z15
+	VMAXPS    Z15, Z18, Z15
+	VMINPS    Z15, Z19, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z20
+	VADDPS    Z20, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z20
+	VADDPS    Z20, Z16, Z16
+	VMAXPS    Z16, Z18, Z16
+	VMINPS    Z16, Z19, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z20
+	VADDPS    Z20, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z20
+	VADDPS    Z20, Z17, Z17
+	VMAXPS    Z17, Z18, Z17
+	VMINPS    Z17, Z19, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernepc_avx512_10(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernepc_avx512_10(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernepc_avx512_10_m_loop4
+
+kernepc_avx512_10_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_10_tail
+	VMOVUPS      (DX), Z20
+	VMOVUPS      64(DX), Z21
+	VBROADCASTSS (CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 4(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 8(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 12(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 16(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 20(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 24(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 28(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 32(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 36(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS      (DX)(BX*1), Z20
+	VMOVUPS      64(DX)(BX*1), Z21
+	VBROADCASTSS 40(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 44(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 48(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 52(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 56(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 60(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 64(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 68(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 72(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 76(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS      (SI), Z20
+	VMOVUPS      64(SI), Z21
+	VBROADCASTSS 80(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 84(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 88(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 92(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 96(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 100(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 104(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 108(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 112(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 116(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS      (SI)(BX*1), Z20
+	VMOVUPS      64(SI)(BX*1), Z21
+	VBROADCASTSS 120(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 124(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 128(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 132(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 136(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 140(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 144(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 148(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 152(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 156(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         $0x000000a0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_10_loop4
+
+kernepc_avx512_10_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_10_sum
+	VMOVUPS      (DX), Z20
+	VMOVUPS      64(DX), Z21
+	VBROADCASTSS (CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 4(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 8(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 12(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 16(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 20(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 24(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 28(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 32(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 36(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         $0x00000028, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_10_tail
+
+kernepc_avx512_10_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_10_m_tail
+	VMOVUPS.Z    (DX), K1, Z20
+	VMOVUPS.Z    64(DX), K2, Z21
+	VBROADCASTSS (CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 4(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 8(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 12(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 16(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 20(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 24(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 28(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 32(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 36(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS.Z    (DX)(BX*1), K1, Z20
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z21
+	VBROADCASTSS 40(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 44(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 48(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 52(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 56(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 60(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 64(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 68(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 72(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 76(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS.Z    (SI), K1, Z20
+	VMOVUPS.Z    64(SI), K2, Z21
+	VBROADCASTSS 80(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 84(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 88(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 92(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 96(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 100(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 104(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 108(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 112(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 116(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS.Z    (SI)(BX*1), K1, Z20
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z21
+	VBROADCASTSS 120(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 124(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 128(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 132(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 136(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 140(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 144(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 148(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 152(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 156(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         $0x000000a0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_10_m_loop4
+
+kernepc_avx512_10_m_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_10_sum
+	VMOVUPS.Z    (DX), K1, Z20
+	VMOVUPS.Z    64(DX), K2, Z21
+	VBROADCASTSS (CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 4(CX), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 8(CX), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 12(CX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 16(CX), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 20(CX), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 24(CX), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 28(CX), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 32(CX), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 36(CX), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         $0x00000028, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_10_m_tail
+
+kernepc_avx512_10_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z20
+	VBROADCASTSS hi+76(FP), Z21
+	VXORPS       X22, X22, X22
+	VUCOMISS     beta+52(FP), X22
+	JNE          kernepc_avx512_10_epaccum
+	JP           kernepc_avx512_10_epaccum
+	TESTQ        BX, BX
+	JNE          kernepc_avx512_10_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z20, Z0
+	VMINPS       Z0, Z21, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z20, Z1
+	VMINPS       Z1, Z21, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z20, Z2
+	VMINPS       Z2, Z21, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z20, Z3
+	VMINPS       Z3, Z21, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z20, Z4
+	VMINPS       Z4, Z21, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z20, Z5
+	VMINPS       Z5, Z21, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z20, Z6
+	VMINPS       Z6, Z21, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z20, Z7
+	VMINPS       Z7, Z21, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z20, Z8
+	VMINPS       Z8, Z21, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z20, Z9
+	VMINPS       Z9, Z21, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z20, Z10
+	VMINPS       Z10, Z21, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z20, Z11
+	VMINPS       Z11, Z21, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z12, K1, Z12
+	VMAXPS       Z12, Z20, Z12
+	VMINPS       Z12, Z21, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       64(DX), Z13, K2, Z13
+	VMAXPS       Z13, Z20, Z13
+	VMINPS       Z13, Z21, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z14, K1, Z14
+	VMAXPS       Z14, Z20, Z14
+	VMINPS       Z14, Z21, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       64(DX), Z15, K2, Z15
+	VMAXPS       Z15, Z20, Z15
+	VMINPS       Z15, Z21, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z16, K1, Z16
+	VMAXPS       Z16, Z20, Z16
+	VMINPS       Z16, Z21, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       64(DX), Z17, K2, Z17
+	VMAXPS       Z17, Z20, Z17
+	VMINPS       Z17, Z21, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z18, K1, Z18
+	VMAXPS       Z18, Z20, Z18
+	VMINPS       Z18, Z21, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       64(DX), Z19, K2, Z19
+	VMAXPS       Z19, Z20, Z19
+	VMINPS       Z19, Z21, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_10_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z0, Z0
+	VMAXPS    Z0, Z20, Z0
+	VMINPS    Z0, Z21, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z1, Z1
+	VMAXPS    Z1, Z20, Z1
+	VMINPS    Z1, Z21, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z2, Z2
+	VMAXPS    Z2, Z20, Z2
+	VMINPS    Z2, Z21, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z3, Z3
+	VMAXPS    Z3, Z20, Z3
+	VMINPS    Z3, Z21, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z4, Z4
+	VMAXPS    Z4, Z20, Z4
+	VMINPS    Z4, Z21, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z5, Z5
+	VMAXPS    Z5, Z20, Z5
+	VMINPS    Z5, Z21, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z6, Z6
+	VMAXPS    Z6, Z20, Z6
+	VMINPS    Z6, Z21, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z7, Z7
+	VMAXPS    Z7, Z20, Z7
+	VMINPS    Z7, Z21, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z8, Z8
+	VMAXPS    Z8, Z20, Z8
+	VMINPS    Z8, Z21, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z9, Z9
+	VMAXPS    Z9, Z20, Z9
+	VMINPS    Z9, Z21, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z10, Z10
+	VMAXPS    Z10, Z20, Z10
+	VMINPS    Z10, Z21, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z11, Z11
+	VMAXPS    Z11, Z20, Z11
+	VMINPS    Z11, Z21, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z12, Z12
+	VMAXPS    Z12, Z20, Z12
+	VMINPS    Z12, Z21, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z13, Z13
+	VMAXPS    Z13, Z20, Z13
+	VMINPS    Z13, Z21, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z14, Z14
+	VMAXPS    Z14, Z20, Z14
+	VMINPS    Z14, Z21, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z15, Z15
+	VMAXPS    Z15, Z20, Z15
+	VMINPS    Z15, Z21, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z16, Z16
+	VMAXPS    Z16, Z20, Z16
+	VMINPS    Z16, Z21, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z17, Z17
+	VMAXPS    Z17, Z20, Z17
+	VMINPS    Z17, Z21, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z18, Z18
+	VMAXPS    Z18, Z20, Z18
+	VMINPS    Z18, Z21, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z19, Z19
+	VMAXPS    Z19, Z20, Z19
+	VMINPS    Z19, Z21, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_10_epaccum:
+	TESTQ     BX, BX
+	JNE       kernepc_avx512_10_eprestrue
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z20, Z0
+	VMINPS    Z0, Z21, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z20, Z1
+	VMINPS    Z1, Z21, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z20, Z2
+	VMINPS    Z2, Z21, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z20, Z3
+	VMINPS    Z3, Z21, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z20, Z4
+	VMINPS    Z4, Z21, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z20, Z5
+	VMINPS    Z5, Z21, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z20, Z6
+	VMINPS    Z6, Z21, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z20, Z7
+	VMINPS    Z7, Z21, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z20, Z8
+	VMINPS    Z8, Z21, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z20, Z9
+	VMINPS    Z9, Z21, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z20, Z10
+	VMINPS    Z10, Z21, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z20, Z11
+	VMINPS    Z11, Z21, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMAXPS    Z12, Z20, Z12
+	VMINPS    Z12, Z21, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMAXPS    Z13, Z20, Z13
+	VMINPS    Z13, Z21, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMAXPS    Z14, Z20, Z14
+	VMINPS    Z14, Z21, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMAXPS    Z15, Z20, Z15
+	VMINPS    Z15, Z21, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMAXPS    Z16, Z20, Z16
+	VMINPS    Z16, Z21, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMAXPS    Z17, Z20, Z17
+	VMINPS    Z17, Z21, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMAXPS    Z18, Z20, Z18
+	VMINPS    Z18, Z21, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMAXPS    Z19, Z20, Z19
+	VMINPS    Z19, Z21, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_10_eprestrue:
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z0, Z0
+	VMAXPS    Z0, Z20, Z0
+	VMINPS    Z0, Z21, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z1, Z1
+	VMAXPS    Z1, Z20, Z1
+	VMINPS    Z1, Z21, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z2, Z2
+	VMAXPS    Z2, Z20, Z2
+	VMINPS    Z2, Z21, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z3, Z3
+	VMAXPS    Z3, Z20, Z3
+	VMINPS    Z3, Z21, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z4, Z4
+	VMAXPS    Z4, Z20, Z4
+	VMINPS    Z4, Z21, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z5, Z5
+	VMAXPS    Z5, Z20, Z5
+	VMINPS    Z5, Z21, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z6, Z6
+	VMAXPS    Z6, Z20, Z6
+	VMINPS    Z6, Z21, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z7, Z7
+	VMAXPS    Z7, Z20, Z7
+	VMINPS    Z7, Z21, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z8, Z8
+	VMAXPS    Z8, Z20, Z8
+	VMINPS    Z8, Z21, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z9, Z9
+	VMAXPS    Z9, Z20, Z9
+	VMINPS    Z9, Z21, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z10, Z10
+	VMAXPS    Z10, Z20, Z10
+	VMINPS    Z10, Z21, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z11, Z11
+	VMAXPS    Z11, Z20, Z11
+	VMINPS    Z11, Z21, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z12, Z12
+	VMAXPS    Z12, Z20, Z12
+	VMINPS    Z12, Z21, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z13, Z13
+	VMAXPS    Z13, Z20, Z13
+	VMINPS    Z13, Z21, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z14, Z14
+	VMAXPS    Z14, Z20, Z14
+	VMINPS    Z14, Z21, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z15, Z15
+	VMAXPS    Z15, Z20, Z15
+	VMINPS    Z15, Z21, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z16, Z16
+	VMAXPS    Z16, Z20, Z16
+	VMINPS    Z16, Z21, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z17, Z17
+	VMAXPS    Z17, Z20, Z17
+	VMINPS    Z17, Z21, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z18, Z18
+	VMAXPS    Z18, Z20, Z18
+	VMINPS    Z18, Z21, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z19, Z19
+	VMAXPS    Z19, Z20, Z19
+	VMINPS    Z19, Z21, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernrowepc_avx512_10(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernrowepc_avx512_10(SB), NOSPLIT, $0-104
+	MOVL       mask+64(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       lda+16(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (CX)(DX*2), BX
+	ADDQ       DX, BX
+	LEAQ       (BX)(DX*2), SI
+	ADDQ       DX, SI
+	LEAQ       (SI)(DX*2), DI
+	ADDQ       DX, DI
+	MOVQ       b+24(FP), R8
+	MOVQ       bstride+32(FP), R9
+	SHLQ       $0x02, R9
+	LEAQ       (R8)(R9*2), R10
+	MOVQ       c+40(FP), R11
+	MOVQ       ldc+48(FP), R12
+	SHLQ       $0x02, R12
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	MOVL       mask+64(FP), R11
+	CMPL       R11, $0xffffffff
+	JNE        kernrowepc_avx512_10_m_loop4
+
+kernrowepc_avx512_10_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_10_tail
+	VMOVUPS      (R8), Z20
+	VMOVUPS      64(R8), Z21
+	VBROADCASTSS (CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS (CX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS (CX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS (BX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS (BX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS (BX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS (SI), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS (SI)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS (SI)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS (DI), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS      (R8)(R9*1), Z20
+	VMOVUPS      64(R8)(R9*1), Z21
+	VBROADCASTSS 4(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 4(BX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 4(SI), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 4(SI)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 4(SI)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 4(DI), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS      (R10), Z20
+	VMOVUPS      64(R10), Z21
+	VBROADCASTSS 8(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 8(BX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 8(SI), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 8(SI)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 8(SI)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 8(DI), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS      (R10)(R9*1), Z20
+	VMOVUPS      64(R10)(R9*1), Z21
+	VBROADCASTSS 12(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 12(BX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 12(SI), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 12(SI)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 12(SI)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 12(DI), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, SI
+	ADDQ         $0x10, DI
+	LEAQ         (R8)(R9*4), R8
+	LEAQ         (R10)(R9*4), R10
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_10_loop4
+
+kernrowepc_avx512_10_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_10_sum
+	VMOVUPS      (R8), Z20
+	VMOVUPS      64(R8), Z21
+	VBROADCASTSS (CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS (CX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS (CX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS (BX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS (BX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS (BX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS (SI), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS (SI)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS (SI)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS (DI), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	ADDQ         R9, R8
+	DECQ         AX
+	JMP          kernrowepc_avx512_10_tail
+
+kernrowepc_avx512_10_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_10_m_tail
+	VMOVUPS.Z    (R8), K1, Z20
+	VMOVUPS.Z    64(R8), K2, Z21
+	VBROADCASTSS (CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS (CX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS (CX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS (BX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS (BX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS (BX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS (SI), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS (SI)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS (SI)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS (DI), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS.Z    (R8)(R9*1), K1, Z20
+	VMOVUPS.Z    64(R8)(R9*1), K2, Z21
+	VBROADCASTSS 4(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 4(BX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 4(SI), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 4(SI)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 4(SI)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 4(DI), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS.Z    (R10), K1, Z20
+	VMOVUPS.Z    64(R10), K2, Z21
+	VBROADCASTSS 8(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 8(BX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 8(SI), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 8(SI)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 8(SI)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 8(DI), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	VMOVUPS.Z    (R10)(R9*1), K1, Z20
+	VMOVUPS.Z    64(R10)(R9*1), K2, Z21
+	VBROADCASTSS 12(CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS 12(BX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS 12(SI), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS 12(SI)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS 12(SI)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS 12(DI), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, SI
+	ADDQ         $0x10, DI
+	LEAQ         (R8)(R9*4), R8
+	LEAQ         (R10)(R9*4), R10
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_10_m_loop4
+
+kernrowepc_avx512_10_m_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_10_sum
+	VMOVUPS.Z    (R8), K1, Z20
+	VMOVUPS.Z    64(R8), K2, Z21
+	VBROADCASTSS (CX), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS (CX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS (CX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS (BX), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS (BX)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS (BX)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS (SI), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS (SI)(DX*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS (SI)(DX*2), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS (DI), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	ADDQ         R9, R8
+	DECQ         AX
+	JMP          kernrowepc_avx512_10_m_tail
+
+kernrowepc_avx512_10_sum:
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+72(FP), DX
+	MOVQ         res+88(FP), BX
+	MOVQ         ldr+96(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+80(FP), Z20
+	VBROADCASTSS hi+84(FP), Z21
+	VXORPS       X22, X22, X22
+	VUCOMISS     beta+60(FP), X22
+	JNE          kernrowepc_avx512_10_epaccum
+	JP           kernrowepc_avx512_10_epaccum
+	TESTQ        BX, BX
+	JNE          kernrowepc_avx512_10_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z20, Z0
+	VMINPS       Z0, Z21, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z20, Z1
+	VMINPS       Z1, Z21, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z20, Z2
+	VMINPS       Z2, Z21, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z20, Z3
+	VMINPS       Z3, Z21, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z20, Z4
+	VMINPS       Z4, Z21, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z20, Z5
+	VMINPS       Z5, Z21, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z20, Z6
+	VMINPS       Z6, Z21, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z20, Z7
+	VMINPS       Z7, Z21, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z20, Z8
+	VMINPS       Z8, Z21, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z20, Z9
+	VMINPS       Z9, Z21, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z20, Z10
+	VMINPS       Z10, Z21, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z20, Z11
+	VMINPS       Z11, Z21, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z12, K1, Z12
+	VMAXPS       Z12, Z20, Z12
+	VMINPS       Z12, Z21, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       64(DX), Z13, K2, Z13
+	VMAXPS       Z13, Z20, Z13
+	VMINPS       Z13, Z21, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z14, K1, Z14
+	VMAXPS       Z14, Z20, Z14
+	VMINPS       Z14, Z21, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       64(DX), Z15, K2, Z15
+	VMAXPS       Z15, Z20, Z15
+	VMINPS       Z15, Z21, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z16, K1, Z16
+	VMAXPS       Z16, Z20, Z16
+	VMINPS       Z16, Z21, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       64(DX), Z17, K2, Z17
+	VMAXPS       Z17, Z20, Z17
+	VMINPS       Z17, Z21, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z18, K1, Z18
+	VMAXPS       Z18, Z20, Z18
+	VMINPS       Z18, Z21, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       64(DX), Z19, K2, Z19
+	VMAXPS       Z19, Z20, Z19
+	VMINPS       Z19, Z21, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_10_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z0, Z0
+	VMAXPS    Z0, Z20, Z0
+	VMINPS    Z0, Z21, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z1, Z1
+	VMAXPS    Z1, Z20, Z1
+	VMINPS    Z1, Z21, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z2, Z2
+	VMAXPS    Z2, Z20, Z2
+	VMINPS    Z2, Z21, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z3, Z3
+	VMAXPS    Z3, Z20, Z3
+	VMINPS    Z3, Z21, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z4, Z4
+	VMAXPS    Z4, Z20, Z4
+	VMINPS    Z4, Z21, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z5, Z5
+	VMAXPS    Z5, Z20, Z5
+	VMINPS    Z5, Z21, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z6, Z6
+	VMAXPS    Z6, Z20, Z6
+	VMINPS    Z6, Z21, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z7, Z7
+	VMAXPS    Z7, Z20, Z7
+	VMINPS    Z7, Z21, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z8, Z8
+	VMAXPS    Z8, Z20, Z8
+	VMINPS    Z8, Z21, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z9, Z9
+	VMAXPS    Z9, Z20, Z9
+	VMINPS    Z9, Z21, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z10, Z10
+	VMAXPS    Z10, Z20, Z10
+	VMINPS    Z10, Z21, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z11, Z11
+	VMAXPS    Z11, Z20, Z11
+	VMINPS    Z11, Z21, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z12, Z12
+	VMAXPS    Z12, Z20, Z12
+	VMINPS    Z12, Z21, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z13, Z13
+	VMAXPS    Z13, Z20, Z13
+	VMINPS    Z13, Z21, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z14, Z14
+	VMAXPS    Z14, Z20, Z14
+	VMINPS    Z14, Z21, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z15, Z15
+	VMAXPS    Z15, Z20, Z15
+	VMINPS    Z15, Z21, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z16, Z16
+	VMAXPS    Z16, Z20, Z16
+	VMINPS    Z16, Z21, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z17, Z17
+	VMAXPS    Z17, Z20, Z17
+	VMINPS    Z17, Z21, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z18, Z18
+	VMAXPS    Z18, Z20, Z18
+	VMINPS    Z18, Z21, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z19, Z19
+	VMAXPS    Z19, Z20, Z19
+	VMINPS    Z19, Z21, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_10_epaccum:
+	TESTQ     BX, BX
+	JNE       kernrowepc_avx512_10_eprestrue
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z20, Z0
+	VMINPS    Z0, Z21, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z20, Z1
+	VMINPS    Z1, Z21, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z20, Z2
+	VMINPS    Z2, Z21, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z20, Z3
+	VMINPS    Z3, Z21, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z20, Z4
+	VMINPS    Z4, Z21, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z20, Z5
+	VMINPS    Z5, Z21, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z20, Z6
+	VMINPS    Z6, Z21, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z20, Z7
+	VMINPS    Z7, Z21, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z20, Z8
+	VMINPS    Z8, Z21, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z20, Z9
+	VMINPS    Z9, Z21, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z20, Z10
+	VMINPS    Z10, Z21, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z20, Z11
+	VMINPS    Z11, Z21, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMAXPS    Z12, Z20, Z12
+	VMINPS    Z12, Z21, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMAXPS    Z13, Z20, Z13
+	VMINPS    Z13, Z21, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMAXPS    Z14, Z20, Z14
+	VMINPS    Z14, Z21, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMAXPS    Z15, Z20, Z15
+	VMINPS    Z15, Z21, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMAXPS    Z16, Z20, Z16
+	VMINPS    Z16, Z21, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMAXPS    Z17, Z20, Z17
+	VMINPS    Z17, Z21, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMAXPS    Z18, Z20, Z18
+	VMINPS    Z18, Z21, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMAXPS    Z19, Z20, Z19
+	VMINPS    Z19, Z21, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_10_eprestrue:
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z0, Z0
+	VMAXPS    Z0, Z20, Z0
+	VMINPS    Z0, Z21, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z1, Z1
+	VMAXPS    Z1, Z20, Z1
+	VMINPS    Z1, Z21, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z2, Z2
+	VMAXPS    Z2, Z20, Z2
+	VMINPS    Z2, Z21, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z3, Z3
+	VMAXPS    Z3, Z20, Z3
+	VMINPS    Z3, Z21, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z4, Z4
+	VMAXPS    Z4, Z20, Z4
+	VMINPS    Z4, Z21, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z5, Z5
+	VMAXPS    Z5, Z20, Z5
+	VMINPS    Z5, Z21, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z6, Z6
+	VMAXPS    Z6, Z20, Z6
+	VMINPS    Z6, Z21, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z7, Z7
+	VMAXPS    Z7, Z20, Z7
+	VMINPS    Z7, Z21, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z8, Z8
+	VMAXPS    Z8, Z20, Z8
+	VMINPS    Z8, Z21, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z9, Z9
+	VMAXPS    Z9, Z20, Z9
+	VMINPS    Z9, Z21, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z10, Z10
+	VMAXPS    Z10, Z20, Z10
+	VMINPS    Z10, Z21, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z11, Z11
+	VMAXPS    Z11, Z20, Z11
+	VMINPS    Z11, Z21, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z12, Z12
+	VMAXPS    Z12, Z20, Z12
+	VMINPS    Z12, Z21, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z13, Z13
+	VMAXPS    Z13, Z20, Z13
+	VMINPS    Z13, Z21, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z14, Z14
+	VMAXPS    Z14, Z20, Z14
+	VMINPS    Z14, Z21, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z15, Z15
+	VMAXPS    Z15, Z20, Z15
+	VMINPS    Z15, Z21, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z16, Z16
+	VMAXPS    Z16, Z20, Z16
+	VMINPS    Z16, Z21, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z17, Z17
+	VMAXPS    Z17, Z20, Z17
+	VMINPS    Z17, Z21, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z22
+	VADDPS    Z22, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z22
+	VADDPS    Z22, Z18, Z18
+	VMAXPS    Z18, Z20, Z18
+	VMINPS    Z18, Z21, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z22
+	VADDPS    Z22, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z22
+	VADDPS    Z22, Z19, Z19
+	VMAXPS    Z19, Z20, Z19
+	VMINPS    Z19, Z21, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernepc_avx512_11(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernepc_avx512_11(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernepc_avx512_11_m_loop4
+
+kernepc_avx512_11_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_11_tail
+	VMOVUPS      (DX), Z22
+	VMOVUPS      64(DX), Z23
+	VBROADCASTSS (CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 4(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 8(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 12(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 16(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 20(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 24(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 28(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 32(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 36(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 40(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS      (DX)(BX*1), Z22
+	VMOVUPS      64(DX)(BX*1), Z23
+	VBROADCASTSS 44(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 48(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 52(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 56(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 60(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 64(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 68(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 72(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 76(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 80(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 84(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS      (SI), Z22
+	VMOVUPS      64(SI), Z23
+	VBROADCASTSS 88(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 92(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 96(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 100(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 104(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 108(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 112(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 116(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 120(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 124(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 128(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS      (SI)(BX*1), Z22
+	VMOVUPS      64(SI)(BX*1), Z23
+	VBROADCASTSS 132(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 136(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 140(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 144(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 148(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 152(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 156(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 160(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 164(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 168(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 172(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         $0x000000b0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_11_loop4
+
+kernepc_avx512_11_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_11_sum
+	VMOVUPS      (DX), Z22
+	VMOVUPS      64(DX), Z23
+	VBROADCASTSS (CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 4(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 8(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 12(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 16(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 20(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 24(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 28(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 32(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 36(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 40(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         $0x0000002c, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_11_tail
+
+kernepc_avx512_11_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_11_m_tail
+	VMOVUPS.Z    (DX), K1, Z22
+	VMOVUPS.Z    64(DX), K2, Z23
+	VBROADCASTSS (CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 4(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 8(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 12(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 16(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 20(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 24(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 28(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 32(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 36(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 40(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS.Z    (DX)(BX*1), K1, Z22
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z23
+	VBROADCASTSS 44(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 48(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 52(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 56(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 60(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 64(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 68(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 72(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 76(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 80(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 84(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS.Z    (SI), K1, Z22
+	VMOVUPS.Z    64(SI), K2, Z23
+	VBROADCASTSS 88(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 92(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 96(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 100(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 104(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 108(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 112(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 116(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 120(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 124(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 128(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS.Z    (SI)(BX*1), K1, Z22
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z23
+	VBROADCASTSS 132(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 136(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 140(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 144(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 148(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 152(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 156(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 160(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 164(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 168(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 172(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         $0x000000b0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_11_m_loop4
+
+kernepc_avx512_11_m_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_11_sum
+	VMOVUPS.Z    (DX), K1, Z22
+	VMOVUPS.Z    64(DX), K2, Z23
+	VBROADCASTSS (CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 4(CX), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 8(CX), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 12(CX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 16(CX), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 20(CX), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 24(CX), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 28(CX), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 32(CX), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 36(CX), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 40(CX), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         $0x0000002c, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_11_m_tail
+
+kernepc_avx512_11_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z22
+	VBROADCASTSS hi+76(FP), Z23
+	VXORPS       X24, X24, X24
+	VUCOMISS     beta+52(FP), X24
+	JNE          kernepc_avx512_11_epaccum
+	JP           kernepc_avx512_11_epaccum
+	TESTQ        BX, BX
+	JNE          kernepc_avx512_11_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z22, Z0
+	VMINPS       Z0, Z23, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z22, Z1
+	VMINPS       Z1, Z23, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z22, Z2
+	VMINPS       Z2, Z23, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z22, Z3
+	VMINPS       Z3, Z23, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z22, Z4
+	VMINPS       Z4, Z23, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z22, Z5
+	VMINPS       Z5, Z23, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z22, Z6
+	VMINPS       Z6, Z23, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z22, Z7
+	VMINPS       Z7, Z23, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z22, Z8
+	VMINPS       Z8, Z23, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z22, Z9
+	VMINPS       Z9, Z23, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z22, Z10
+	VMINPS       Z10, Z23, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z22, Z11
+	VMINPS       Z11, Z23, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z12, K1, Z12
+	VMAXPS       Z12, Z22, Z12
+	VMINPS       Z12, Z23, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       64(DX), Z13, K2, Z13
+	VMAXPS       Z13, Z22, Z13
+	VMINPS       Z13, Z23, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z14, K1, Z14
+	VMAXPS       Z14, Z22, Z14
+	VMINPS       Z14, Z23, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       64(DX), Z15, K2, Z15
+	VMAXPS       Z15, Z22, Z15
+	VMINPS       Z15, Z23, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z16, K1, Z16
+	VMAXPS       Z16, Z22, Z16
+	VMINPS       Z16, Z23, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       64(DX), Z17, K2, Z17
+	VMAXPS       Z17, Z22, Z17
+	VMINPS       Z17, Z23, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z18, K1, Z18
+	VMAXPS       Z18, Z22, Z18
+	VMINPS       Z18, Z23, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       64(DX), Z19, K2, Z19
+	VMAXPS       Z19, Z22, Z19
+	VMINPS       Z19, Z23, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z20, K1, Z20
+	VMAXPS       Z20, Z22, Z20
+	VMINPS       Z20, Z23, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VADDPS       64(DX), Z21, K2, Z21
+	VMAXPS       Z21, Z22, Z21
+	VMINPS       Z21, Z23, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_11_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z0, Z0
+	VMAXPS    Z0, Z22, Z0
+	VMINPS    Z0, Z23, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z1, Z1
+	VMAXPS    Z1, Z22, Z1
+	VMINPS    Z1, Z23, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z2, Z2
+	VMAXPS    Z2, Z22, Z2
+	VMINPS    Z2, Z23, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z3, Z3
+	VMAXPS    Z3, Z22, Z3
+	VMINPS    Z3, Z23, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z4, Z4
+	VMAXPS    Z4, Z22, Z4
+	VMINPS    Z4, Z23, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z5, Z5
+	VMAXPS    Z5, Z22, Z5
+	VMINPS    Z5, Z23, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z6, Z6
+	VMAXPS    Z6, Z22, Z6
+	VMINPS    Z6, Z23, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z7, Z7
+	VMAXPS    Z7, Z22, Z7
+	VMINPS    Z7, Z23, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z8, Z8
+	VMAXPS    Z8, Z22, Z8
+	VMINPS    Z8, Z23, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z9, Z9
+	VMAXPS    Z9, Z22, Z9
+	VMINPS    Z9, Z23, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z10, Z10
+	VMAXPS    Z10, Z22, Z10
+	VMINPS    Z10, Z23, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z11, Z11
+	VMAXPS    Z11, Z22, Z11
+	VMINPS    Z11, Z23, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z12, Z12
+	VMAXPS    Z12, Z22, Z12
+	VMINPS    Z12, Z23, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z13, Z13
+	VMAXPS    Z13, Z22, Z13
+	VMINPS    Z13, Z23, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z14, Z14
+	VMAXPS    Z14, Z22, Z14
+	VMINPS    Z14, Z23, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z15, Z15
+	VMAXPS    Z15, Z22, Z15
+	VMINPS    Z15, Z23, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z16, Z16
+	VMAXPS    Z16, Z22, Z16
+	VMINPS    Z16, Z23, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z17, Z17
+	VMAXPS    Z17, Z22, Z17
+	VMINPS    Z17, Z23, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z18, Z18
+	VMAXPS    Z18, Z22, Z18
+	VMINPS    Z18, Z23, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z19, Z19
+	VMAXPS    Z19, Z22, Z19
+	VMINPS    Z19, Z23, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z20, Z20
+	VMAXPS    Z20, Z22, Z20
+	VMINPS    Z20, Z23, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VADDPS    64(DX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z21, Z21
+	VMAXPS    Z21, Z22, Z21
+	VMINPS    Z21, Z23, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_11_epaccum:
+	TESTQ     BX, BX
+	JNE       kernepc_avx512_11_eprestrue
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z22, Z0
+	VMINPS    Z0, Z23, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z22, Z1
+	VMINPS    Z1, Z23, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z22, Z2
+	VMINPS    Z2, Z23, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z22, Z3
+	VMINPS    Z3, Z23, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z22, Z4
+	VMINPS    Z4, Z23, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z22, Z5
+	VMINPS    Z5, Z23, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z22, Z6
+	VMINPS    Z6, Z23, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z22, Z7
+	VMINPS    Z7, Z23, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z22, Z8
+	VMINPS    Z8, Z23, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z22, Z9
+	VMINPS    Z9, Z23, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z22, Z10
+	VMINPS    Z10, Z23, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z22, Z11
+	VMINPS    Z11, Z23, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMAXPS    Z12, Z22, Z12
+	VMINPS    Z12, Z23, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMAXPS    Z13, Z22, Z13
+	VMINPS    Z13, Z23, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMAXPS    Z14, Z22, Z14
+	VMINPS    Z14, Z23, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMAXPS    Z15, Z22, Z15
+	VMINPS    Z15, Z23, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMAXPS    Z16, Z22, Z16
+	VMINPS    Z16, Z23, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMAXPS    Z17, Z22, Z17
+	VMINPS    Z17, Z23, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMAXPS    Z18, Z22, Z18
+	VMINPS    Z18, Z23, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMAXPS    Z19, Z22, Z19
+	VMINPS    Z19, Z23, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z20, Z20
+	VADDPS    (DX), Z20, K1, Z20
+	VMAXPS    Z20, Z22, Z20
+	VMINPS    Z20, Z23, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z21, Z21
+	VADDPS    64(DX), Z21, K2, Z21
+	VMAXPS    Z21, Z22, Z21
+	VMINPS    Z21, Z23, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_11_eprestrue:
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z0, Z0
+	VMAXPS    Z0, Z22, Z0
+	VMINPS    Z0, Z23, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z1, Z1
+	VMAXPS    Z1, Z22, Z1
+	VMINPS    Z1, Z23, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z2, Z2
+	VMAXPS    Z2, Z22, Z2
+	VMINPS    Z2, Z23, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z3, Z3
+	VMAXPS    Z3, Z22, Z3
+	VMINPS    Z3, Z23, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z4, Z4
+	VMAXPS    Z4, Z22, Z4
+	VMINPS    Z4, Z23, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z5, Z5
+	VMAXPS    Z5, Z22, Z5
+	VMINPS    Z5, Z23, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z6, Z6
+	VMAXPS    Z6, Z22, Z6
+	VMINPS    Z6, Z23, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z7, Z7
+	VMAXPS    Z7, Z22, Z7
+	VMINPS    Z7, Z23, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z8, Z8
+	VMAXPS    Z8, Z22, Z8
+	VMINPS    Z8, Z23, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z9, Z9
+	VMAXPS    Z9, Z22, Z9
+	VMINPS    Z9, Z23, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z10, Z10
+	VMAXPS    Z10, Z22, Z10
+	VMINPS    Z10, Z23, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z11, Z11
+	VMAXPS    Z11, Z22, Z11
+	VMINPS    Z11, Z23, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z12, Z12
+	VMAXPS    Z12, Z22, Z12
+	VMINPS    Z12, Z23, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z13, Z13
+	VMAXPS    Z13, Z22, Z13
+	VMINPS    Z13, Z23, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z14, Z14
+	VMAXPS    Z14, Z22, Z14
+	VMINPS    Z14, Z23, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z15, Z15
+	VMAXPS    Z15, Z22, Z15
+	VMINPS    Z15, Z23, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z16, Z16
+	VMAXPS    Z16, Z22, Z16
+	VMINPS    Z16, Z23, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z17, Z17
+	VMAXPS    Z17, Z22, Z17
+	VMINPS    Z17, Z23, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z18, Z18
+	VMAXPS    Z18, Z22, Z18
+	VMINPS    Z18, Z23, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z19, Z19
+	VMAXPS    Z19, Z22, Z19
+	VMINPS    Z19, Z23, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z20, Z20
+	VADDPS    (DX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z20, Z20
+	VMAXPS    Z20, Z22, Z20
+	VMINPS    Z20, Z23, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z21, Z21
+	VADDPS    64(DX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z21, Z21
+	VMAXPS    Z21, Z22, Z21
+	VMINPS    Z21, Z23, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernrowepc_avx512_11(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernrowepc_avx512_11(SB), NOSPLIT, $0-104
+	MOVL       mask+64(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       lda+16(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (CX)(DX*2), BX
+	ADDQ       DX, BX
+	LEAQ       (BX)(DX*2), SI
+	ADDQ       DX, SI
+	LEAQ       (SI)(DX*2), DI
+	ADDQ       DX, DI
+	MOVQ       b+24(FP), R8
+	MOVQ       bstride+32(FP), R9
+	SHLQ       $0x02, R9
+	LEAQ       (R8)(R9*2), R10
+	MOVQ       c+40(FP), R11
+	MOVQ       ldc+48(FP), R12
+	SHLQ       $0x02, R12
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	MOVL       mask+64(FP), R11
+	CMPL       R11, $0xffffffff
+	JNE        kernrowepc_avx512_11_m_loop4
+
+kernrowepc_avx512_11_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_11_tail
+	VMOVUPS      (R8), Z22
+	VMOVUPS      64(R8), Z23
+	VBROADCASTSS (CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS (CX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS (CX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS (BX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS (BX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS (BX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS (SI), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS (SI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS (SI)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS (DI), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS (DI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS      (R8)(R9*1), Z22
+	VMOVUPS      64(R8)(R9*1), Z23
+	VBROADCASTSS 4(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 4(BX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 4(SI), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 4(SI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 4(SI)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 4(DI), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 4(DI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS      (R10), Z22
+	VMOVUPS      64(R10), Z23
+	VBROADCASTSS 8(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 8(BX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 8(SI), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 8(SI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 8(SI)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 8(DI), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 8(DI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS      (R10)(R9*1), Z22
+	VMOVUPS      64(R10)(R9*1), Z23
+	VBROADCASTSS 12(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 12(BX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 12(SI), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 12(SI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 12(SI)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 12(DI), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 12(DI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, SI
+	ADDQ         $0x10, DI
+	LEAQ         (R8)(R9*4), R8
+	LEAQ         (R10)(R9*4), R10
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_11_loop4
+
+kernrowepc_avx512_11_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_11_sum
+	VMOVUPS      (R8), Z22
+	VMOVUPS      64(R8), Z23
+	VBROADCASTSS (CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS (CX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS (CX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS (BX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS (BX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS (BX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS (SI), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS (SI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS (SI)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS (DI), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS (DI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	ADDQ         R9, R8
+	DECQ         AX
+	JMP          kernrowepc_avx512_11_tail
+
+kernrowepc_avx512_11_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_11_m_tail
+	VMOVUPS.Z    (R8), K1, Z22
+	VMOVUPS.Z    64(R8), K2, Z23
+	VBROADCASTSS (CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS (CX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS (CX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS (BX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS (BX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS (BX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS (SI), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS (SI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS (SI)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS (DI), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS (DI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS.Z    (R8)(R9*1), K1, Z22
+	VMOVUPS.Z    64(R8)(R9*1), K2, Z23
+	VBROADCASTSS 4(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 4(BX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 4(SI), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 4(SI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 4(SI)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 4(DI), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 4(DI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS.Z    (R10), K1, Z22
+	VMOVUPS.Z    64(R10), K2, Z23
+	VBROADCASTSS 8(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 8(BX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 8(SI), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 8(SI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 8(SI)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 8(DI), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 8(DI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	VMOVUPS.Z    (R10)(R9*1), K1, Z22
+	VMOVUPS.Z    64(R10)(R9*1), K2, Z23
+	VBROADCASTSS 12(CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS 12(BX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS 12(SI), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS 12(SI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS 12(SI)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS 12(DI), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS 12(DI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, SI
+	ADDQ         $0x10, DI
+	LEAQ         (R8)(R9*4), R8
+	LEAQ         (R10)(R9*4), R10
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_11_m_loop4
+
+kernrowepc_avx512_11_m_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_11_sum
+	VMOVUPS.Z    (R8), K1, Z22
+	VMOVUPS.Z    64(R8), K2, Z23
+	VBROADCASTSS (CX), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS (CX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS (CX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS (BX), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS (BX)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS (BX)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS (SI), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS (SI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS (SI)(DX*2), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS (DI), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS (DI)(DX*1), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	ADDQ         R9, R8
+	DECQ         AX
+	JMP          kernrowepc_avx512_11_m_tail
+
+kernrowepc_avx512_11_sum:
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+72(FP), DX
+	MOVQ         res+88(FP), BX
+	MOVQ         ldr+96(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+80(FP), Z22
+	VBROADCASTSS hi+84(FP), Z23
+	VXORPS       X24, X24, X24
+	VUCOMISS     beta+60(FP), X24
+	JNE          kernrowepc_avx512_11_epaccum
+	JP           kernrowepc_avx512_11_epaccum
+	TESTQ        BX, BX
+	JNE          kernrowepc_avx512_11_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z22, Z0
+	VMINPS       Z0, Z23, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z22, Z1
+	VMINPS       Z1, Z23, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z22, Z2
+	VMINPS       Z2, Z23, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z22, Z3
+	VMINPS       Z3, Z23, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z22, Z4
+	VMINPS       Z4, Z23, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z22, Z5
+	VMINPS       Z5, Z23, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z22, Z6
+	VMINPS       Z6, Z23, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z22, Z7
+	VMINPS       Z7, Z23, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z22, Z8
+	VMINPS       Z8, Z23, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z22, Z9
+	VMINPS       Z9, Z23, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z22, Z10
+	VMINPS       Z10, Z23, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z22, Z11
+	VMINPS       Z11, Z23, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z12, K1, Z12
+	VMAXPS       Z12, Z22, Z12
+	VMINPS       Z12, Z23, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       64(DX), Z13, K2, Z13
+	VMAXPS       Z13, Z22, Z13
+	VMINPS       Z13, Z23, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z14, K1, Z14
+	VMAXPS       Z14, Z22, Z14
+	VMINPS       Z14, Z23, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       64(DX), Z15, K2, Z15
+	VMAXPS       Z15, Z22, Z15
+	VMINPS       Z15, Z23, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z16, K1, Z16
+	VMAXPS       Z16, Z22, Z16
+	VMINPS       Z16, Z23, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       64(DX), Z17, K2, Z17
+	VMAXPS       Z17, Z22, Z17
+	VMINPS       Z17, Z23, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z18, K1, Z18
+	VMAXPS       Z18, Z22, Z18
+	VMINPS       Z18, Z23, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       64(DX), Z19, K2, Z19
+	VMAXPS       Z19, Z22, Z19
+	VMINPS       Z19, Z23, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z20, K1, Z20
+	VMAXPS       Z20, Z22, Z20
+	VMINPS       Z20, Z23, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VADDPS       64(DX), Z21, K2, Z21
+	VMAXPS       Z21, Z22, Z21
+	VMINPS       Z21, Z23, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_11_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z0, Z0
+	VMAXPS    Z0, Z22, Z0
+	VMINPS    Z0, Z23, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z1, Z1
+	VMAXPS    Z1, Z22, Z1
+	VMINPS    Z1, Z23, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z2, Z2
+	VMAXPS    Z2, Z22, Z2
+	VMINPS    Z2, Z23, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z3, Z3
+	VMAXPS    Z3, Z22, Z3
+	VMINPS    Z3, Z23, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z4, Z4
+	VMAXPS    Z4, Z22, Z4
+	VMINPS    Z4, Z23, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z5, Z5
+	VMAXPS    Z5, Z22, Z5
+	VMINPS    Z5, Z23, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z6, Z6
+	VMAXPS    Z6, Z22, Z6
+	VMINPS    Z6, Z23, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z7, Z7
+	VMAXPS    Z7, Z22, Z7
+	VMINPS    Z7, Z23, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z8, Z8
+	VMAXPS    Z8, Z22, Z8
+	VMINPS    Z8, Z23, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z9, Z9
+	VMAXPS    Z9, Z22, Z9
+	VMINPS    Z9, Z23, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z10, Z10
+	VMAXPS    Z10, Z22, Z10
+	VMINPS    Z10, Z23, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z11, Z11
+	VMAXPS    Z11, Z22, Z11
+	VMINPS    Z11, Z23, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z12, Z12
+	VMAXPS    Z12, Z22, Z12
+	VMINPS    Z12, Z23, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z13, Z13
+	VMAXPS    Z13, Z22, Z13
+	VMINPS    Z13, Z23, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z14, Z14
+	VMAXPS    Z14, Z22, Z14
+	VMINPS    Z14, Z23, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z15, Z15
+	VMAXPS    Z15, Z22, Z15
+	VMINPS    Z15, Z23, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z16, Z16
+	VMAXPS    Z16, Z22, Z16
+	VMINPS    Z16, Z23, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z17, Z17
+	VMAXPS    Z17, Z22, Z17
+	VMINPS    Z17, Z23, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z18, Z18
+	VMAXPS    Z18, Z22, Z18
+	VMINPS    Z18, Z23, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z19, Z19
+	VMAXPS    Z19, Z22, Z19
+	VMINPS    Z19, Z23, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z20, Z20
+	VMAXPS    Z20, Z22, Z20
+	VMINPS    Z20, Z23, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VADDPS    64(DX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z21, Z21
+	VMAXPS    Z21, Z22, Z21
+	VMINPS    Z21, Z23, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_11_epaccum:
+	TESTQ     BX, BX
+	JNE       kernrowepc_avx512_11_eprestrue
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z22, Z0
+	VMINPS    Z0, Z23, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z22, Z1
+	VMINPS    Z1, Z23, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z22, Z2
+	VMINPS    Z2, Z23, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z22, Z3
+	VMINPS    Z3, Z23, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z22, Z4
+	VMINPS    Z4, Z23, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z22, Z5
+	VMINPS    Z5, Z23, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z22, Z6
+	VMINPS    Z6, Z23, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z22, Z7
+	VMINPS    Z7, Z23, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z22, Z8
+	VMINPS    Z8, Z23, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z22, Z9
+	VMINPS    Z9, Z23, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z22, Z10
+	VMINPS    Z10, Z23, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z22, Z11
+	VMINPS    Z11, Z23, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMAXPS    Z12, Z22, Z12
+	VMINPS    Z12, Z23, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMAXPS    Z13, Z22, Z13
+	VMINPS    Z13, Z23, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMAXPS    Z14, Z22, Z14
+	VMINPS    Z14, Z23, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMAXPS    Z15, Z22, Z15
+	VMINPS    Z15, Z23, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMAXPS    Z16, Z22, Z16
+	VMINPS    Z16, Z23, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMAXPS    Z17, Z22, Z17
+	VMINPS    Z17, Z23, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMAXPS    Z18, Z22, Z18
+	VMINPS    Z18, Z23, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMAXPS    Z19, Z22, Z19
+	VMINPS    Z19, Z23, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z20, Z20
+	VADDPS    (DX), Z20, K1, Z20
+	VMAXPS    Z20, Z22, Z20
+	VMINPS    Z20, Z23, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z21, Z21
+	VADDPS    64(DX), Z21, K2, Z21
+	VMAXPS    Z21, Z22, Z21
+	VMINPS    Z21, Z23, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_11_eprestrue:
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z0, Z0
+	VMAXPS    Z0, Z22, Z0
+	VMINPS    Z0, Z23, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z1, Z1
+	VMAXPS    Z1, Z22, Z1
+	VMINPS    Z1, Z23, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z2, Z2
+	VMAXPS    Z2, Z22, Z2
+	VMINPS    Z2, Z23, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z3, Z3
+	VMAXPS    Z3, Z22, Z3
+	VMINPS    Z3, Z23, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z4, Z4
+	VMAXPS    Z4, Z22, Z4
+	VMINPS    Z4, Z23, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z5, Z5
+	VMAXPS    Z5, Z22, Z5
+	VMINPS    Z5, Z23, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z6, Z6
+	VMAXPS    Z6, Z22, Z6
+	VMINPS    Z6, Z23, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z7, Z7
+	VMAXPS    Z7, Z22, Z7
+	VMINPS    Z7, Z23, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z8, Z8
+	VMAXPS    Z8, Z22, Z8
+	VMINPS    Z8, Z23, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z9, Z9
+	VMAXPS    Z9, Z22, Z9
+	VMINPS    Z9, Z23, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z10, Z10
+	VMAXPS    Z10, Z22, Z10
+	VMINPS    Z10, Z23, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z11, Z11
+	VMAXPS    Z11, Z22, Z11
+	VMINPS    Z11, Z23, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z12, Z12
+	VMAXPS    Z12, Z22, Z12
+	VMINPS    Z12, Z23, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z13, Z13
+	VMAXPS    Z13, Z22, Z13
+	VMINPS    Z13, Z23, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z14, Z14
+	VMAXPS    Z14, Z22, Z14
+	VMINPS    Z14, Z23, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z15, Z15
+	VMAXPS    Z15, Z22, Z15
+	VMINPS    Z15, Z23, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z16, Z16
+	VMAXPS    Z16, Z22, Z16
+	VMINPS    Z16, Z23, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z17, Z17
+	VMAXPS    Z17, Z22, Z17
+	VMINPS    Z17, Z23, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z18, Z18
+	VMAXPS    Z18, Z22, Z18
+	VMINPS    Z18, Z23, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z19, Z19
+	VMAXPS    Z19, Z22, Z19
+	VMINPS    Z19, Z23, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z24
+	VADDPS    Z24, Z20, Z20
+	VADDPS    (DX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z24
+	VADDPS    Z24, Z20, Z20
+	VMAXPS    Z20, Z22, Z20
+	VMINPS    Z20, Z23, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z24
+	VADDPS    Z24, Z21, Z21
+	VADDPS    64(DX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z24
+	VADDPS    Z24, Z21, Z21
+	VMAXPS    Z21, Z22, Z21
+	VMINPS    Z21, Z23, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernepc_avx512_12(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernepc_avx512_12(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	VXORPS     Z22, Z22, Z22
+	VXORPS     Z23, Z23, Z23
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernepc_avx512_12_m_loop4
+
+kernepc_avx512_12_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_12_tail
+	VMOVUPS      (DX), Z24
+	VMOVUPS      64(DX), Z25
+	VBROADCASTSS (CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 16(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 20(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 24(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 28(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 32(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 36(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 40(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 44(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (DX)(BX*1), Z24
+	VMOVUPS      64(DX)(BX*1), Z25
+	VBROADCASTSS 48(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 52(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 56(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 60(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 64(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 68(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 72(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 76(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 80(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 84(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 88(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 92(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (SI), Z24
+	VMOVUPS      64(SI), Z25
+	VBROADCASTSS 96(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 100(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 104(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 108(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 112(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 116(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 120(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 124(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 128(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 132(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 136(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 140(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (SI)(BX*1), Z24
+	VMOVUPS      64(SI)(BX*1), Z25
+	VBROADCASTSS 144(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 148(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 152(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 156(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 160(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 164(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 168(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 172(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 176(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 180(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 184(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 188(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x000000c0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_12_loop4
+
+kernepc_avx512_12_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_12_sum
+	VMOVUPS      (DX), Z24
+	VMOVUPS      64(DX), Z25
+	VBROADCASTSS (CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 16(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 20(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 24(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 28(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 32(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 36(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 40(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 44(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x00000030, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_12_tail
+
+kernepc_avx512_12_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_12_m_tail
+	VMOVUPS.Z    (DX), K1, Z24
+	VMOVUPS.Z    64(DX), K2, Z25
+	VBROADCASTSS (CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 16(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 20(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 24(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 28(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 32(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 36(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 40(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 44(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS.Z    (DX)(BX*1), K1, Z24
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z25
+	VBROADCASTSS 48(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 52(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 56(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 60(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 64(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 68(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 72(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 76(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 80(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 84(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 88(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 92(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS.Z    (SI), K1, Z24
+	VMOVUPS.Z    64(SI), K2, Z25
+	VBROADCASTSS 96(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 100(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 104(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 108(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 112(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 116(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 120(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 124(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 128(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 132(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 136(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 140(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS.Z    (SI)(BX*1), K1, Z24
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z25
+	VBROADCASTSS 144(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 148(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 152(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 156(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 160(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 164(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 168(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 172(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 176(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 180(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 184(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 188(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x000000c0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_12_m_loop4
+
+kernepc_avx512_12_m_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_12_sum
+	VMOVUPS.Z    (DX), K1, Z24
+	VMOVUPS.Z    64(DX), K2, Z25
+	VBROADCASTSS (CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(CX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(CX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(CX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 16(CX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 20(CX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 24(CX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 28(CX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 32(CX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 36(CX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 40(CX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 44(CX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x00000030, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_12_m_tail
+
+kernepc_avx512_12_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z24
+	VBROADCASTSS hi+76(FP), Z25
+	VXORPS       X26, X26, X26
+	VUCOMISS     beta+52(FP), X26
+	JNE          kernepc_avx512_12_epaccum
+	JP           kernepc_avx512_12_epaccum
+	TESTQ        BX, BX
+	JNE          kernepc_avx512_12_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z24, Z0
+	VMINPS       Z0, Z25, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z24, Z1
+	VMINPS       Z1, Z25, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z24, Z2
+	VMINPS       Z2, Z25, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z24, Z3
+	VMINPS       Z3, Z25, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z24, Z4
+	VMINPS       Z4, Z25, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z24, Z5
+	VMINPS       Z5, Z25, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z24, Z6
+	VMINPS       Z6, Z25, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z24, Z7
+	VMINPS       Z7, Z25, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z24, Z8
+	VMINPS       Z8, Z25, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z24, Z9
+	VMINPS       Z9, Z25, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z24, Z10
+	VMINPS       Z10, Z25, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z24, Z11
+	VMINPS       Z11, Z25, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z12, K1, Z12
+	VMAXPS       Z12, Z24, Z12
+	VMINPS       Z12, Z25, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       64(DX), Z13, K2, Z13
+	VMAXPS       Z13, Z24, Z13
+	VMINPS       Z13, Z25, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z14, K1, Z14
+	VMAXPS       Z14, Z24, Z14
+	VMINPS       Z14, Z25, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       64(DX), Z15, K2, Z15
+	VMAXPS       Z15, Z24, Z15
+	VMINPS       Z15, Z25, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z16, K1, Z16
+	VMAXPS       Z16, Z24, Z16
+	VMINPS       Z16, Z25, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       64(DX), Z17, K2, Z17
+	VMAXPS       Z17, Z24, Z17
+	VMINPS       Z17, Z25, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z18, K1, Z18
+	VMAXPS       Z18, Z24, Z18
+	VMINPS       Z18, Z25, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       64(DX), Z19, K2, Z19
+	VMAXPS       Z19, Z24, Z19
+	VMINPS       Z19, Z25, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z20, K1, Z20
+	VMAXPS       Z20, Z24, Z20
+	VMINPS       Z20, Z25, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VADDPS       64(DX), Z21, K2, Z21
+	VMAXPS       Z21, Z24, Z21
+	VMINPS       Z21, Z25, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z22, K1, Z22
+	VMAXPS       Z22, Z24, Z22
+	VMINPS       Z22, Z25, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VADDPS       64(DX), Z23, K2, Z23
+	VMAXPS       Z23, Z24, Z23
+	VMINPS       Z23, Z25, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_12_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z0, Z0
+	VMAXPS    Z0, Z24, Z0
+	VMINPS    Z0, Z25, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z1, Z1
+	VMAXPS    Z1, Z24, Z1
+	VMINPS    Z1, Z25, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z2, Z2
+	VMAXPS    Z2, Z24, Z2
+	VMINPS    Z2, Z25, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z3, Z3
+	VMAXPS    Z3, Z24, Z3
+	VMINPS    Z3, Z25, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z4, Z4
+	VMAXPS    Z4, Z24, Z4
+	VMINPS    Z4, Z25, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z5, Z5
+	VMAXPS    Z5, Z24, Z5
+	VMINPS    Z5, Z25, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z6, Z6
+	VMAXPS    Z6, Z24, Z6
+	VMINPS    Z6, Z25, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z7, Z7
+	VMAXPS    Z7, Z24, Z7
+	VMINPS    Z7, Z25, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z8, Z8
+	VMAXPS    Z8, Z24, Z8
+	VMINPS    Z8, Z25, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z9, Z9
+	VMAXPS    Z9, Z24, Z9
+	VMINPS    Z9, Z25, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z10, Z10
+	VMAXPS    Z10, Z24, Z10
+	VMINPS    Z10, Z25, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z11, Z11
+	VMAXPS    Z11, Z24, Z11
+	VMINPS    Z11, Z25, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z12, Z12
+	VMAXPS    Z12, Z24, Z12
+	VMINPS    Z12, Z25, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z13, Z13
+	VMAXPS    Z13, Z24, Z13
+	VMINPS    Z13, Z25, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z14, Z14
+	VMAXPS    Z14, Z24, Z14
+	VMINPS    Z14, Z25, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z15, Z15
+	VMAXPS    Z15, Z24, Z15
+	VMINPS    Z15, Z25, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z16, Z16
+	VMAXPS    Z16, Z24, Z16
+	VMINPS    Z16, Z25, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z17, Z17
+	VMAXPS    Z17, Z24, Z17
+	VMINPS    Z17, Z25, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z18, Z18
+	VMAXPS    Z18, Z24, Z18
+	VMINPS    Z18, Z25, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z19, Z19
+	VMAXPS    Z19, Z24, Z19
+	VMINPS    Z19, Z25, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z20, Z20
+	VMAXPS    Z20, Z24, Z20
+	VMINPS    Z20, Z25, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VADDPS    64(DX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z21, Z21
+	VMAXPS    Z21, Z24, Z21
+	VMINPS    Z21, Z25, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z22, Z22
+	VMAXPS    Z22, Z24, Z22
+	VMINPS    Z22, Z25, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VADDPS    64(DX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z23, Z23
+	VMAXPS    Z23, Z24, Z23
+	VMINPS    Z23, Z25, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_12_epaccum:
+	TESTQ     BX, BX
+	JNE       kernepc_avx512_12_eprestrue
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z24, Z0
+	VMINPS    Z0, Z25, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z24, Z1
+	VMINPS    Z1, Z25, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z24, Z2
+	VMINPS    Z2, Z25, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z24, Z3
+	VMINPS    Z3, Z25, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z24, Z4
+	VMINPS    Z4, Z25, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z24, Z5
+	VMINPS    Z5, Z25, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z24, Z6
+	VMINPS    Z6, Z25, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z24, Z7
+	VMINPS    Z7, Z25, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z24, Z8
+	VMINPS    Z8, Z25, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z24, Z9
+	VMINPS    Z9, Z25, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z24, Z10
+	VMINPS    Z10, Z25, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z24, Z11
+	VMINPS    Z11, Z25, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMAXPS    Z12, Z24, Z12
+	VMINPS    Z12, Z25, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMAXPS    Z13, Z24, Z13
+	VMINPS    Z13, Z25, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMAXPS    Z14, Z24, Z14
+	VMINPS    Z14, Z25, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMAXPS    Z15, Z24, Z15
+	VMINPS    Z15, Z25, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMAXPS    Z16, Z24, Z16
+	VMINPS    Z16, Z25, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMAXPS    Z17, Z24, Z17
+	VMINPS    Z17, Z25, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMAXPS    Z18, Z24, Z18
+	VMINPS    Z18, Z25, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMAXPS    Z19, Z24, Z19
+	VMINPS    Z19, Z25, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z20, Z20
+	VADDPS    (DX), Z20, K1, Z20
+	VMAXPS    Z20, Z24, Z20
+	VMINPS    Z20, Z25, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z21, Z21
+	VADDPS    64(DX), Z21, K2, Z21
+	VMAXPS    Z21, Z24, Z21
+	VMINPS    Z21, Z25, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z22, Z22
+	VADDPS    (DX), Z22, K1, Z22
+	VMAXPS    Z22, Z24, Z22
+	VMINPS    Z22, Z25, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z23, Z23
+	VADDPS    64(DX), Z23, K2, Z23
+	VMAXPS    Z23, Z24, Z23
+	VMINPS    Z23, Z25, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_12_eprestrue:
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z0, Z0
+	VMAXPS    Z0, Z24, Z0
+	VMINPS    Z0, Z25, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z1, Z1
+	VMAXPS    Z1, Z24, Z1
+	VMINPS    Z1, Z25, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z2, Z2
+	VMAXPS    Z2, Z24, Z2
+	VMINPS    Z2, Z25, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z3, Z3
+	VMAXPS    Z3, Z24, Z3
+	VMINPS    Z3, Z25, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z4, Z4
+	VMAXPS    Z4, Z24, Z4
+	VMINPS    Z4, Z25, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z5, Z5
+	VMAXPS    Z5, Z24, Z5
+	VMINPS    Z5, Z25, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z6, Z6
+	VMAXPS    Z6, Z24, Z6
+	VMINPS    Z6, Z25, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z7, Z7
+	VMAXPS    Z7, Z24, Z7
+	VMINPS    Z7, Z25, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z8, Z8
+	VMAXPS    Z8, Z24, Z8
+	VMINPS    Z8, Z25, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z9, Z9
+	VMAXPS    Z9, Z24, Z9
+	VMINPS    Z9, Z25, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z10, Z10
+	VMAXPS    Z10, Z24, Z10
+	VMINPS    Z10, Z25, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z11, Z11
+	VMAXPS    Z11, Z24, Z11
+	VMINPS    Z11, Z25, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z12, Z12
+	VMAXPS    Z12, Z24, Z12
+	VMINPS    Z12, Z25, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z13, Z13
+	VMAXPS    Z13, Z24, Z13
+	VMINPS    Z13, Z25, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z14, Z14
+	VMAXPS    Z14, Z24, Z14
+	VMINPS    Z14, Z25, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z15, Z15
+	VMAXPS    Z15, Z24, Z15
+	VMINPS    Z15, Z25, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z16, Z16
+	VMAXPS    Z16, Z24, Z16
+	VMINPS    Z16, Z25, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z17, Z17
+	VMAXPS    Z17, Z24, Z17
+	VMINPS    Z17, Z25, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z18, Z18
+	VMAXPS    Z18, Z24, Z18
+	VMINPS    Z18, Z25, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z19, Z19
+	VMAXPS    Z19, Z24, Z19
+	VMINPS    Z19, Z25, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z20, Z20
+	VADDPS    (DX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z20, Z20
+	VMAXPS    Z20, Z24, Z20
+	VMINPS    Z20, Z25, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z21, Z21
+	VADDPS    64(DX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z21, Z21
+	VMAXPS    Z21, Z24, Z21
+	VMINPS    Z21, Z25, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z22, Z22
+	VADDPS    (DX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z22, Z22
+	VMAXPS    Z22, Z24, Z22
+	VMINPS    Z22, Z25, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z23, Z23
+	VADDPS    64(DX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z23, Z23
+	VMAXPS    Z23, Z24, Z23
+	VMINPS    Z23, Z25, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernrowepc_avx512_12(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernrowepc_avx512_12(SB), NOSPLIT, $0-104
+	MOVL       mask+64(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       lda+16(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (CX)(DX*2), BX
+	ADDQ       DX, BX
+	LEAQ       (BX)(DX*2), SI
+	ADDQ       DX, SI
+	LEAQ       (SI)(DX*2), DI
+	ADDQ       DX, DI
+	MOVQ       b+24(FP), R8
+	MOVQ       bstride+32(FP), R9
+	SHLQ       $0x02, R9
+	LEAQ       (R8)(R9*2), R10
+	MOVQ       c+40(FP), R11
+	MOVQ       ldc+48(FP), R12
+	SHLQ       $0x02, R12
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	ADDQ       R12, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 127(R11)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	VXORPS     Z22, Z22, Z22
+	VXORPS     Z23, Z23, Z23
+	MOVL       mask+64(FP), R11
+	CMPL       R11, $0xffffffff
+	JNE        kernrowepc_avx512_12_m_loop4
+
+kernrowepc_avx512_12_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_12_tail
+	VMOVUPS      (R8), Z24
+	VMOVUPS      64(R8), Z25
+	VBROADCASTSS (CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (CX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS (CX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS (BX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (BX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (SI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS (SI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (DI), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS (DI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS (DI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (R8)(R9*1), Z24
+	VMOVUPS      64(R8)(R9*1), Z25
+	VBROADCASTSS 4(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 4(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 4(SI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 4(SI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 4(SI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 4(DI), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 4(DI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 4(DI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (R10), Z24
+	VMOVUPS      64(R10), Z25
+	VBROADCASTSS 8(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 8(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 8(SI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 8(SI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 8(SI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 8(DI), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 8(DI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 8(DI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (R10)(R9*1), Z24
+	VMOVUPS      64(R10)(R9*1), Z25
+	VBROADCASTSS 12(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 12(SI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 12(SI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 12(SI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 12(DI), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 12(DI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 12(DI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, SI
+	ADDQ         $0x10, DI
+	LEAQ         (R8)(R9*4), R8
+	LEAQ         (R10)(R9*4), R10
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_12_loop4
+
+kernrowepc_avx512_12_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_12_sum
+	VMOVUPS      (R8), Z24
+	VMOVUPS      64(R8), Z25
+	VBROADCASTSS (CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (CX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS (CX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS (BX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (BX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (SI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS (SI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (DI), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS (DI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS (DI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	ADDQ         R9, R8
+	DECQ         AX
+	JMP          kernrowepc_avx512_12_tail
+
+kernrowepc_avx512_12_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_12_m_tail
+	VMOVUPS.Z    (R8), K1, Z24
+	VMOVUPS.Z    64(R8), K2, Z25
+	VBROADCASTSS (CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (CX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS (CX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS (BX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (BX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (SI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS (SI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (DI), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS (DI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS (DI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS.Z    (R8)(R9*1), K1, Z24
+	VMOVUPS.Z    64(R8)(R9*1), K2, Z25
+	VBROADCASTSS 4(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 4(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 4(SI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 4(SI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 4(SI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 4(DI), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 4(DI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 4(DI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS.Z    (R10), K1, Z24
+	VMOVUPS.Z    64(R10), K2, Z25
+	VBROADCASTSS 8(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 8(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 8(SI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 8(SI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 8(SI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 8(DI), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 8(DI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 8(DI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS.Z    (R10)(R9*1), K1, Z24
+	VMOVUPS.Z    64(R10)(R9*1), K2, Z25
+	VBROADCASTSS 12(CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 12(SI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 12(SI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 12(SI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 12(DI), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 12(DI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 12(DI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, SI
+	ADDQ         $0x10, DI
+	LEAQ         (R8)(R9*4), R8
+	LEAQ         (R10)(R9*4), R10
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_12_m_loop4
+
+kernrowepc_avx512_12_m_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_12_sum
+	VMOVUPS.Z    (R8), K1, Z24
+	VMOVUPS.Z    64(R8), K2, Z25
+	VBROADCASTSS (CX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (CX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS (CX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS (BX)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (BX)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (SI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS (SI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (DI), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS (DI)(DX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS (DI)(DX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	ADDQ         R9, R8
+	DECQ         AX
+	JMP          kernrowepc_avx512_12_m_tail
+
+kernrowepc_avx512_12_sum:
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+72(FP), DX
+	MOVQ         res+88(FP), BX
+	MOVQ         ldr+96(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+80(FP), Z24
+	VBROADCASTSS hi+84(FP), Z25
+	VXORPS       X26, X26, X26
+	VUCOMISS     beta+60(FP), X26
+	JNE          kernrowepc_avx512_12_epaccum
+	JP           kernrowepc_avx512_12_epaccum
+	TESTQ        BX, BX
+	JNE          kernrowepc_avx512_12_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z24, Z0
+	VMINPS       Z0, Z25, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z24, Z1
+	VMINPS       Z1, Z25, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z24, Z2
+	VMINPS       Z2, Z25, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z24, Z3
+	VMINPS       Z3, Z25, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z24, Z4
+	VMINPS       Z4, Z25, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z24, Z5
+	VMINPS       Z5, Z25, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z24, Z6
+	VMINPS       Z6, Z25, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z24, Z7
+	VMINPS       Z7, Z25, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z24, Z8
+	VMINPS       Z8, Z25, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z24, Z9
+	VMINPS       Z9, Z25, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z24, Z10
+	VMINPS       Z10, Z25, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z24, Z11
+	VMINPS       Z11, Z25, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z12, K1, Z12
+	VMAXPS       Z12, Z24, Z12
+	VMINPS       Z12, Z25, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       64(DX), Z13, K2, Z13
+	VMAXPS       Z13, Z24, Z13
+	VMINPS       Z13, Z25, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z14, K1, Z14
+	VMAXPS       Z14, Z24, Z14
+	VMINPS       Z14, Z25, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       64(DX), Z15, K2, Z15
+	VMAXPS       Z15, Z24, Z15
+	VMINPS       Z15, Z25, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z16, K1, Z16
+	VMAXPS       Z16, Z24, Z16
+	VMINPS       Z16, Z25, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       64(DX), Z17, K2, Z17
+	VMAXPS       Z17, Z24, Z17
+	VMINPS       Z17, Z25, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z18, K1, Z18
+	VMAXPS       Z18, Z24, Z18
+	VMINPS       Z18, Z25, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       64(DX), Z19, K2, Z19
+	VMAXPS       Z19, Z24, Z19
+	VMINPS       Z19, Z25, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z20, K1, Z20
+	VMAXPS       Z20, Z24, Z20
+	VMINPS       Z20, Z25, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VADDPS       64(DX), Z21, K2, Z21
+	VMAXPS       Z21, Z24, Z21
+	VMINPS       Z21, Z25, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z22, K1, Z22
+	VMAXPS       Z22, Z24, Z22
+	VMINPS       Z22, Z25, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VADDPS       64(DX), Z23, K2, Z23
+	VMAXPS       Z23, Z24, Z23
+	VMINPS       Z23, Z25, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_12_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z0, Z0
+	VMAXPS    Z0, Z24, Z0
+	VMINPS    Z0, Z25, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z1, Z1
+	VMAXPS    Z1, Z24, Z1
+	VMINPS    Z1, Z25, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z2, Z2
+	VMAXPS    Z2, Z24, Z2
+	VMINPS    Z2, Z25, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z3, Z3
+	VMAXPS    Z3, Z24, Z3
+	VMINPS    Z3, Z25, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z4, Z4
+	VMAXPS    Z4, Z24, Z4
+	VMINPS    Z4, Z25, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z5, Z5
+	VMAXPS    Z5, Z24, Z5
+	VMINPS    Z5, Z25, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z6, Z6
+	VMAXPS    Z6, Z24, Z6
+	VMINPS    Z6, Z25, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z7, Z7
+	VMAXPS    Z7, Z24, Z7
+	VMINPS    Z7, Z25, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z8, Z8
+	VMAXPS    Z8, Z24, Z8
+	VMINPS    Z8, Z25, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z9, Z9
+	VMAXPS    Z9, Z24, Z9
+	VMINPS    Z9, Z25, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z10, Z10
+	VMAXPS    Z10, Z24, Z10
+	VMINPS    Z10, Z25, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z11, Z11
+	VMAXPS    Z11, Z24, Z11
+	VMINPS    Z11, Z25, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z12, Z12
+	VMAXPS    Z12, Z24, Z12
+	VMINPS    Z12, Z25, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z13, Z13
+	VMAXPS    Z13, Z24, Z13
+	VMINPS    Z13, Z25, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z14, Z14
+	VMAXPS    Z14, Z24, Z14
+	VMINPS    Z14, Z25, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z15, Z15
+	VMAXPS    Z15, Z24, Z15
+	VMINPS    Z15, Z25, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z16, Z16
+	VMAXPS    Z16, Z24, Z16
+	VMINPS    Z16, Z25, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z17, Z17
+	VMAXPS    Z17, Z24, Z17
+	VMINPS    Z17, Z25, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z18, Z18
+	VMAXPS    Z18, Z24, Z18
+	VMINPS    Z18, Z25, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z19, Z19
+	VMAXPS    Z19, Z24, Z19
+	VMINPS    Z19, Z25, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z20, Z20
+	VMAXPS    Z20, Z24, Z20
+	VMINPS    Z20, Z25, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VADDPS    64(DX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z21, Z21
+	VMAXPS    Z21, Z24, Z21
+	VMINPS    Z21, Z25, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z22, Z22
+	VMAXPS    Z22, Z24, Z22
+	VMINPS    Z22, Z25, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VADDPS    64(DX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z23, Z23
+	VMAXPS    Z23, Z24, Z23
+	VMINPS    Z23, Z25, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_12_epaccum:
+	TESTQ     BX, BX
+	JNE       kernrowepc_avx512_12_eprestrue
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z24, Z0
+	VMINPS    Z0, Z25, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z24, Z1
+	VMINPS    Z1, Z25, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z24, Z2
+	VMINPS    Z2, Z25, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z24, Z3
+	VMINPS    Z3, Z25, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z24, Z4
+	VMINPS    Z4, Z25, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z24, Z5
+	VMINPS    Z5, Z25, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z24, Z6
+	VMINPS    Z6, Z25, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z24, Z7
+	VMINPS    Z7, Z25, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z24, Z8
+	VMINPS    Z8, Z25, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z24, Z9
+	VMINPS    Z9, Z25, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z24, Z10
+	VMINPS    Z10, Z25, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z24, Z11
+	VMINPS    Z11, Z25, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMAXPS    Z12, Z24, Z12
+	VMINPS    Z12, Z25, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMAXPS    Z13, Z24, Z13
+	VMINPS    Z13, Z25, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMAXPS    Z14, Z24, Z14
+	VMINPS    Z14, Z25, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMAXPS    Z15, Z24, Z15
+	VMINPS    Z15, Z25, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMAXPS    Z16, Z24, Z16
+	VMINPS    Z16, Z25, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMAXPS    Z17, Z24, Z17
+	VMINPS    Z17, Z25, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMAXPS    Z18, Z24, Z18
+	VMINPS    Z18, Z25, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMAXPS    Z19, Z24, Z19
+	VMINPS    Z19, Z25, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z20, Z20
+	VADDPS    (DX), Z20, K1, Z20
+	VMAXPS    Z20, Z24, Z20
+	VMINPS    Z20, Z25, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z21, Z21
+	VADDPS    64(DX), Z21, K2, Z21
+	VMAXPS    Z21, Z24, Z21
+	VMINPS    Z21, Z25, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z22, Z22
+	VADDPS    (DX), Z22, K1, Z22
+	VMAXPS    Z22, Z24, Z22
+	VMINPS    Z22, Z25, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z23, Z23
+	VADDPS    64(DX), Z23, K2, Z23
+	VMAXPS    Z23, Z24, Z23
+	VMINPS    Z23, Z25, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_12_eprestrue:
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z0, Z0
+	VMAXPS    Z0, Z24, Z0
+	VMINPS    Z0, Z25, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z1, Z1
+	VMAXPS    Z1, Z24, Z1
+	VMINPS    Z1, Z25, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z2, Z2
+	VMAXPS    Z2, Z24, Z2
+	VMINPS    Z2, Z25, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z3, Z3
+	VMAXPS    Z3, Z24, Z3
+	VMINPS    Z3, Z25, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z4, Z4
+	VMAXPS    Z4, Z24, Z4
+	VMINPS    Z4, Z25, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z5, Z5
+	VMAXPS    Z5, Z24, Z5
+	VMINPS    Z5, Z25, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z6, Z6
+	VMAXPS    Z6, Z24, Z6
+	VMINPS    Z6, Z25, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z7, Z7
+	VMAXPS    Z7, Z24, Z7
+	VMINPS    Z7, Z25, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z8, Z8
+	VMAXPS    Z8, Z24, Z8
+	VMINPS    Z8, Z25, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z9, Z9
+	VMAXPS    Z9, Z24, Z9
+	VMINPS    Z9, Z25, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z10, Z10
+	VMAXPS    Z10, Z24, Z10
+	VMINPS    Z10, Z25, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z11, Z11
+	VMAXPS    Z11, Z24, Z11
+	VMINPS    Z11, Z25, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z12, Z12
+	VMAXPS    Z12, Z24, Z12
+	VMINPS    Z12, Z25, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z13, Z13
+	VMAXPS    Z13, Z24, Z13
+	VMINPS    Z13, Z25, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z14, Z14
+	VMAXPS    Z14, Z24, Z14
+	VMINPS    Z14, Z25, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z15, Z15
+	VMAXPS    Z15, Z24, Z15
+	VMINPS    Z15, Z25, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z16, Z16
+	VMAXPS    Z16, Z24, Z16
+	VMINPS    Z16, Z25, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z17, Z17
+	VMAXPS    Z17, Z24, Z17
+	VMINPS    Z17, Z25, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z18, Z18
+	VMAXPS    Z18, Z24, Z18
+	VMINPS    Z18, Z25, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z19, Z19
+	VMAXPS    Z19, Z24, Z19
+	VMINPS    Z19, Z25, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z20, Z20
+	VADDPS    (DX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z20, Z20
+	VMAXPS    Z20, Z24, Z20
+	VMINPS    Z20, Z25, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z21, Z21
+	VADDPS    64(DX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z21, Z21
+	VMAXPS    Z21, Z24, Z21
+	VMINPS    Z21, Z25, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z26
+	VADDPS    Z26, Z22, Z22
+	VADDPS    (DX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z26
+	VADDPS    Z26, Z22, Z22
+	VMAXPS    Z22, Z24, Z22
+	VMINPS    Z22, Z25, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z26
+	VADDPS    Z26, Z23, Z23
+	VADDPS    64(DX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z26
+	VADDPS    Z26, Z23, Z23
+	VMAXPS    Z23, Z24, Z23
+	VMINPS    Z23, Z25, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernepc_avx512_13(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernepc_avx512_13(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	VXORPS     Z22, Z22, Z22
+	VXORPS     Z23, Z23, Z23
+	VXORPS     Z24, Z24, Z24
+	VXORPS     Z25, Z25, Z25
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernepc_avx512_13_m_loop4
+
+kernepc_avx512_13_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_13_tail
+	VMOVUPS      (DX), Z26
+	VMOVUPS      64(DX), Z27
+	VBROADCASTSS (CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 4(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 8(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 12(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 16(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 20(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 24(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 28(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 32(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 36(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 40(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 44(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 48(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS      (DX)(BX*1), Z26
+	VMOVUPS      64(DX)(BX*1), Z27
+	VBROADCASTSS 52(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 56(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 60(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 64(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 68(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 72(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 76(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 80(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 84(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 88(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 92(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 96(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 100(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS      (SI), Z26
+	VMOVUPS      64(SI), Z27
+	VBROADCASTSS 104(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 108(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 112(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 116(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 120(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 124(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 128(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 132(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 136(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 140(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 144(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 148(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 152(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS      (SI)(BX*1), Z26
+	VMOVUPS      64(SI)(BX*1), Z27
+	VBROADCASTSS 156(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 160(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 164(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 168(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 172(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 176(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 180(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 184(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 188(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 192(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 196(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 200(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 204(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	ADDQ         $0x000000d0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_13_loop4
+
+kernepc_avx512_13_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_13_sum
+	VMOVUPS      (DX), Z26
+	VMOVUPS      64(DX), Z27
+	VBROADCASTSS (CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 4(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 8(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 12(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 16(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 20(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 24(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 28(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 32(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 36(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 40(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 44(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 48(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	ADDQ         $0x00000034, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_13_tail
+
+kernepc_avx512_13_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_13_m_tail
+	VMOVUPS.Z    (DX), K1, Z26
+	VMOVUPS.Z    64(DX), K2, Z27
+	VBROADCASTSS (CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 4(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 8(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 12(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 16(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 20(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 24(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 28(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 32(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 36(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 40(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 44(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 48(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS.Z    (DX)(BX*1), K1, Z26
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z27
+	VBROADCASTSS 52(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 56(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 60(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 64(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 68(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 72(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 76(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 80(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 84(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 88(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 92(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 96(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 100(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS.Z    (SI), K1, Z26
+	VMOVUPS.Z    64(SI), K2, Z27
+	VBROADCASTSS 104(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 108(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 112(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 116(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 120(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 124(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 128(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 132(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 136(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 140(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 144(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 148(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 152(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS.Z    (SI)(BX*1), K1, Z26
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z27
+	VBROADCASTSS 156(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 160(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 164(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 168(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 172(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 176(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 180(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 184(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 188(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 192(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 196(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 200(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 204(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	ADDQ         $0x000000d0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_13_m_loop4
+
+kernepc_avx512_13_m_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_13_sum
+	VMOVUPS.Z    (DX), K1, Z26
+	VMOVUPS.Z    64(DX), K2, Z27
+	VBROADCASTSS (CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 4(CX), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 8(CX), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 12(CX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 16(CX), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 20(CX), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 24(CX), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 28(CX), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 32(CX), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 36(CX), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 40(CX), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 44(CX), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 48(CX), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	ADDQ         $0x00000034, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_13_m_tail
+
+kernepc_avx512_13_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z26
+	VBROADCASTSS hi+76(FP), Z27
+	VXORPS       X28, X28, X28
+	VUCOMISS     beta+52(FP), X28
+	JNE          kernepc_avx512_13_epaccum
+	JP           kernepc_avx512_13_epaccum
+	TESTQ        BX, BX
+	JNE          kernepc_avx512_13_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z26, Z0
+	VMINPS       Z0, Z27, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z26, Z1
+	VMINPS       Z1, Z27, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z26, Z2
+	VMINPS       Z2, Z27, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z26, Z3
+	VMINPS       Z3, Z27, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z26, Z4
+	VMINPS       Z4, Z27, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z26, Z5
+	VMINPS       Z5, Z27, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z26, Z6
+	VMINPS       Z6, Z27, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z26, Z7
+	VMINPS       Z7, Z27, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z26, Z8
+	VMINPS       Z8, Z27, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z26, Z9
+	VMINPS       Z9, Z27, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z26, Z10
+	VMINPS       Z10, Z27, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z26, Z11
+	VMINPS       Z11, Z27, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z12, K1, Z12
+	VMAXPS       Z12, Z26, Z12
+	VMINPS       Z12, Z27, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       64(DX), Z13, K2, Z13
+	VMAXPS       Z13, Z26, Z13
+	VMINPS       Z13, Z27, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z14, K1, Z14
+	VMAXPS       Z14, Z26, Z14
+	VMINPS       Z14, Z27, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       64(DX), Z15, K2, Z15
+	VMAXPS       Z15, Z26, Z15
+	VMINPS       Z15, Z27, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z16, K1, Z16
+	VMAXPS       Z16, Z26, Z16
+	VMINPS       Z16, Z27, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       64(DX), Z17, K2, Z17
+	VMAXPS       Z17, Z26, Z17
+	VMINPS       Z17, Z27, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z18, K1, Z18
+	VMAXPS       Z18, Z26, Z18
+	VMINPS       Z18, Z27, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       64(DX), Z19, K2, Z19
+	VMAXPS       Z19, Z26, Z19
+	VMINPS       Z19, Z27, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z20, K1, Z20
+	VMAXPS       Z20, Z26, Z20
+	VMINPS       Z20, Z27, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VADDPS       64(DX), Z21, K2, Z21
+	VMAXPS       Z21, Z26, Z21
+	VMINPS       Z21, Z27, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z22, K1, Z22
+	VMAXPS       Z22, Z26, Z22
+	VMINPS       Z22, Z27, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VADDPS       64(DX), Z23, K2, Z23
+	VMAXPS       Z23, Z26, Z23
+	VMINPS       Z23, Z27, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z24, K1, Z24
+	VMAXPS       Z24, Z26, Z24
+	VMINPS       Z24, Z27, Z24
+	VMOVUPS      Z24, K1, (AX)
+	VADDPS       64(DX), Z25, K2, Z25
+	VMAXPS       Z25, Z26, Z25
+	VMINPS       Z25, Z27, Z25
+	VMOVUPS      Z25, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_13_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z26, Z0
+	VMINPS    Z0, Z27, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z26, Z1
+	VMINPS    Z1, Z27, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z26, Z2
+	VMINPS    Z2, Z27, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z26, Z3
+	VMINPS    Z3, Z27, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z26, Z4
+	VMINPS    Z4, Z27, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z26, Z5
+	VMINPS    Z5, Z27, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z26, Z6
+	VMINPS    Z6, Z27, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z26, Z7
+	VMINPS    Z7, Z27, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z26, Z8
+	VMINPS    Z8, Z27, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z26, Z9
+	VMINPS    Z9, Z27, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z26, Z10
+	VMINPS    Z10, Z27, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z26, Z11
+	VMINPS    Z11, Z27, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z26, Z12
+	VMINPS    Z12, Z27, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z26, Z13
+	VMINPS    Z13, Z27, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z26, Z14
+	VMINPS    Z14, Z27, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z26, Z15
+	VMINPS    Z15, Z27, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VMAXPS    Z16, Z26, Z16
+	VMINPS    Z16, Z27, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VMAXPS    Z17, Z26, Z17
+	VMINPS    Z17, Z27, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VMAXPS    Z18, Z26, Z18
+	VMINPS    Z18, Z27, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VMAXPS    Z19, Z26, Z19
+	VMINPS    Z19, Z27, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VMAXPS    Z20, Z26, Z20
+	VMINPS    Z20, Z27, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VADDPS    64(DX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VMAXPS    Z21, Z26, Z21
+	VMINPS    Z21, Z27, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VMAXPS    Z22, Z26, Z22
+	VMINPS    Z22, Z27, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VADDPS    64(DX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VMAXPS    Z23, Z26, Z23
+	VMINPS    Z23, Z27, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z24, K1, Z24
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z24, Z24
+	VMAXPS    Z24, Z26, Z24
+	VMINPS    Z24, Z27, Z24
+	VMOVUPS   Z24, K1, (AX)
+	VADDPS    64(DX), Z25, K2, Z25
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z25, Z25
+	VMAXPS    Z25, Z26, Z25
+	VMINPS    Z25, Z27, Z25
+	VMOVUPS   Z25, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_13_epaccum:
+	TESTQ     BX, BX
+	JNE       kernepc_avx512_13_eprestrue
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z26, Z0
+	VMINPS    Z0, Z27, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z26, Z1
+	VMINPS    Z1, Z27, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z26, Z2
+	VMINPS    Z2, Z27, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z26, Z3
+	VMINPS    Z3, Z27, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z26, Z4
+	VMINPS    Z4, Z27, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z26, Z5
+	VMINPS    Z5, Z27, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z26, Z6
+	VMINPS    Z6, Z27, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z26, Z7
+	VMINPS    Z7, Z27, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z26, Z8
+	VMINPS    Z8, Z27, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z26, Z9
+	VMINPS    Z9, Z27, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z26, Z10
+	VMINPS    Z10, Z27, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z26, Z11
+	VMINPS    Z11, Z27, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMAXPS    Z12, Z26, Z12
+	VMINPS    Z12, Z27, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMAXPS    Z13, Z26, Z13
+	VMINPS    Z13, Z27, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMAXPS    Z14, Z26, Z14
+	VMINPS    Z14, Z27, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMAXPS    Z15, Z26, Z15
+	VMINPS    Z15, Z27, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMAXPS    Z16, Z26, Z16
+	VMINPS    Z16, Z27, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMAXPS    Z17, Z26, Z17
+	VMINPS    Z17, Z27, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMAXPS    Z18, Z26, Z18
+	VMINPS    Z18, Z27, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMAXPS    Z19, Z26, Z19
+	VMINPS    Z19, Z27, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VADDPS    (DX), Z20, K1, Z20
+	VMAXPS    Z20, Z26, Z20
+	VMINPS    Z20, Z27, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VADDPS    64(DX), Z21, K2, Z21
+	VMAXPS    Z21, Z26, Z21
+	VMINPS    Z21, Z27, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VADDPS    (DX), Z22, K1, Z22
+	VMAXPS    Z22, Z26, Z22
+	VMINPS    Z22, Z27, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VADDPS    64(DX), Z23, K2, Z23
+	VMAXPS    Z23, Z26, Z23
+	VMINPS    Z23, Z27, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z24, Z24
+	VADDPS    (DX), Z24, K1, Z24
+	VMAXPS    Z24, Z26, Z24
+	VMINPS    Z24, Z27, Z24
+	VMOVUPS   Z24, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z25, Z25
+	VADDPS    64(DX), Z25, K2, Z25
+	VMAXPS    Z25, Z26, Z25
+	VMINPS    Z25, Z27, Z25
+	VMOVUPS   Z25, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_13_eprestrue:
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z26, Z0
+	VMINPS    Z0, Z27, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z26, Z1
+	VMINPS    Z1, Z27, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z26, Z2
+	VMINPS    Z2, Z27, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z26, Z3
+	VMINPS    Z3, Z27, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z26, Z4
+	VMINPS    Z4, Z27, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z26, Z5
+	VMINPS    Z5, Z27, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z26, Z6
+	VMINPS    Z6, Z27, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z26, Z7
+	VMINPS    Z7, Z27, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z26, Z8
+	VMINPS    Z8, Z27, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z26, Z9
+	VMINPS    Z9, Z27, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z26, Z10
+	VMINPS    Z10, Z27, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z26, Z11
+	VMINPS    Z11, Z27, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z26, Z12
+	VMINPS    Z12, Z27, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z26, Z13
+	VMINPS    Z13, Z27, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z26, Z14
+	VMINPS    Z14, Z27, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z26, Z15
+	VMINPS    Z15, Z27, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VMAXPS    Z16, Z26, Z16
+	VMINPS    Z16, Z27, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VMAXPS    Z17, Z26, Z17
+	VMINPS    Z17, Z27, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VMAXPS    Z18, Z26, Z18
+	VMINPS    Z18, Z27, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VMAXPS    Z19, Z26, Z19
+	VMINPS    Z19, Z27, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VADDPS    (DX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VMAXPS    Z20, Z26, Z20
+	VMINPS    Z20, Z27, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VADDPS    64(DX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VMAXPS    Z21, Z26, Z21
+	VMINPS    Z21, Z27, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VADDPS    (DX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VMAXPS    Z22, Z26, Z22
+	VMINPS    Z22, Z27, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VADDPS    64(DX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VMAXPS    Z23, Z26, Z23
+	VMINPS    Z23, Z27, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z24, Z24
+	VADDPS    (DX), Z24, K1, Z24
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z24, Z24
+	VMAXPS    Z24, Z26, Z24
+	VMINPS    Z24, Z27, Z24
+	VMOVUPS   Z24, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z25, Z25
+	VADDPS    64(DX), Z25, K2, Z25
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z25, Z25
+	VMAXPS    Z25, Z26, Z25
+	VMINPS    Z25, Z27, Z25
+	VMOVUPS   Z25, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernrowepc_avx512_13(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernrowepc_avx512_13(SB), NOSPLIT, $0-104
+	MOVL       mask+64(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       lda+16(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (CX)(DX*2), BX
+	ADDQ       DX, BX
+	LEAQ       (BX)(DX*2), SI
+	ADDQ       DX, SI
+	LEAQ       (SI)(DX*2), DI
+	ADDQ       DX, DI
+	LEAQ       (DI)(DX*2), R8
+	ADDQ       DX, R8
+	MOVQ       b+24(FP), R9
+	MOVQ       bstride+32(FP), R10
+	SHLQ       $0x02, R10
+	LEAQ       (R9)(R10*2), R11
+	MOVQ       c+40(FP), R12
+	MOVQ       ldc+48(FP), R13
+	SHLQ       $0x02, R13
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	VXORPS     Z22, Z22, Z22
+	VXORPS     Z23, Z23, Z23
+	VXORPS     Z24, Z24, Z24
+	VXORPS     Z25, Z25, Z25
+	MOVL       mask+64(FP), R12
+	CMPL       R12, $0xffffffff
+	JNE        kernrowepc_avx512_13_m_loop4
+
+kernrowepc_avx512_13_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_13_tail
+	VMOVUPS      (R9), Z26
+	VMOVUPS      64(R9), Z27
+	VBROADCASTSS (CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS (CX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS (CX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS (BX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS (BX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS (BX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS (SI), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS (SI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS (DI), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS (DI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS (DI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS (R8), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS      (R9)(R10*1), Z26
+	VMOVUPS      64(R9)(R10*1), Z27
+	VBROADCASTSS 4(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 4(BX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 4(SI), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 4(SI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 4(SI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 4(DI), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 4(DI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 4(DI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 4(R8), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS      (R11), Z26
+	VMOVUPS      64(R11), Z27
+	VBROADCASTSS 8(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 8(BX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 8(SI), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 8(SI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 8(SI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 8(DI), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 8(DI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 8(DI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 8(R8), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS      (R11)(R10*1), Z26
+	VMOVUPS      64(R11)(R10*1), Z27
+	VBROADCASTSS 12(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 12(BX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 12(SI), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 12(SI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 12(SI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 12(DI), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 12(DI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 12(DI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 12(R8), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, SI
+	ADDQ         $0x10, DI
+	ADDQ         $0x10, R8
+	LEAQ         (R9)(R10*4), R9
+	LEAQ         (R11)(R10*4), R11
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_13_loop4
+
+kernrowepc_avx512_13_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_13_sum
+	VMOVUPS      (R9), Z26
+	VMOVUPS      64(R9), Z27
+	VBROADCASTSS (CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS (CX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS (CX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS (BX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS (BX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS (BX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS (SI), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS (SI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS (DI), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS (DI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS (DI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS (R8), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	ADDQ         $0x04, R8
+	ADDQ         R10, R9
+	DECQ         AX
+	JMP          kernrowepc_avx512_13_tail
+
+kernrowepc_avx512_13_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_13_m_tail
+	VMOVUPS.Z    (R9), K1, Z26
+	VMOVUPS.Z    64(R9), K2, Z27
+	VBROADCASTSS (CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS (CX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS (CX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS (BX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS (BX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS (BX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS (SI), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS (SI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS (DI), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS (DI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS (DI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS (R8), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS.Z    (R9)(R10*1), K1, Z26
+	VMOVUPS.Z    64(R9)(R10*1), K2, Z27
+	VBROADCASTSS 4(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 4(BX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 4(SI), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 4(SI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 4(SI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 4(DI), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 4(DI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 4(DI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 4(R8), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS.Z    (R11), K1, Z26
+	VMOVUPS.Z    64(R11), K2, Z27
+	VBROADCASTSS 8(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 8(BX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 8(SI), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 8(SI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 8(SI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 8(DI), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 8(DI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 8(DI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 8(R8), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	VMOVUPS.Z    (R11)(R10*1), K1, Z26
+	VMOVUPS.Z    64(R11)(R10*1), K2, Z27
+	VBROADCASTSS 12(CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS 12(BX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 12(SI), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS 12(SI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS 12(SI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS 12(DI), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 12(DI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS 12(DI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS 12(R8), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, SI
+	ADDQ         $0x10, DI
+	ADDQ         $0x10, R8
+	LEAQ         (R9)(R10*4), R9
+	LEAQ         (R11)(R10*4), R11
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_13_m_loop4
+
+kernrowepc_avx512_13_m_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_13_sum
+	VMOVUPS.Z    (R9), K1, Z26
+	VMOVUPS.Z    64(R9), K2, Z27
+	VBROADCASTSS (CX), Z28
+	VFMADD231PS  Z26, Z28, Z0
+	VFMADD231PS  Z27, Z28, Z1
+	VBROADCASTSS (CX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS (CX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z4
+	VFMADD231PS  Z27, Z28, Z5
+	VBROADCASTSS (BX), Z28
+	VFMADD231PS  Z26, Z28, Z6
+	VFMADD231PS  Z27, Z28, Z7
+	VBROADCASTSS (BX)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z8
+	VFMADD231PS  Z27, Z28, Z9
+	VBROADCASTSS (BX)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS (SI), Z28
+	VFMADD231PS  Z26, Z28, Z12
+	VFMADD231PS  Z27, Z28, Z13
+	VBROADCASTSS (SI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z14
+	VFMADD231PS  Z27, Z28, Z15
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z16
+	VFMADD231PS  Z27, Z28, Z17
+	VBROADCASTSS (DI), Z28
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS (DI)(DX*1), Z28
+	VFMADD231PS  Z26, Z28, Z20
+	VFMADD231PS  Z27, Z28, Z21
+	VBROADCASTSS (DI)(DX*2), Z28
+	VFMADD231PS  Z26, Z28, Z22
+	VFMADD231PS  Z27, Z28, Z23
+	VBROADCASTSS (R8), Z28
+	VFMADD231PS  Z26, Z28, Z24
+	VFMADD231PS  Z27, Z28, Z25
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	ADDQ         $0x04, R8
+	ADDQ         R10, R9
+	DECQ         AX
+	JMP          kernrowepc_avx512_13_m_tail
+
+kernrowepc_avx512_13_sum:
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+72(FP), DX
+	MOVQ         res+88(FP), BX
+	MOVQ         ldr+96(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+80(FP), Z26
+	VBROADCASTSS hi+84(FP), Z27
+	VXORPS       X28, X28, X28
+	VUCOMISS     beta+60(FP), X28
+	JNE          kernrowepc_avx512_13_epaccum
+	JP           kernrowepc_avx512_13_epaccum
+	TESTQ        BX, BX
+	JNE          kernrowepc_avx512_13_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z26, Z0
+	VMINPS       Z0, Z27, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z26, Z1
+	VMINPS       Z1, Z27, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z26, Z2
+	VMINPS       Z2, Z27, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z26, Z3
+	VMINPS       Z3, Z27, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z26, Z4
+	VMINPS       Z4, Z27, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z26, Z5
+	VMINPS       Z5, Z27, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z26, Z6
+	VMINPS       Z6, Z27, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z26, Z7
+	VMINPS       Z7, Z27, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z26, Z8
+	VMINPS       Z8, Z27, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z26, Z9
+	VMINPS       Z9, Z27, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z26, Z10
+	VMINPS       Z10, Z27, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z26, Z11
+	VMINPS       Z11, Z27, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z12, K1, Z12
+	VMAXPS       Z12, Z26, Z12
+	VMINPS       Z12, Z27, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       64(DX), Z13, K2, Z13
+	VMAXPS       Z13, Z26, Z13
+	VMINPS       Z13, Z27, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z14, K1, Z14
+	VMAXPS       Z14, Z26, Z14
+	VMINPS       Z14, Z27, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       64(DX), Z15, K2, Z15
+	VMAXPS       Z15, Z26, Z15
+	VMINPS       Z15, Z27, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z16, K1, Z16
+	VMAXPS       Z16, Z26, Z16
+	VMINPS       Z16, Z27, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       64(DX), Z17, K2, Z17
+	VMAXPS       Z17, Z26, Z17
+	VMINPS       Z17, Z27, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z18, K1, Z18
+	VMAXPS       Z18, Z26, Z18
+	VMINPS       Z18, Z27, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       64(DX), Z19, K2, Z19
+	VMAXPS       Z19, Z26, Z19
+	VMINPS       Z19, Z27, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z20, K1, Z20
+	VMAXPS       Z20, Z26, Z20
+	VMINPS       Z20, Z27, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VADDPS       64(DX), Z21, K2, Z21
+	VMAXPS       Z21, Z26, Z21
+	VMINPS       Z21, Z27, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z22, K1, Z22
+	VMAXPS       Z22, Z26, Z22
+	VMINPS       Z22, Z27, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VADDPS       64(DX), Z23, K2, Z23
+	VMAXPS       Z23, Z26, Z23
+	VMINPS       Z23, Z27, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z24, K1, Z24
+	VMAXPS       Z24, Z26, Z24
+	VMINPS       Z24, Z27, Z24
+	VMOVUPS      Z24, K1, (AX)
+	VADDPS       64(DX), Z25, K2, Z25
+	VMAXPS       Z25, Z26, Z25
+	VMINPS       Z25, Z27, Z25
+	VMOVUPS      Z25, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_13_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z26, Z0
+	VMINPS    Z0, Z27, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z26, Z1
+	VMINPS    Z1, Z27, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z26, Z2
+	VMINPS    Z2, Z27, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z26, Z3
+	VMINPS    Z3, Z27, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z26, Z4
+	VMINPS    Z4, Z27, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z26, Z5
+	VMINPS    Z5, Z27, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z26, Z6
+	VMINPS    Z6, Z27, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z26, Z7
+	VMINPS    Z7, Z27, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z26, Z8
+	VMINPS    Z8, Z27, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z26, Z9
+	VMINPS    Z9, Z27, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z26, Z10
+	VMINPS    Z10, Z27, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z26, Z11
+	VMINPS    Z11, Z27, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z26, Z12
+	VMINPS    Z12, Z27, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z26, Z13
+	VMINPS    Z13, Z27, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z26, Z14
+	VMINPS    Z14, Z27, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z26, Z15
+	VMINPS    Z15, Z27, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VMAXPS    Z16, Z26, Z16
+	VMINPS    Z16, Z27, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VMAXPS    Z17, Z26, Z17
+	VMINPS    Z17, Z27, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VMAXPS    Z18, Z26, Z18
+	VMINPS    Z18, Z27, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VMAXPS    Z19, Z26, Z19
+	VMINPS    Z19, Z27, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VMAXPS    Z20, Z26, Z20
+	VMINPS    Z20, Z27, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VADDPS    64(DX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VMAXPS    Z21, Z26, Z21
+	VMINPS    Z21, Z27, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VMAXPS    Z22, Z26, Z22
+	VMINPS    Z22, Z27, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VADDPS    64(DX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VMAXPS    Z23, Z26, Z23
+	VMINPS    Z23, Z27, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z24, K1, Z24
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z24, Z24
+	VMAXPS    Z24, Z26, Z24
+	VMINPS    Z24, Z27, Z24
+	VMOVUPS   Z24, K1, (AX)
+	VADDPS    64(DX), Z25, K2, Z25
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z25, Z25
+	VMAXPS    Z25, Z26, Z25
+	VMINPS    Z25, Z27, Z25
+	VMOVUPS   Z25, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_13_epaccum:
+	TESTQ     BX, BX
+	JNE       kernrowepc_avx512_13_eprestrue
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z26, Z0
+	VMINPS    Z0, Z27, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z26, Z1
+	VMINPS    Z1, Z27, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z26, Z2
+	VMINPS    Z2, Z27, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z26, Z3
+	VMINPS    Z3, Z27, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z26, Z4
+	VMINPS    Z4, Z27, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z26, Z5
+	VMINPS    Z5, Z27, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z26, Z6
+	VMINPS    Z6, Z27, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z26, Z7
+	VMINPS    Z7, Z27, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z26, Z8
+	VMINPS    Z8, Z27, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z26, Z9
+	VMINPS    Z9, Z27, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z26, Z10
+	VMINPS    Z10, Z27, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z26, Z11
+	VMINPS    Z11, Z27, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMAXPS    Z12, Z26, Z12
+	VMINPS    Z12, Z27, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMAXPS    Z13, Z26, Z13
+	VMINPS    Z13, Z27, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMAXPS    Z14, Z26, Z14
+	VMINPS    Z14, Z27, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMAXPS    Z15, Z26, Z15
+	VMINPS    Z15, Z27, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMAXPS    Z16, Z26, Z16
+	VMINPS    Z16, Z27, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMAXPS    Z17, Z26, Z17
+	VMINPS    Z17, Z27, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMAXPS    Z18, Z26, Z18
+	VMINPS    Z18, Z27, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMAXPS    Z19, Z26, Z19
+	VMINPS    Z19, Z27, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VADDPS    (DX), Z20, K1, Z20
+	VMAXPS    Z20, Z26, Z20
+	VMINPS    Z20, Z27, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VADDPS    64(DX), Z21, K2, Z21
+	VMAXPS    Z21, Z26, Z21
+	VMINPS    Z21, Z27, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VADDPS    (DX), Z22, K1, Z22
+	VMAXPS    Z22, Z26, Z22
+	VMINPS    Z22, Z27, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VADDPS    64(DX), Z23, K2, Z23
+	VMAXPS    Z23, Z26, Z23
+	VMINPS    Z23, Z27, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z24, Z24
+	VADDPS    (DX), Z24, K1, Z24
+	VMAXPS    Z24, Z26, Z24
+	VMINPS    Z24, Z27, Z24
+	VMOVUPS   Z24, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z25, Z25
+	VADDPS    64(DX), Z25, K2, Z25
+	VMAXPS    Z25, Z26, Z25
+	VMINPS    Z25, Z27, Z25
+	VMOVUPS   Z25, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_13_eprestrue:
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z26, Z0
+	VMINPS    Z0, Z27, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z26, Z1
+	VMINPS    Z1, Z27, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z26, Z2
+	VMINPS    Z2, Z27, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z26, Z3
+	VMINPS    Z3, Z27, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z26, Z4
+	VMINPS    Z4, Z27, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z26, Z5
+	VMINPS    Z5, Z27, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z26, Z6
+	VMINPS    Z6, Z27, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z26, Z7
+	VMINPS    Z7, Z27, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z26, Z8
+	VMINPS    Z8, Z27, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z26, Z9
+	VMINPS    Z9, Z27, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z26, Z10
+	VMINPS    Z10, Z27, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z26, Z11
+	VMINPS    Z11, Z27, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z26, Z12
+	VMINPS    Z12, Z27, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z26, Z13
+	VMINPS    Z13, Z27, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z26, Z14
+	VMINPS    Z14, Z27, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z26, Z15
+	VMINPS    Z15, Z27, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VMAXPS    Z16, Z26, Z16
+	VMINPS    Z16, Z27, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VMAXPS    Z17, Z26, Z17
+	VMINPS    Z17, Z27, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VMAXPS    Z18, Z26, Z18
+	VMINPS    Z18, Z27, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VMAXPS    Z19, Z26, Z19
+	VMINPS    Z19, Z27, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VADDPS    (DX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VMAXPS    Z20, Z26, Z20
+	VMINPS    Z20, Z27, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VADDPS    64(DX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VMAXPS    Z21, Z26, Z21
+	VMINPS    Z21, Z27, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VADDPS    (DX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VMAXPS    Z22, Z26, Z22
+	VMINPS    Z22, Z27, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VADDPS    64(DX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VMAXPS    Z23, Z26, Z23
+	VMINPS    Z23, Z27, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z28
+	VADDPS    Z28, Z24, Z24
+	VADDPS    (DX), Z24, K1, Z24
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z24, Z24
+	VMAXPS    Z24, Z26, Z24
+	VMINPS    Z24, Z27, Z24
+	VMOVUPS   Z24, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z28
+	VADDPS    Z28, Z25, Z25
+	VADDPS    64(DX), Z25, K2, Z25
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z25, Z25
+	VMAXPS    Z25, Z26, Z25
+	VMINPS    Z25, Z27, Z25
+	VMOVUPS   Z25, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernepc_avx512_14(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernepc_avx512_14(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       b+16(FP), DX
+	MOVQ       bstride+24(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (DX)(BX*2), SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+40(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 127(DI)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	VXORPS     Z22, Z22, Z22
+	VXORPS     Z23, Z23, Z23
+	VXORPS     Z24, Z24, Z24
+	VXORPS     Z25, Z25, Z25
+	VXORPS     Z26, Z26, Z26
+	VXORPS     Z27, Z27, Z27
+	MOVL       mask+56(FP), DI
+	CMPL       DI, $0xffffffff
+	JNE        kernepc_avx512_14_m_loop4
+
+kernepc_avx512_14_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_14_tail
+	VMOVUPS      (DX), Z28
+	VMOVUPS      64(DX), Z29
+	VBROADCASTSS (CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 4(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 8(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 12(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 16(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 20(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 24(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 28(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 32(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 36(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 40(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 44(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 48(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 52(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS      (DX)(BX*1), Z28
+	VMOVUPS      64(DX)(BX*1), Z29
+	VBROADCASTSS 56(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 60(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 64(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 68(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 72(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 76(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 80(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 84(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 88(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 92(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 96(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 100(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 104(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 108(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS      (SI), Z28
+	VMOVUPS      64(SI), Z29
+	VBROADCASTSS 112(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 116(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 120(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 124(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 128(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 132(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 136(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 140(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 144(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 148(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 152(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 156(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 160(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 164(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS      (SI)(BX*1), Z28
+	VMOVUPS      64(SI)(BX*1), Z29
+	VBROADCASTSS 168(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 172(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 176(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 180(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 184(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 188(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 192(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 196(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 200(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 204(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 208(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 212(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 216(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 220(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	ADDQ         $0x000000e0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_14_loop4
+
+kernepc_avx512_14_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_14_sum
+	VMOVUPS      (DX), Z28
+	VMOVUPS      64(DX), Z29
+	VBROADCASTSS (CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 4(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 8(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 12(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 16(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 20(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 24(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 28(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 32(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 36(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 40(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 44(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 48(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 52(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	ADDQ         $0x00000038, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_14_tail
+
+kernepc_avx512_14_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernepc_avx512_14_m_tail
+	VMOVUPS.Z    (DX), K1, Z28
+	VMOVUPS.Z    64(DX), K2, Z29
+	VBROADCASTSS (CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 4(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 8(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 12(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 16(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 20(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 24(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 28(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 32(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 36(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 40(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 44(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 48(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 52(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS.Z    (DX)(BX*1), K1, Z28
+	VMOVUPS.Z    64(DX)(BX*1), K2, Z29
+	VBROADCASTSS 56(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 60(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 64(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 68(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 72(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 76(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 80(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 84(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 88(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 92(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 96(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 100(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 104(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 108(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS.Z    (SI), K1, Z28
+	VMOVUPS.Z    64(SI), K2, Z29
+	VBROADCASTSS 112(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 116(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 120(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 124(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 128(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 132(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 136(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 140(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 144(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 148(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 152(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 156(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 160(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 164(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS.Z    (SI)(BX*1), K1, Z28
+	VMOVUPS.Z    64(SI)(BX*1), K2, Z29
+	VBROADCASTSS 168(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 172(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 176(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 180(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 184(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 188(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 192(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 196(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 200(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 204(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 208(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 212(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 216(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 220(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	ADDQ         $0x000000e0, CX
+	LEAQ         (DX)(BX*4), DX
+	LEAQ         (SI)(BX*4), SI
+	SUBQ         $0x04, AX
+	JMP          kernepc_avx512_14_m_loop4
+
+kernepc_avx512_14_m_tail:
+	TESTQ        AX, AX
+	JE           kernepc_avx512_14_sum
+	VMOVUPS.Z    (DX), K1, Z28
+	VMOVUPS.Z    64(DX), K2, Z29
+	VBROADCASTSS (CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 4(CX), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 8(CX), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 12(CX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 16(CX), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 20(CX), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 24(CX), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 28(CX), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 32(CX), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 36(CX), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 40(CX), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 44(CX), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 48(CX), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 52(CX), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	ADDQ         $0x00000038, CX
+	ADDQ         BX, DX
+	DECQ         AX
+	JMP          kernepc_avx512_14_m_tail
+
+kernepc_avx512_14_sum:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+64(FP), DX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+72(FP), Z28
+	VBROADCASTSS hi+76(FP), Z29
+	VXORPS       X30, X30, X30
+	VUCOMISS     beta+52(FP), X30
+	JNE          kernepc_avx512_14_epaccum
+	JP           kernepc_avx512_14_epaccum
+	TESTQ        BX, BX
+	JNE          kernepc_avx512_14_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z28, Z0
+	VMINPS       Z0, Z29, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z28, Z1
+	VMINPS       Z1, Z29, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z28, Z2
+	VMINPS       Z2, Z29, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z28, Z3
+	VMINPS       Z3, Z29, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z28, Z4
+	VMINPS       Z4, Z29, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z28, Z5
+	VMINPS       Z5, Z29, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z28, Z6
+	VMINPS       Z6, Z29, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z28, Z7
+	VMINPS       Z7, Z29, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z28, Z8
+	VMINPS       Z8, Z29, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z28, Z9
+	VMINPS       Z9, Z29, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z28, Z10
+	VMINPS       Z10, Z29, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z28, Z11
+	VMINPS       Z11, Z29, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z12, K1, Z12
+	VMAXPS       Z12, Z28, Z12
+	VMINPS       Z12, Z29, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       64(DX), Z13, K2, Z13
+	VMAXPS       Z13, Z28, Z13
+	VMINPS       Z13, Z29, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z14, K1, Z14
+	VMAXPS       Z14, Z28, Z14
+	VMINPS       Z14, Z29, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       64(DX), Z15, K2, Z15
+	VMAXPS       Z15, Z28, Z15
+	VMINPS       Z15, Z29, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z16, K1, Z16
+	VMAXPS       Z16, Z28, Z16
+	VMINPS       Z16, Z29, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       64(DX), Z17, K2, Z17
+	VMAXPS       Z17, Z28, Z17
+	VMINPS       Z17, Z29, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z18, K1, Z18
+	VMAXPS       Z18, Z28, Z18
+	VMINPS       Z18, Z29, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       64(DX), Z19, K2, Z19
+	VMAXPS       Z19, Z28, Z19
+	VMINPS       Z19, Z29, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z20, K1, Z20
+	VMAXPS       Z20, Z28, Z20
+	VMINPS       Z20, Z29, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VADDPS       64(DX), Z21, K2, Z21
+	VMAXPS       Z21, Z28, Z21
+	VMINPS       Z21, Z29, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z22, K1, Z22
+	VMAXPS       Z22, Z28, Z22
+	VMINPS       Z22, Z29, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VADDPS       64(DX), Z23, K2, Z23
+	VMAXPS       Z23, Z28, Z23
+	VMINPS       Z23, Z29, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z24, K1, Z24
+	VMAXPS       Z24, Z28, Z24
+	VMINPS       Z24, Z29, Z24
+	VMOVUPS      Z24, K1, (AX)
+	VADDPS       64(DX), Z25, K2, Z25
+	VMAXPS       Z25, Z28, Z25
+	VMINPS       Z25, Z29, Z25
+	VMOVUPS      Z25, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z26, K1, Z26
+	VMAXPS       Z26, Z28, Z26
+	VMINPS       Z26, Z29, Z26
+	VMOVUPS      Z26, K1, (AX)
+	VADDPS       64(DX), Z27, K2, Z27
+	VMAXPS       Z27, Z28, Z27
+	VMINPS       Z27, Z29, Z27
+	VMOVUPS      Z27, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_14_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z0, Z0
+	VMAXPS    Z0, Z28, Z0
+	VMINPS    Z0, Z29, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z1, Z1
+	VMAXPS    Z1, Z28, Z1
+	VMINPS    Z1, Z29, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z2, Z2
+	VMAXPS    Z2, Z28, Z2
+	VMINPS    Z2, Z29, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z3, Z3
+	VMAXPS    Z3, Z28, Z3
+	VMINPS    Z3, Z29, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z4, Z4
+	VMAXPS    Z4, Z28, Z4
+	VMINPS    Z4, Z29, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z5, Z5
+	VMAXPS    Z5, Z28, Z5
+	VMINPS    Z5, Z29, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z6, Z6
+	VMAXPS    Z6, Z28, Z6
+	VMINPS    Z6, Z29, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z7, Z7
+	VMAXPS    Z7, Z28, Z7
+	VMINPS    Z7, Z29, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z8, Z8
+	VMAXPS    Z8, Z28, Z8
+	VMINPS    Z8, Z29, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z9, Z9
+	VMAXPS    Z9, Z28, Z9
+	VMINPS    Z9, Z29, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z10, Z10
+	VMAXPS    Z10, Z28, Z10
+	VMINPS    Z10, Z29, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z11, Z11
+	VMAXPS    Z11, Z28, Z11
+	VMINPS    Z11, Z29, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z12, Z12
+	VMAXPS    Z12, Z28, Z12
+	VMINPS    Z12, Z29, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z13, Z13
+	VMAXPS    Z13, Z28, Z13
+	VMINPS    Z13, Z29, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z14, Z14
+	VMAXPS    Z14, Z28, Z14
+	VMINPS    Z14, Z29, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z15, Z15
+	VMAXPS    Z15, Z28, Z15
+	VMINPS    Z15, Z29, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z16, Z16
+	VMAXPS    Z16, Z28, Z16
+	VMINPS    Z16, Z29, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z17, Z17
+	VMAXPS    Z17, Z28, Z17
+	VMINPS    Z17, Z29, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z18, Z18
+	VMAXPS    Z18, Z28, Z18
+	VMINPS    Z18, Z29, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z19, Z19
+	VMAXPS    Z19, Z28, Z19
+	VMINPS    Z19, Z29, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z20, Z20
+	VMAXPS    Z20, Z28, Z20
+	VMINPS    Z20, Z29, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VADDPS    64(DX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z21, Z21
+	VMAXPS    Z21, Z28, Z21
+	VMINPS    Z21, Z29, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z22, Z22
+	VMAXPS    Z22, Z28, Z22
+	VMINPS    Z22, Z29, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VADDPS    64(DX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z23, Z23
+	VMAXPS    Z23, Z28, Z23
+	VMINPS    Z23, Z29, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z24, K1, Z24
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z24, Z24
+	VMAXPS    Z24, Z28, Z24
+	VMINPS    Z24, Z29, Z24
+	VMOVUPS   Z24, K1, (AX)
+	VADDPS    64(DX), Z25, K2, Z25
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z25, Z25
+	VMAXPS    Z25, Z28, Z25
+	VMINPS    Z25, Z29, Z25
+	VMOVUPS   Z25, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z26, K1, Z26
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z26, Z26
+	VMAXPS    Z26, Z28, Z26
+	VMINPS    Z26, Z29, Z26
+	VMOVUPS   Z26, K1, (AX)
+	VADDPS    64(DX), Z27, K2, Z27
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z27, Z27
+	VMAXPS    Z27, Z28, Z27
+	VMINPS    Z27, Z29, Z27
+	VMOVUPS   Z27, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_14_epaccum:
+	TESTQ     BX, BX
+	JNE       kernepc_avx512_14_eprestrue
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z28, Z0
+	VMINPS    Z0, Z29, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z28, Z1
+	VMINPS    Z1, Z29, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z28, Z2
+	VMINPS    Z2, Z29, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z28, Z3
+	VMINPS    Z3, Z29, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z28, Z4
+	VMINPS    Z4, Z29, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z28, Z5
+	VMINPS    Z5, Z29, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z28, Z6
+	VMINPS    Z6, Z29, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z28, Z7
+	VMINPS    Z7, Z29, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z28, Z8
+	VMINPS    Z8, Z29, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z28, Z9
+	VMINPS    Z9, Z29, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z28, Z10
+	VMINPS    Z10, Z29, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z28, Z11
+	VMINPS    Z11, Z29, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMAXPS    Z12, Z28, Z12
+	VMINPS    Z12, Z29, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMAXPS    Z13, Z28, Z13
+	VMINPS    Z13, Z29, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMAXPS    Z14, Z28, Z14
+	VMINPS    Z14, Z29, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMAXPS    Z15, Z28, Z15
+	VMINPS    Z15, Z29, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMAXPS    Z16, Z28, Z16
+	VMINPS    Z16, Z29, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMAXPS    Z17, Z28, Z17
+	VMINPS    Z17, Z29, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMAXPS    Z18, Z28, Z18
+	VMINPS    Z18, Z29, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMAXPS    Z19, Z28, Z19
+	VMINPS    Z19, Z29, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z20, Z20
+	VADDPS    (DX), Z20, K1, Z20
+	VMAXPS    Z20, Z28, Z20
+	VMINPS    Z20, Z29, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z21, Z21
+	VADDPS    64(DX), Z21, K2, Z21
+	VMAXPS    Z21, Z28, Z21
+	VMINPS    Z21, Z29, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z22, Z22
+	VADDPS    (DX), Z22, K1, Z22
+	VMAXPS    Z22, Z28, Z22
+	VMINPS    Z22, Z29, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z23, Z23
+	VADDPS    64(DX), Z23, K2, Z23
+	VMAXPS    Z23, Z28, Z23
+	VMINPS    Z23, Z29, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z24, Z24
+	VADDPS    (DX), Z24, K1, Z24
+	VMAXPS    Z24, Z28, Z24
+	VMINPS    Z24, Z29, Z24
+	VMOVUPS   Z24, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z25, Z25
+	VADDPS    64(DX), Z25, K2, Z25
+	VMAXPS    Z25, Z28, Z25
+	VMINPS    Z25, Z29, Z25
+	VMOVUPS   Z25, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z26, Z26
+	VADDPS    (DX), Z26, K1, Z26
+	VMAXPS    Z26, Z28, Z26
+	VMINPS    Z26, Z29, Z26
+	VMOVUPS   Z26, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z27, Z27
+	VADDPS    64(DX), Z27, K2, Z27
+	VMAXPS    Z27, Z28, Z27
+	VMINPS    Z27, Z29, Z27
+	VMOVUPS   Z27, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernepc_avx512_14_eprestrue:
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z0, Z0
+	VMAXPS    Z0, Z28, Z0
+	VMINPS    Z0, Z29, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z1, Z1
+	VMAXPS    Z1, Z28, Z1
+	VMINPS    Z1, Z29, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z2, Z2
+	VMAXPS    Z2, Z28, Z2
+	VMINPS    Z2, Z29, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z3, Z3
+	VMAXPS    Z3, Z28, Z3
+	VMINPS    Z3, Z29, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z4, Z4
+	VMAXPS    Z4, Z28, Z4
+	VMINPS    Z4, Z29, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z5, Z5
+	VMAXPS    Z5, Z28, Z5
+	VMINPS    Z5, Z29, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z6, Z6
+	VMAXPS    Z6, Z28, Z6
+	VMINPS    Z6, Z29, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z7, Z7
+	VMAXPS    Z7, Z28, Z7
+	VMINPS    Z7, Z29, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z8, Z8
+	VMAXPS    Z8, Z28, Z8
+	VMINPS    Z8, Z29, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z9, Z9
+	VMAXPS    Z9, Z28, Z9
+	VMINPS    Z9, Z29, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z10, Z10
+	VMAXPS    Z10, Z28, Z10
+	VMINPS    Z10, Z29, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z11, Z11
+	VMAXPS    Z11, Z28, Z11
+	VMINPS    Z11, Z29, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z12, Z12
+	VMAXPS    Z12, Z28, Z12
+	VMINPS    Z12, Z29, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z13, Z13
+	VMAXPS    Z13, Z28, Z13
+	VMINPS    Z13, Z29, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z14, Z14
+	VMAXPS    Z14, Z28, Z14
+	VMINPS    Z14, Z29, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z15, Z15
+	VMAXPS    Z15, Z28, Z15
+	VMINPS    Z15, Z29, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z16, Z16
+	VMAXPS    Z16, Z28, Z16
+	VMINPS    Z16, Z29, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z17, Z17
+	VMAXPS    Z17, Z28, Z17
+	VMINPS    Z17, Z29, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z18, Z18
+	VMAXPS    Z18, Z28, Z18
+	VMINPS    Z18, Z29, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z19, Z19
+	VMAXPS    Z19, Z28, Z19
+	VMINPS    Z19, Z29, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z20, Z20
+	VADDPS    (DX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z20, Z20
+	VMAXPS    Z20, Z28, Z20
+	VMINPS    Z20, Z29, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z21, Z21
+	VADDPS    64(DX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z21, Z21
+	VMAXPS    Z21, Z28, Z21
+	VMINPS    Z21, Z29, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z22, Z22
+	VADDPS    (DX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z22, Z22
+	VMAXPS    Z22, Z28, Z22
+	VMINPS    Z22, Z29, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z23, Z23
+	VADDPS    64(DX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z23, Z23
+	VMAXPS    Z23, Z28, Z23
+	VMINPS    Z23, Z29, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z24, Z24
+	VADDPS    (DX), Z24, K1, Z24
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z24, Z24
+	VMAXPS    Z24, Z28, Z24
+	VMINPS    Z24, Z29, Z24
+	VMOVUPS   Z24, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z25, Z25
+	VADDPS    64(DX), Z25, K2, Z25
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z25, Z25
+	VMAXPS    Z25, Z28, Z25
+	VMINPS    Z25, Z29, Z25
+	VMOVUPS   Z25, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z26, Z26
+	VADDPS    (DX), Z26, K1, Z26
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z26, Z26
+	VMAXPS    Z26, Z28, Z26
+	VMINPS    Z26, Z29, Z26
+	VMOVUPS   Z26, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z27, Z27
+	VADDPS    64(DX), Z27, K2, Z27
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z27, Z27
+	VMAXPS    Z27, Z28, Z27
+	VMINPS    Z27, Z29, Z27
+	VMOVUPS   Z27, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+// func kernrowepc_avx512_14(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·kernrowepc_avx512_14(SB), NOSPLIT, $0-104
+	MOVL       mask+64(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       lda+16(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (CX)(DX*2), BX
+	ADDQ       DX, BX
+	LEAQ       (BX)(DX*2), SI
+	ADDQ       DX, SI
+	LEAQ       (SI)(DX*2), DI
+	ADDQ       DX, DI
+	LEAQ       (DI)(DX*2), R8
+	ADDQ       DX, R8
+	MOVQ       b+24(FP), R9
+	MOVQ       bstride+32(FP), R10
+	SHLQ       $0x02, R10
+	LEAQ       (R9)(R10*2), R11
+	MOVQ       c+40(FP), R12
+	MOVQ       ldc+48(FP), R13
+	SHLQ       $0x02, R13
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	ADDQ       R13, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 127(R12)
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	VXORPS     Z22, Z22, Z22
+	VXORPS     Z23, Z23, Z23
+	VXORPS     Z24, Z24, Z24
+	VXORPS     Z25, Z25, Z25
+	VXORPS     Z26, Z26, Z26
+	VXORPS     Z27, Z27, Z27
+	MOVL       mask+64(FP), R12
+	CMPL       R12, $0xffffffff
+	JNE        kernrowepc_avx512_14_m_loop4
+
+kernrowepc_avx512_14_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_14_tail
+	VMOVUPS      (R9), Z28
+	VMOVUPS      64(R9), Z29
+	VBROADCASTSS (CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS (CX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS (CX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS (BX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS (BX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS (BX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS (SI), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS (SI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS (SI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS (DI), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS (DI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS (DI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS (R8), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS      (R9)(R10*1), Z28
+	VMOVUPS      64(R9)(R10*1), Z29
+	VBROADCASTSS 4(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 4(BX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 4(SI), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 4(SI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 4(SI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 4(DI), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 4(DI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 4(DI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 4(R8), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 4(R8)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS      (R11), Z28
+	VMOVUPS      64(R11), Z29
+	VBROADCASTSS 8(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 8(BX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 8(SI), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 8(SI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 8(SI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 8(DI), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 8(DI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 8(DI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 8(R8), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 8(R8)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS      (R11)(R10*1), Z28
+	VMOVUPS      64(R11)(R10*1), Z29
+	VBROADCASTSS 12(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 12(BX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 12(SI), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 12(SI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 12(SI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 12(DI), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 12(DI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 12(DI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 12(R8), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 12(R8)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, SI
+	ADDQ         $0x10, DI
+	ADDQ         $0x10, R8
+	LEAQ         (R9)(R10*4), R9
+	LEAQ         (R11)(R10*4), R11
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_14_loop4
+
+kernrowepc_avx512_14_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_14_sum
+	VMOVUPS      (R9), Z28
+	VMOVUPS      64(R9), Z29
+	VBROADCASTSS (CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS (CX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS (CX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS (BX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS (BX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS (BX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS (SI), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS (SI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS (SI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS (DI), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS (DI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS (DI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS (R8), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	ADDQ         $0x04, R8
+	ADDQ         R10, R9
+	DECQ         AX
+	JMP          kernrowepc_avx512_14_tail
+
+kernrowepc_avx512_14_m_loop4:
+	CMPQ         AX, $0x04
+	JL           kernrowepc_avx512_14_m_tail
+	VMOVUPS.Z    (R9), K1, Z28
+	VMOVUPS.Z    64(R9), K2, Z29
+	VBROADCASTSS (CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS (CX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS (CX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS (BX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS (BX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS (BX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS (SI), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS (SI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS (SI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS (DI), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS (DI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS (DI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS (R8), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS.Z    (R9)(R10*1), K1, Z28
+	VMOVUPS.Z    64(R9)(R10*1), K2, Z29
+	VBROADCASTSS 4(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 4(CX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 4(CX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 4(BX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 4(BX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 4(BX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 4(SI), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 4(SI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 4(SI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 4(DI), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 4(DI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 4(DI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 4(R8), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 4(R8)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS.Z    (R11), K1, Z28
+	VMOVUPS.Z    64(R11), K2, Z29
+	VBROADCASTSS 8(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 8(CX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 8(CX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 8(BX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 8(BX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 8(BX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 8(SI), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 8(SI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 8(SI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 8(DI), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 8(DI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 8(DI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 8(R8), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 8(R8)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	VMOVUPS.Z    (R11)(R10*1), K1, Z28
+	VMOVUPS.Z    64(R11)(R10*1), K2, Z29
+	VBROADCASTSS 12(CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS 12(CX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS 12(CX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS 12(BX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS 12(BX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS 12(BX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS 12(SI), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS 12(SI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS 12(SI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS 12(DI), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS 12(DI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS 12(DI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS 12(R8), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS 12(R8)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, SI
+	ADDQ         $0x10, DI
+	ADDQ         $0x10, R8
+	LEAQ         (R9)(R10*4), R9
+	LEAQ         (R11)(R10*4), R11
+	SUBQ         $0x04, AX
+	JMP          kernrowepc_avx512_14_m_loop4
+
+kernrowepc_avx512_14_m_tail:
+	TESTQ        AX, AX
+	JE           kernrowepc_avx512_14_sum
+	VMOVUPS.Z    (R9), K1, Z28
+	VMOVUPS.Z    64(R9), K2, Z29
+	VBROADCASTSS (CX), Z30
+	VFMADD231PS  Z28, Z30, Z0
+	VFMADD231PS  Z29, Z30, Z1
+	VBROADCASTSS (CX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z2
+	VFMADD231PS  Z29, Z30, Z3
+	VBROADCASTSS (CX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z4
+	VFMADD231PS  Z29, Z30, Z5
+	VBROADCASTSS (BX), Z30
+	VFMADD231PS  Z28, Z30, Z6
+	VFMADD231PS  Z29, Z30, Z7
+	VBROADCASTSS (BX)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z8
+	VFMADD231PS  Z29, Z30, Z9
+	VBROADCASTSS (BX)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z10
+	VFMADD231PS  Z29, Z30, Z11
+	VBROADCASTSS (SI), Z30
+	VFMADD231PS  Z28, Z30, Z12
+	VFMADD231PS  Z29, Z30, Z13
+	VBROADCASTSS (SI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z14
+	VFMADD231PS  Z29, Z30, Z15
+	VBROADCASTSS (SI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z16
+	VFMADD231PS  Z29, Z30, Z17
+	VBROADCASTSS (DI), Z30
+	VFMADD231PS  Z28, Z30, Z18
+	VFMADD231PS  Z29, Z30, Z19
+	VBROADCASTSS (DI)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z20
+	VFMADD231PS  Z29, Z30, Z21
+	VBROADCASTSS (DI)(DX*2), Z30
+	VFMADD231PS  Z28, Z30, Z22
+	VFMADD231PS  Z29, Z30, Z23
+	VBROADCASTSS (R8), Z30
+	VFMADD231PS  Z28, Z30, Z24
+	VFMADD231PS  Z29, Z30, Z25
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z28, Z30, Z26
+	VFMADD231PS  Z29, Z30, Z27
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	ADDQ         $0x04, R8
+	ADDQ         R10, R9
+	DECQ         AX
+	JMP          kernrowepc_avx512_14_m_tail
+
+kernrowepc_avx512_14_sum:
+	MOVQ         c+40(FP), AX
+	MOVQ         ldc+48(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         bias+72(FP), DX
+	MOVQ         res+88(FP), BX
+	MOVQ         ldr+96(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS lo+80(FP), Z28
+	VBROADCASTSS hi+84(FP), Z29
+	VXORPS       X30, X30, X30
+	VUCOMISS     beta+60(FP), X30
+	JNE          kernrowepc_avx512_14_epaccum
+	JP           kernrowepc_avx512_14_epaccum
+	TESTQ        BX, BX
+	JNE          kernrowepc_avx512_14_epresfalse
+	VADDPS       (DX), Z0, K1, Z0
+	VMAXPS       Z0, Z28, Z0
+	VMINPS       Z0, Z29, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VADDPS       64(DX), Z1, K2, Z1
+	VMAXPS       Z1, Z28, Z1
+	VMINPS       Z1, Z29, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z2, K1, Z2
+	VMAXPS       Z2, Z28, Z2
+	VMINPS       Z2, Z29, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VADDPS       64(DX), Z3, K2, Z3
+	VMAXPS       Z3, Z28, Z3
+	VMINPS       Z3, Z29, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z4, K1, Z4
+	VMAXPS       Z4, Z28, Z4
+	VMINPS       Z4, Z29, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VADDPS       64(DX), Z5, K2, Z5
+	VMAXPS       Z5, Z28, Z5
+	VMINPS       Z5, Z29, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z6, K1, Z6
+	VMAXPS       Z6, Z28, Z6
+	VMINPS       Z6, Z29, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VADDPS       64(DX), Z7, K2, Z7
+	VMAXPS       Z7, Z28, Z7
+	VMINPS       Z7, Z29, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z8, K1, Z8
+	VMAXPS       Z8, Z28, Z8
+	VMINPS       Z8, Z29, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VADDPS       64(DX), Z9, K2, Z9
+	VMAXPS       Z9, Z28, Z9
+	VMINPS       Z9, Z29, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z10, K1, Z10
+	VMAXPS       Z10, Z28, Z10
+	VMINPS       Z10, Z29, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VADDPS       64(DX), Z11, K2, Z11
+	VMAXPS       Z11, Z28, Z11
+	VMINPS       Z11, Z29, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z12, K1, Z12
+	VMAXPS       Z12, Z28, Z12
+	VMINPS       Z12, Z29, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VADDPS       64(DX), Z13, K2, Z13
+	VMAXPS       Z13, Z28, Z13
+	VMINPS       Z13, Z29, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z14, K1, Z14
+	VMAXPS       Z14, Z28, Z14
+	VMINPS       Z14, Z29, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VADDPS       64(DX), Z15, K2, Z15
+	VMAXPS       Z15, Z28, Z15
+	VMINPS       Z15, Z29, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z16, K1, Z16
+	VMAXPS       Z16, Z28, Z16
+	VMINPS       Z16, Z29, Z16
+	VMOVUPS      Z16, K1, (AX)
+	VADDPS       64(DX), Z17, K2, Z17
+	VMAXPS       Z17, Z28, Z17
+	VMINPS       Z17, Z29, Z17
+	VMOVUPS      Z17, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z18, K1, Z18
+	VMAXPS       Z18, Z28, Z18
+	VMINPS       Z18, Z29, Z18
+	VMOVUPS      Z18, K1, (AX)
+	VADDPS       64(DX), Z19, K2, Z19
+	VMAXPS       Z19, Z28, Z19
+	VMINPS       Z19, Z29, Z19
+	VMOVUPS      Z19, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z20, K1, Z20
+	VMAXPS       Z20, Z28, Z20
+	VMINPS       Z20, Z29, Z20
+	VMOVUPS      Z20, K1, (AX)
+	VADDPS       64(DX), Z21, K2, Z21
+	VMAXPS       Z21, Z28, Z21
+	VMINPS       Z21, Z29, Z21
+	VMOVUPS      Z21, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z22, K1, Z22
+	VMAXPS       Z22, Z28, Z22
+	VMINPS       Z22, Z29, Z22
+	VMOVUPS      Z22, K1, (AX)
+	VADDPS       64(DX), Z23, K2, Z23
+	VMAXPS       Z23, Z28, Z23
+	VMINPS       Z23, Z29, Z23
+	VMOVUPS      Z23, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z24, K1, Z24
+	VMAXPS       Z24, Z28, Z24
+	VMINPS       Z24, Z29, Z24
+	VMOVUPS      Z24, K1, (AX)
+	VADDPS       64(DX), Z25, K2, Z25
+	VMAXPS       Z25, Z28, Z25
+	VMINPS       Z25, Z29, Z25
+	VMOVUPS      Z25, K2, 64(AX)
+	ADDQ         CX, AX
+	VADDPS       (DX), Z26, K1, Z26
+	VMAXPS       Z26, Z28, Z26
+	VMINPS       Z26, Z29, Z26
+	VMOVUPS      Z26, K1, (AX)
+	VADDPS       64(DX), Z27, K2, Z27
+	VMAXPS       Z27, Z28, Z27
+	VMINPS       Z27, Z29, Z27
+	VMOVUPS      Z27, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_14_epresfalse:
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z0, Z0
+	VMAXPS    Z0, Z28, Z0
+	VMINPS    Z0, Z29, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z1, Z1
+	VMAXPS    Z1, Z28, Z1
+	VMINPS    Z1, Z29, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z2, Z2
+	VMAXPS    Z2, Z28, Z2
+	VMINPS    Z2, Z29, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z3, Z3
+	VMAXPS    Z3, Z28, Z3
+	VMINPS    Z3, Z29, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z4, Z4
+	VMAXPS    Z4, Z28, Z4
+	VMINPS    Z4, Z29, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z5, Z5
+	VMAXPS    Z5, Z28, Z5
+	VMINPS    Z5, Z29, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z6, Z6
+	VMAXPS    Z6, Z28, Z6
+	VMINPS    Z6, Z29, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z7, Z7
+	VMAXPS    Z7, Z28, Z7
+	VMINPS    Z7, Z29, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z8, Z8
+	VMAXPS    Z8, Z28, Z8
+	VMINPS    Z8, Z29, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z9, Z9
+	VMAXPS    Z9, Z28, Z9
+	VMINPS    Z9, Z29, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z10, Z10
+	VMAXPS    Z10, Z28, Z10
+	VMINPS    Z10, Z29, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z11, Z11
+	VMAXPS    Z11, Z28, Z11
+	VMINPS    Z11, Z29, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z12, Z12
+	VMAXPS    Z12, Z28, Z12
+	VMINPS    Z12, Z29, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z13, Z13
+	VMAXPS    Z13, Z28, Z13
+	VMINPS    Z13, Z29, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z14, Z14
+	VMAXPS    Z14, Z28, Z14
+	VMINPS    Z14, Z29, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z15, Z15
+	VMAXPS    Z15, Z28, Z15
+	VMINPS    Z15, Z29, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z16, Z16
+	VMAXPS    Z16, Z28, Z16
+	VMINPS    Z16, Z29, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z17, Z17
+	VMAXPS    Z17, Z28, Z17
+	VMINPS    Z17, Z29, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z18, Z18
+	VMAXPS    Z18, Z28, Z18
+	VMINPS    Z18, Z29, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z19, Z19
+	VMAXPS    Z19, Z28, Z19
+	VMINPS    Z19, Z29, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z20, Z20
+	VMAXPS    Z20, Z28, Z20
+	VMINPS    Z20, Z29, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VADDPS    64(DX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z21, Z21
+	VMAXPS    Z21, Z28, Z21
+	VMINPS    Z21, Z29, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z22, Z22
+	VMAXPS    Z22, Z28, Z22
+	VMINPS    Z22, Z29, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VADDPS    64(DX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z23, Z23
+	VMAXPS    Z23, Z28, Z23
+	VMINPS    Z23, Z29, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z24, K1, Z24
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z24, Z24
+	VMAXPS    Z24, Z28, Z24
+	VMINPS    Z24, Z29, Z24
+	VMOVUPS   Z24, K1, (AX)
+	VADDPS    64(DX), Z25, K2, Z25
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z25, Z25
+	VMAXPS    Z25, Z28, Z25
+	VMINPS    Z25, Z29, Z25
+	VMOVUPS   Z25, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VADDPS    (DX), Z26, K1, Z26
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z26, Z26
+	VMAXPS    Z26, Z28, Z26
+	VMINPS    Z26, Z29, Z26
+	VMOVUPS   Z26, K1, (AX)
+	VADDPS    64(DX), Z27, K2, Z27
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z27, Z27
+	VMAXPS    Z27, Z28, Z27
+	VMINPS    Z27, Z29, Z27
+	VMOVUPS   Z27, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_14_epaccum:
+	TESTQ     BX, BX
+	JNE       kernrowepc_avx512_14_eprestrue
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z28, Z0
+	VMINPS    Z0, Z29, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMAXPS    Z1, Z28, Z1
+	VMINPS    Z1, Z29, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMAXPS    Z2, Z28, Z2
+	VMINPS    Z2, Z29, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMAXPS    Z3, Z28, Z3
+	VMINPS    Z3, Z29, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMAXPS    Z4, Z28, Z4
+	VMINPS    Z4, Z29, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMAXPS    Z5, Z28, Z5
+	VMINPS    Z5, Z29, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMAXPS    Z6, Z28, Z6
+	VMINPS    Z6, Z29, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMAXPS    Z7, Z28, Z7
+	VMINPS    Z7, Z29, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMAXPS    Z8, Z28, Z8
+	VMINPS    Z8, Z29, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMAXPS    Z9, Z28, Z9
+	VMINPS    Z9, Z29, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMAXPS    Z10, Z28, Z10
+	VMINPS    Z10, Z29, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMAXPS    Z11, Z28, Z11
+	VMINPS    Z11, Z29, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMAXPS    Z12, Z28, Z12
+	VMINPS    Z12, Z29, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMAXPS    Z13, Z28, Z13
+	VMINPS    Z13, Z29, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMAXPS    Z14, Z28, Z14
+	VMINPS    Z14, Z29, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMAXPS    Z15, Z28, Z15
+	VMINPS    Z15, Z29, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMAXPS    Z16, Z28, Z16
+	VMINPS    Z16, Z29, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMAXPS    Z17, Z28, Z17
+	VMINPS    Z17, Z29, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMAXPS    Z18, Z28, Z18
+	VMINPS    Z18, Z29, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMAXPS    Z19, Z28, Z19
+	VMINPS    Z19, Z29, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z20, Z20
+	VADDPS    (DX), Z20, K1, Z20
+	VMAXPS    Z20, Z28, Z20
+	VMINPS    Z20, Z29, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z21, Z21
+	VADDPS    64(DX), Z21, K2, Z21
+	VMAXPS    Z21, Z28, Z21
+	VMINPS    Z21, Z29, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z22, Z22
+	VADDPS    (DX), Z22, K1, Z22
+	VMAXPS    Z22, Z28, Z22
+	VMINPS    Z22, Z29, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z23, Z23
+	VADDPS    64(DX), Z23, K2, Z23
+	VMAXPS    Z23, Z28, Z23
+	VMINPS    Z23, Z29, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z24, Z24
+	VADDPS    (DX), Z24, K1, Z24
+	VMAXPS    Z24, Z28, Z24
+	VMINPS    Z24, Z29, Z24
+	VMOVUPS   Z24, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z25, Z25
+	VADDPS    64(DX), Z25, K2, Z25
+	VMAXPS    Z25, Z28, Z25
+	VMINPS    Z25, Z29, Z25
+	VMOVUPS   Z25, K2, 64(AX)
+	ADDQ      CX, AX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z26, Z26
+	VADDPS    (DX), Z26, K1, Z26
+	VMAXPS    Z26, Z28, Z26
+	VMINPS    Z26, Z29, Z26
+	VMOVUPS   Z26, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z27, Z27
+	VADDPS    64(DX), Z27, K2, Z27
+	VMAXPS    Z27, Z28, Z27
+	VMINPS    Z27, Z29, Z27
+	VMOVUPS   Z27, K2, 64(AX)
+	VZEROUPPER
+	RET
+
+kernrowepc_avx512_14_eprestrue:
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z0, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z0, Z0
+	VMAXPS    Z0, Z28, Z0
+	VMINPS    Z0, Z29, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z1, Z1
+	VADDPS    64(DX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z1, Z1
+	VMAXPS    Z1, Z28, Z1
+	VMINPS    Z1, Z29, Z1
+	VMOVUPS   Z1, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z2, Z2
+	VADDPS    (DX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z2, Z2
+	VMAXPS    Z2, Z28, Z2
+	VMINPS    Z2, Z29, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z3, Z3
+	VADDPS    64(DX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z3, Z3
+	VMAXPS    Z3, Z28, Z3
+	VMINPS    Z3, Z29, Z3
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z4, Z4
+	VADDPS    (DX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z4, Z4
+	VMAXPS    Z4, Z28, Z4
+	VMINPS    Z4, Z29, Z4
+	VMOVUPS   Z4, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z5, Z5
+	VADDPS    64(DX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z5, Z5
+	VMAXPS    Z5, Z28, Z5
+	VMINPS    Z5, Z29, Z5
+	VMOVUPS   Z5, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z6, Z6
+	VADDPS    (DX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z6, Z6
+	VMAXPS    Z6, Z28, Z6
+	VMINPS    Z6, Z29, Z6
+	VMOVUPS   Z6, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z7, Z7
+	VADDPS    64(DX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z7, Z7
+	VMAXPS    Z7, Z28, Z7
+	VMINPS    Z7, Z29, Z7
+	VMOVUPS   Z7, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z8, Z8
+	VADDPS    (DX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z8, Z8
+	VMAXPS    Z8, Z28, Z8
+	VMINPS    Z8, Z29, Z8
+	VMOVUPS   Z8, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z9, Z9
+	VADDPS    64(DX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z9, Z9
+	VMAXPS    Z9, Z28, Z9
+	VMINPS    Z9, Z29, Z9
+	VMOVUPS   Z9, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z10, Z10
+	VADDPS    (DX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z10, Z10
+	VMAXPS    Z10, Z28, Z10
+	VMINPS    Z10, Z29, Z10
+	VMOVUPS   Z10, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z11, Z11
+	VADDPS    64(DX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z11, Z11
+	VMAXPS    Z11, Z28, Z11
+	VMINPS    Z11, Z29, Z11
+	VMOVUPS   Z11, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z12, Z12
+	VADDPS    (DX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z12, Z12
+	VMAXPS    Z12, Z28, Z12
+	VMINPS    Z12, Z29, Z12
+	VMOVUPS   Z12, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z13, Z13
+	VADDPS    64(DX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z13, Z13
+	VMAXPS    Z13, Z28, Z13
+	VMINPS    Z13, Z29, Z13
+	VMOVUPS   Z13, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z14, Z14
+	VADDPS    (DX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z14, Z14
+	VMAXPS    Z14, Z28, Z14
+	VMINPS    Z14, Z29, Z14
+	VMOVUPS   Z14, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z15, Z15
+	VADDPS    64(DX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z15, Z15
+	VMAXPS    Z15, Z28, Z15
+	VMINPS    Z15, Z29, Z15
+	VMOVUPS   Z15, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z16, Z16
+	VADDPS    (DX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z16, Z16
+	VMAXPS    Z16, Z28, Z16
+	VMINPS    Z16, Z29, Z16
+	VMOVUPS   Z16, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z17, Z17
+	VADDPS    64(DX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z17, Z17
+	VMAXPS    Z17, Z28, Z17
+	VMINPS    Z17, Z29, Z17
+	VMOVUPS   Z17, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z18, Z18
+	VADDPS    (DX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z18, Z18
+	VMAXPS    Z18, Z28, Z18
+	VMINPS    Z18, Z29, Z18
+	VMOVUPS   Z18, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z19, Z19
+	VADDPS    64(DX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z19, Z19
+	VMAXPS    Z19, Z28, Z19
+	VMINPS    Z19, Z29, Z19
+	VMOVUPS   Z19, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z20, Z20
+	VADDPS    (DX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z20, Z20
+	VMAXPS    Z20, Z28, Z20
+	VMINPS    Z20, Z29, Z20
+	VMOVUPS   Z20, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z21, Z21
+	VADDPS    64(DX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z21, Z21
+	VMAXPS    Z21, Z28, Z21
+	VMINPS    Z21, Z29, Z21
+	VMOVUPS   Z21, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z22, Z22
+	VADDPS    (DX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z22, Z22
+	VMAXPS    Z22, Z28, Z22
+	VMINPS    Z22, Z29, Z22
+	VMOVUPS   Z22, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z23, Z23
+	VADDPS    64(DX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z23, Z23
+	VMAXPS    Z23, Z28, Z23
+	VMINPS    Z23, Z29, Z23
+	VMOVUPS   Z23, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z24, Z24
+	VADDPS    (DX), Z24, K1, Z24
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z24, Z24
+	VMAXPS    Z24, Z28, Z24
+	VMINPS    Z24, Z29, Z24
+	VMOVUPS   Z24, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z25, Z25
+	VADDPS    64(DX), Z25, K2, Z25
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z25, Z25
+	VMAXPS    Z25, Z28, Z25
+	VMINPS    Z25, Z29, Z25
+	VMOVUPS   Z25, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      SI, BX
+	VMOVUPS.Z (AX), K1, Z30
+	VADDPS    Z30, Z26, Z26
+	VADDPS    (DX), Z26, K1, Z26
+	VMOVUPS.Z (BX), K1, Z30
+	VADDPS    Z30, Z26, Z26
+	VMAXPS    Z26, Z28, Z26
+	VMINPS    Z26, Z29, Z26
+	VMOVUPS   Z26, K1, (AX)
+	VMOVUPS.Z 64(AX), K2, Z30
+	VADDPS    Z30, Z27, Z27
+	VADDPS    64(DX), Z27, K2, Z27
+	VMOVUPS.Z 64(BX), K2, Z30
+	VADDPS    Z30, Z27, Z27
+	VMAXPS    Z27, Z28, Z27
+	VMINPS    Z27, Z29, Z27
+	VMOVUPS   Z27, K2, 64(AX)
+	VZEROUPPER
+	RET
+
 // func gemv_avx512(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·gemv_avx512(SB), NOSPLIT, $0-60

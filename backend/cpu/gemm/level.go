@@ -19,6 +19,10 @@ type rowMicroKernel func(k int, a *float32, lda int, b *float32, bstride int, c 
 // (+ res[i·ldr+j] when res is not nil), lo), hi) for tile row i.
 type epMicroKernel func(k int, a, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32, bias *float32, lo, hi float32, res *float32, ldr int)
 
+// rowEpMicroKernel is an epMicroKernel reading A in place, as
+// rowMicroKernel does.
+type rowEpMicroKernel func(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32, bias *float32, lo, hi float32, res *float32, ldr int)
+
 // kernelSet is one ISA level: its micro-kernels and the cache blocking
 // tuned for them. Packed operands remember the set they were packed for.
 type kernelSet struct {
@@ -48,6 +52,10 @@ type kernelSet struct {
 	// place (float32 sets only): the small path uses it when packing A
 	// would cost more than the product saves (rowKernelsPay).
 	kernRow []rowMicroKernel
+	// epKernCol and epKernRowCol, when set, are epKern with a bias per
+	// column (bias[j]), A packed or read in place.
+	epKernCol    []epMicroKernel
+	epKernRowCol []rowEpMicroKernel
 	// epKern[r-1], when set, is kern[r-1] storing with a per-row bias
 	// and a clamp (see epMicroKernel); masked sets only.
 	epKern []epMicroKernel

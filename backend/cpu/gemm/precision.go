@@ -99,7 +99,7 @@ var precisionSets sync.Map
 // B in place, which a rounded or converted operand cannot be.
 func newPrecisionSet(base *kernelSet, p Precision, arch archPrecisionKernels) *kernelSet {
 	ks := *base
-	ks.smallM, ks.gemv, ks.gemvN, ks.epKern, ks.kernRow = 0, nil, 0, nil, nil
+	ks.smallM, ks.gemv, ks.gemvN, ks.epKern, ks.kernRow, ks.epKernCol, ks.epKernRowCol = 0, nil, 0, nil, nil, nil, nil
 	switch {
 	case p == BFloat16 && base.level == "avx512" && arch.pairKern != nil && arch.pairConvert != nil:
 		ks.level = "avx512-bf16"

@@ -22,6 +22,7 @@ func (ctx *Ctx) small(cl call) {
 		packAll(ctx.ablk, cl.ks, cl.transA, cl.a, cl.lda, cl.m, cl.k)
 		cl.ap = ctx.ablk
 	}
+	cl.planEpilogue(cl.ap == nil)
 	cl.tn = min(ctx.Pool.Threads(), ceilDiv(cl.n, cl.ks.nr))
 	ctx.cur = cl
 	ctx.Pool.For(cl.tn, ctx.smallFn)
@@ -91,9 +92,14 @@ func (ctx *Ctx) smallBody(t int) {
 				packBPanel(ks, tb.b, cl.transB, cl.b, cl.ldb, j, w, pc, kb)
 				bp = &tb.b[0]
 			}
+			epHere := cl.epInKernel && pc+kb >= cl.k
 			if cl.ap == nil {
 				for i := 0; i < cl.m; i += mr {
 					r := min(mr, cl.m-i)
+					if epHere {
+						cl.epRowTile(r, kb, pc, bp, bs, i, j, w, beta)
+						continue
+					}
 					ks.kernRow[r-1](kb, &cl.a[i*cl.lda+pc], cl.lda, bp, bs, &cl.c[i*cl.ldc+j], cl.ldc, cl.alpha, beta, colMask(w))
 				}
 				continue
@@ -101,6 +107,10 @@ func (ctx *Ctx) smallBody(t int) {
 			ablk := cl.ap[pc*cl.m:]
 			for i := 0; i < cl.m; i += mr {
 				r := min(mr, cl.m-i)
+				if epHere {
+					cl.epTile(r, kb, &ablk[i*kb], bp, bs, i, j, w, beta)
+					continue
+				}
 				kern := ks.kern[r-1]
 				if w == nr || ks.masked {
 					kern(kb, &ablk[i*kb], bp, bs, &cl.c[i*cl.ldc+j], cl.ldc, cl.alpha, beta, colMask(w))
@@ -110,7 +120,7 @@ func (ctx *Ctx) smallBody(t int) {
 				}
 			}
 		}
-		if cl.ep != nil {
+		if cl.ep != nil && !cl.epInKernel {
 			epilogueTile(cl, 0, j, cl.m, w)
 		}
 	}

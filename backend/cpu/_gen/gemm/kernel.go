@@ -14,25 +14,52 @@ import (
 // ignore mask. With ep (masked kernels only), the kernel takes three more
 // parameters and stores with an epilogue instead (storeEp).
 func kernel(s isa, name string, mr, nv int, masked bool, ep ...bool) {
-	emitKernel(s, name, mr, nv, masked, len(ep) > 0 && ep[0], false)
+	emitKernel(s, name, mr, nv, kernelForm{masked: masked, ep: len(ep) > 0 && ep[0]})
 }
 
 // rowKernel emits kernrow_<isa>_<mr>: the masked kernel with A read in
 // place from mr rows lda elements apart (element (i, p) at a[i*lda+p])
 // instead of packed, so that a product too small to amortize packing A
-// skips it. It has no epilogue variant.
+// skips it.
 func rowKernel(s isa, mr int) {
-	emitKernel(s, fmt.Sprintf("kernrow_%s_%d", s.name, mr), mr, s.nv, true, false, true)
+	emitKernel(s, fmt.Sprintf("kernrow_%s_%d", s.name, mr), mr, s.nv, kernelForm{masked: true, rowsA: true})
 }
 
-func emitKernel(s isa, name string, mr, nv int, masked, withEp, rowsA bool) {
+// colBiasKernels emits kernepc_<isa>_<mr> and kernrowepc_<isa>_<mr>: the
+// epilogue kernels with a bias per column (a Linear layer's) rather than
+// per row, A packed or in place.
+func colBiasKernels(s isa, mr int) {
+	emitKernel(s, fmt.Sprintf("kernepc_%s_%d", s.name, mr), mr, s.nv, kernelForm{masked: true, ep: true, colBias: true})
+	emitKernel(s, fmt.Sprintf("kernrowepc_%s_%d", s.name, mr), mr, s.nv, kernelForm{masked: true, ep: true, colBias: true, rowsA: true})
+}
+
+// kernelForm selects a kernel variant: masked columns, an epilogue in the
+// store (with its bias per column rather than per row), A in place.
+type kernelForm struct {
+	masked, ep, colBias, rowsA bool
+}
+
+func emitKernel(s isa, name string, mr, nv int, f kernelForm) {
+	masked, withEp, rowsA := f.masked, f.ep, f.rowsA
+	aParams := "a, b *float32"
+	if rowsA {
+		aParams = "a *float32, lda int, b *float32"
+	}
+	bias := "per row"
+	if f.colBias {
+		bias = "per column"
+	}
+	inPlace := ""
+	if rowsA {
+		inPlace = fmt.Sprintf(" reading A as %d rows lda apart", mr)
+	}
 	switch {
-	case rowsA:
-		TEXT(name, NOSPLIT, "func(k int, a *float32, lda int, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32)")
-		Doc(fmt.Sprintf("%s is the %d×%d micro-kernel for %s (columns limited by mask) reading A as %d rows lda apart; see kernelRowsGeneric.", name, mr, nv*s.lanes, s.name, mr))
 	case withEp:
-		TEXT(name, NOSPLIT, "func(k int, a, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32, bias *float32, lo, hi float32, res *float32, ldr int)")
-		Doc(fmt.Sprintf("%s is the %d×%d micro-kernel for %s (columns limited by mask) with the epilogue of storeEp in the generator.", name, mr, nv*s.lanes, s.name))
+		TEXT(name, NOSPLIT, "func(k int, "+aParams+", bstride int, c *float32, ldc int, alpha, beta float32, mask uint32, bias *float32, lo, hi float32, res *float32, ldr int)")
+		Doc(fmt.Sprintf("%s is the %d×%d micro-kernel for %s (columns limited by mask)%s with the epilogue of storeEp in the generator, bias %s.", name, mr, nv*s.lanes, s.name, inPlace, bias))
+	case rowsA:
+		TEXT(name, NOSPLIT, "func(k int, "+aParams+", bstride int, c *float32, ldc int, alpha, beta float32, mask uint32)")
+		Doc(fmt.Sprintf("%s is the %d×%d micro-kernel for %s (columns limited by mask)%s; see kernelGeneric.", name, mr, nv*s.lanes, s.name, inPlace))
 	default:
 		TEXT(name, NOSPLIT, "func(k int, a, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32)")
 		what := "ignores mask"
@@ -170,7 +197,7 @@ func emitKernel(s isa, name string, mr, nv int, masked, withEp, rowsA bool) {
 		}
 	}
 	if withEp {
-		storeEp(s, name, acc[0], km)
+		storeEp(s, name, acc[0], km, f.colBias)
 		return
 	}
 	store(s, name, acc[0], bv[0], km)
@@ -179,9 +206,10 @@ func emitKernel(s isa, name string, mr, nv int, masked, withEp, rowsA bool) {
 // storeEp writes the accumulated tile with an epilogue: C = min(max(acc
 // (+ C when beta ≠ 0) + bias[i] (+ res[i·ldr+j] when res is not nil),
 // lo), hi), row i's bias broadcast over the row (alpha must be 1, beta 0
-// or 1). Operands are ordered so that a NaN sum stays NaN through the max
-// and min.
-func storeEp(s isa, name string, acc [][]reg.VecVirtual, km []reg.OpmaskVirtual) {
+// or 1); with colBias, bias[j] of each column instead, read under the
+// column mask. Operands are ordered so that a NaN sum stays NaN through
+// the max and min.
+func storeEp(s isa, name string, acc [][]reg.VecVirtual, km []reg.OpmaskVirtual, colBias bool) {
 	nv := len(acc[0])
 	vb := s.lanes * 4
 	c := Load(Param("c"), GP64())
@@ -210,14 +238,22 @@ func storeEp(s isa, name string, acc [][]reg.VecVirtual, km []reg.OpmaskVirtual)
 				Label(fmt.Sprintf("%s_epres%v", name, acc2))
 			}
 			for i := range acc {
-				VBROADCASTSS(Mem{Base: bias, Disp: 4 * i}, bt)
+				if !colBias {
+					VBROADCASTSS(Mem{Base: bias, Disp: 4 * i}, bt)
+				}
 				for v := 0; v < nv; v++ {
 					x := acc[i][v]
 					if acc2 {
 						VMOVUPS_Z(Mem{Base: c, Disp: v * vb}, km[v], t)
 						VADDPS(t, x, x)
 					}
-					VADDPS(bt, x, x)
+					if colBias {
+						// Masked: lanes past the tile's columns may lie
+						// past the bias (they are never stored).
+						VADDPS(Mem{Base: bias, Disp: v * vb}, x, km[v], x)
+					} else {
+						VADDPS(bt, x, x)
+					}
 					if withRes {
 						VMOVUPS_Z(Mem{Base: res, Disp: v * vb}, km[v], t)
 						VADDPS(t, x, x)

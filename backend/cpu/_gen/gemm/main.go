@@ -53,6 +53,9 @@ func main() {
 			for mr := 1; mr <= s.mr; mr++ {
 				rowKernel(s, mr)
 			}
+			for mr := 1; mr <= s.mr; mr++ {
+				colBiasKernels(s, mr)
+			}
 		}
 		kernel(s, "gemv_"+s.name, 1, 8, false)
 		fmaPeak(s)

@@ -1,0 +1,56 @@
+package gemm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/dlc-go/dlc/backend/cpu/parallel"
+	"github.com/dlc-go/dlc/backend/cpu/vec"
+)
+
+// TestSgemmEpilogueInKernel covers the epilogues the micro-kernels apply
+// in their store (alpha 1, beta 0 or 1, no activation, ReLU or Clip, a
+// bias per row, per column or none, a residual or none) on the small and
+// blocked paths, A in place and packed, one and several depth blocks, and
+// checks at the AVX-512 level that the store really took them.
+func TestSgemmEpilogueInKernel(t *testing.T) {
+	acts := []vec.Act{{}, {Kind: vec.ActRelu}, {Kind: vec.ActClip, Alpha: -0.3, Beta: 0.4}}
+	shapes := [][3]int{{5, 70, 9}, {28, 28, 16}, {33, 47, 400}, {150, 45, 64}, {200, 100, 500}}
+	forEachLevel(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(31, 32))
+		ctx := NewCtx(parallel.New(2))
+		for i, s := range shapes {
+			for bias := range 3 { // none, per column, per row
+				for _, transA := range []bool{false, true} {
+					m, n, k := s[0], s[1], s[2]
+					ep := &Epilogue{Act: acts[(i+bias)%len(acts)]}
+					switch bias {
+					case 1:
+						ep.Bias = randSlice(r, max(m, n)) // the reference reads Bias[j] either way
+					case 2:
+						ep.Bias, ep.BiasPerRow = randSlice(r, max(m, n)), true
+					}
+					if (i+bias)%2 == 0 {
+						ep.LDR = n + 3
+						ep.Residual = randSlice(r, m*ep.LDR)
+					}
+					beta := float32((i + bias) % 2)
+					p := newProblem(r, transA, i%2 == 1, m, n, k, 1, beta, ep)
+					t.Run(fmt.Sprintf("%dx%dx%d/bias%d/transA=%v", m, n, k, bias, transA), func(t *testing.T) {
+						p.run(t, ctx)
+						if active.epKernCol == nil {
+							return
+						}
+						cl := call{ks: active, m: m, n: n, k: k, alpha: 1, beta: beta, ep: ep}
+						rowsA := !transA && (k <= active.kc || (m <= active.smallM && ceilDiv(n, active.nr) <= 2))
+						cl.planEpilogue(rowsA)
+						if want := !(rowsA && bias == 2); cl.epInKernel != want {
+							t.Errorf("epilogue in the kernel: %v, want %v", cl.epInKernel, want)
+						}
+					})
+				}
+			}
+		}
+	})
+}
