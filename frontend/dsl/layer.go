@@ -20,7 +20,7 @@ type LayerInfo struct {
 	// SeqFirst marks an output laid out [tokens, batch, features]
 	// (SequenceFirst, ToSequenceFirst): Output is still [tokens, features].
 	SeqFirst bool
-	Params int   // learnable parameter elements
+	Params   int // learnable parameter elements
 }
 
 // layer is a built-in Layer: its kind, the options it takes, and how it
