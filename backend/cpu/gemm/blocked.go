@@ -91,10 +91,10 @@ func (ctx *Ctx) blockBody(t int) {
 					cl.epRowTile(r, kb, cl.pc, &bblk[jp*nr*kb], nr, i, j, w, beta)
 				default:
 					ks.kernRow[r-1](kb, &cl.a[i*cl.lda+cl.pc], cl.lda, &bblk[jp*nr*kb], nr, &cl.c[i*cl.ldc+j], cl.ldc, cl.alpha, beta, colMask(w))
-					if last && cl.ep != nil {
-						epilogueTile(cl, i, j, r, w)
-					}
 				}
+			}
+			if last && cl.ep != nil && !cl.epInKernel {
+				cl.epilogueSpan(i, r, nlo, nhi)
 			}
 		}
 		return
@@ -128,12 +128,22 @@ func (ctx *Ctx) blockBody(t int) {
 					kern(kb, ap, bp, nr, &tb.tile[0], nr, cl.alpha, 0, colMask(nr))
 					finishTile(cl, tb.tile, nr, i, j, r, w, beta)
 				}
-				if last && cl.ep != nil {
-					epilogueTile(cl, i, j, r, w)
-				}
+			}
+			if last && cl.ep != nil && !cl.epInKernel {
+				cl.epilogueSpan(i, r, nlo, nhi)
 			}
 		}
 	}
+}
+
+// epilogueSpan applies the epilogue to rows [i, i+r) over the column
+// panels [nlo, nhi) of the current block, just computed and still in
+// cache: one call per row rather than per tile row, whose per-call cost
+// is most of the work at nr = 32 columns.
+func (cl *call) epilogueSpan(i, r, nlo, nhi int) {
+	nr := cl.ks.nr
+	j0 := cl.jc + nlo*nr
+	epilogueTile(cl, i, j0, r, min(cl.jc+nhi*nr, cl.jc+cl.nb)-j0)
 }
 
 // blockRowsInPlace reports whether blockBody reads a row-major A in place
