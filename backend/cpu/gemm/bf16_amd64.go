@@ -52,6 +52,11 @@ var bf16Kernels = []microKernel{kernbf16_avx512_1, kernbf16_avx512_2, kernbf16_a
 	kernbf16_avx512_8, kernbf16_avx512_9, kernbf16_avx512_10, kernbf16_avx512_11,
 	kernbf16_avx512_12, kernbf16_avx512_13, kernbf16_avx512_14}
 
+var bf16EpKernels = []epMicroKernel{kernbf16epc_avx512_1, kernbf16epc_avx512_2, kernbf16epc_avx512_3,
+	kernbf16epc_avx512_4, kernbf16epc_avx512_5, kernbf16epc_avx512_6, kernbf16epc_avx512_7,
+	kernbf16epc_avx512_8, kernbf16epc_avx512_9, kernbf16epc_avx512_10, kernbf16epc_avx512_11,
+	kernbf16epc_avx512_12, kernbf16epc_avx512_13, kernbf16epc_avx512_14}
+
 func detectBF16() bool {
 	if _, avx512 := detect(); !avx512 {
 		return false
@@ -82,7 +87,7 @@ func archPrecision() archPrecisionKernels {
 	case "avx512":
 		p.pairConvert, p.roundBF16, p.roundFP16 = pairpack_avx512, roundbf16_avx512, roundfp16_avx512
 		if cpuBF16 {
-			p.pairKern = bf16Kernels
+			p.pairKern, p.pairEpKernCol = bf16Kernels, bf16EpKernels
 			// The fused packers use AVX512BW (VPERMT2W), which every
 			// AVX512_BF16 CPU has; only pair sets call them.
 			p.pairCopyB, p.pairGatherB = pairpackcopy_32, pairpackgather_32

@@ -27,13 +27,21 @@ func (cl *call) planEpilogue(rowsA bool) {
 		return
 	}
 	ks := cl.ks
-	rowBias := ep.Bias != nil && ep.BiasPerRow
-	colBias := ep.Bias != nil && !ep.BiasPerRow
+	// Without a bias either kernel form does (bias reads zeroBias).
+	colBias := true
 	switch {
-	case rowsA && !rowBias && ks.epKernRowCol != nil:
-		colBias = true // no bias reads zeroBias, per column as well
-	case !rowsA && colBias && ks.epKernCol != nil:
-	case !rowsA && !colBias && ks.epKern != nil:
+	case ep.Bias != nil && ep.BiasPerRow:
+		if rowsA || ks.epKern == nil {
+			return
+		}
+		colBias = false
+	case rowsA:
+		if ks.epKernRowCol == nil {
+			return
+		}
+	case ks.epKernCol != nil:
+	case ep.Bias == nil && ks.epKern != nil:
+		colBias = false
 	default:
 		return
 	}

@@ -54,3 +54,46 @@ func TestSgemmEpilogueInKernel(t *testing.T) {
 		}
 	})
 }
+
+// TestReducedPrecisionEpilogueInKernel runs the in-store epilogues of the
+// reduced-precision sets (the bfloat16-pair kernels' per-column form, the
+// rounded sets' float32 kernels) against float64 products of the rounded
+// operands, and checks the pair set takes a column bias in its store.
+func TestReducedPrecisionEpilogueInKernel(t *testing.T) {
+	shapes := [][3]int{{20, 45, 30}, {150, 70, 64}, {90, 33, 900}}
+	for _, prec := range []Precision{BFloat16, Float16} {
+		for name, ks := range precisionSetsFor(t, prec) {
+			t.Run(prec.String()+"/"+name, func(t *testing.T) {
+				r := rand.New(rand.NewPCG(41, uint64(prec)))
+				ctx := NewCtx(parallel.New(2))
+				for i, s := range shapes {
+					for bias := range 3 {
+						m, n, k := s[0], s[1], s[2]
+						ep := &Epilogue{Act: vec.Act{Kind: vec.ActRelu}}
+						switch bias {
+						case 1:
+							ep.Bias = randSlice(r, max(m, n))
+						case 2:
+							ep.Bias, ep.BiasPerRow = randSlice(r, max(m, n)), true
+						}
+						if (i+bias)%2 == 1 {
+							ep.LDR = n + 1
+							ep.Residual = randSlice(r, m*ep.LDR)
+						}
+						p := newProblem(r, i%2 == 1, false, m, n, k, 1, float32(i%2), ep)
+						q := roundedProblem(p, prec)
+						c := append([]float32(nil), p.c0...)
+						cl := call{ks: ks, transA: p.transA, m: m, n: n, k: k, alpha: 1, a: p.a, lda: p.lda, b: p.b, ldb: p.ldb,
+							beta: p.beta, c: c[guard:], ldc: p.ldc, ep: ep}
+						ctx.run(cl)
+						q.check(t, c)
+						cl.planEpilogue(false)
+						if ks.level == "avx512-bf16" && bias == 1 && !cl.epInKernel {
+							t.Errorf("%s: a column bias is not applied in the store", ks.level)
+						}
+					}
+				}
+			})
+		}
+	}
+}

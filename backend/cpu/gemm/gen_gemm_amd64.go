@@ -313,6 +313,48 @@ func kernbf16_avx512_13(k int, a *float32, b *float32, bstride int, c *float32, 
 // kernbf16_avx512_14 is the 14×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.
 func kernbf16_avx512_14(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32)
 
+// kernbf16epc_avx512_1 is kernbf16_avx512_1 storing with the epilogue of storeEp in the generator, bias per column.
+func kernbf16epc_avx512_1(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernbf16epc_avx512_2 is kernbf16_avx512_2 storing with the epilogue of storeEp in the generator, bias per column.
+func kernbf16epc_avx512_2(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernbf16epc_avx512_3 is kernbf16_avx512_3 storing with the epilogue of storeEp in the generator, bias per column.
+func kernbf16epc_avx512_3(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernbf16epc_avx512_4 is kernbf16_avx512_4 storing with the epilogue of storeEp in the generator, bias per column.
+func kernbf16epc_avx512_4(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernbf16epc_avx512_5 is kernbf16_avx512_5 storing with the epilogue of storeEp in the generator, bias per column.
+func kernbf16epc_avx512_5(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernbf16epc_avx512_6 is kernbf16_avx512_6 storing with the epilogue of storeEp in the generator, bias per column.
+func kernbf16epc_avx512_6(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernbf16epc_avx512_7 is kernbf16_avx512_7 storing with the epilogue of storeEp in the generator, bias per column.
+func kernbf16epc_avx512_7(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernbf16epc_avx512_8 is kernbf16_avx512_8 storing with the epilogue of storeEp in the generator, bias per column.
+func kernbf16epc_avx512_8(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernbf16epc_avx512_9 is kernbf16_avx512_9 storing with the epilogue of storeEp in the generator, bias per column.
+func kernbf16epc_avx512_9(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernbf16epc_avx512_10 is kernbf16_avx512_10 storing with the epilogue of storeEp in the generator, bias per column.
+func kernbf16epc_avx512_10(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernbf16epc_avx512_11 is kernbf16_avx512_11 storing with the epilogue of storeEp in the generator, bias per column.
+func kernbf16epc_avx512_11(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernbf16epc_avx512_12 is kernbf16_avx512_12 storing with the epilogue of storeEp in the generator, bias per column.
+func kernbf16epc_avx512_12(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernbf16epc_avx512_13 is kernbf16_avx512_13 storing with the epilogue of storeEp in the generator, bias per column.
+func kernbf16epc_avx512_13(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
+// kernbf16epc_avx512_14 is kernbf16_avx512_14 storing with the epilogue of storeEp in the generator, bias per column.
+func kernbf16epc_avx512_14(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+
 // pairpack_avx512 converts kb rows of w ≤ 32 floats into ⌈kb/2⌉ rows of bfloat16 pairs; see pairConvertGeneric.
 func pairpack_avx512(kb int, src *float32, w int, dst *float32)
 

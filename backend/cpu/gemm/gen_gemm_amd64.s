@@ -57225,6 +57225,13887 @@ kernbf16_avx512_14_accum:
 	VZEROUPPER
 	RET
 
+// func kernbf16epc_avx512_1(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·kernbf16epc_avx512_1(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), R8
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       bstride+24(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (DI)(DX*2), R9
+	MOVQ       c+32(FP), R10
+	MOVQ       ldc+40(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	MOVL       mask+56(FP), AX
+	CMPL       AX, $0xffffffff
+	JNE        kernbf16epc_avx512_1_m_loop4
+
+kernbf16epc_avx512_1_loop4:
+	CMPQ    R8, $0x04
+	JL      kernbf16epc_avx512_1_tail
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+	VMOVUPS (DI)(DX*1), Z28
+	VMOVUPS 64(DI)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x01
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x01
+	VMOVUPS (R9), Z28
+	VMOVUPS 64(R9), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x02
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x02
+	VMOVUPS (R9)(DX*1), Z28
+	VMOVUPS 64(R9)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x03
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x03
+	ADDQ $0x00000010, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_1_loop4
+
+kernbf16epc_avx512_1_tail:
+	TESTQ   R8, R8
+	JE      kernbf16epc_avx512_1_sum
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+	ADDQ $0x00000004, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_1_tail
+
+kernbf16epc_avx512_1_m_loop4:
+	CMPQ      R8, $0x04
+	JL        kernbf16epc_avx512_1_m_tail
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+	VMOVUPS.Z (DI)(DX*1), K1, Z28
+	VMOVUPS.Z 64(DI)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x01
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x01
+	VMOVUPS.Z (R9), K1, Z28
+	VMOVUPS.Z 64(R9), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x02
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x02
+	VMOVUPS.Z (R9)(DX*1), K1, Z28
+	VMOVUPS.Z 64(R9)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x03
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x03
+	ADDQ $0x00000010, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_1_m_loop4
+
+kernbf16epc_avx512_1_m_tail:
+	TESTQ     R8, R8
+	JE        kernbf16epc_avx512_1_sum
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+	ADDQ $0x00000004, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_1_m_tail
+
+kernbf16epc_avx512_1_sum:
+	MOVQ         c+32(FP), R10
+	MOVQ         ldc+40(FP), R11
+	SHLQ         $0x02, R11
+	MOVQ         bias+64(FP), AX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS lo+72(FP), Z30
+	VBROADCASTSS hi+76(FP), Z31
+	MOVL         beta+52(FP), R12
+	SHLL         $0x01, R12
+	JNE          kernbf16epc_avx512_1_epaccum
+	TESTQ        BX, BX
+	JNE          kernbf16epc_avx512_1_epresfalse
+	VADDPS       (AX), Z0, K1, Z0
+	VMAXPS       Z0, Z30, Z0
+	VMINPS       Z0, Z31, Z0
+	VMOVUPS      Z0, K1, (R10)
+	VADDPS       64(AX), Z1, K2, Z1
+	VMAXPS       Z1, Z30, Z1
+	VMINPS       Z1, Z31, Z1
+	VMOVUPS      Z1, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_1_epresfalse:
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_1_epaccum:
+	TESTQ     BX, BX
+	JNE       kernbf16epc_avx512_1_eprestrue
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_1_eprestrue:
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+// func kernbf16epc_avx512_2(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·kernbf16epc_avx512_2(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), R8
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       bstride+24(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (DI)(DX*2), R9
+	MOVQ       c+32(FP), R10
+	MOVQ       ldc+40(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	MOVL       mask+56(FP), AX
+	CMPL       AX, $0xffffffff
+	JNE        kernbf16epc_avx512_2_m_loop4
+
+kernbf16epc_avx512_2_loop4:
+	CMPQ    R8, $0x04
+	JL      kernbf16epc_avx512_2_tail
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+	VMOVUPS (DI)(DX*1), Z28
+	VMOVUPS 64(DI)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x02
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x02
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x03
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x03
+	VMOVUPS (R9), Z28
+	VMOVUPS 64(R9), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+	VMOVUPS (R9)(DX*1), Z28
+	VMOVUPS 64(R9)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x06
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x07
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x07
+	ADDQ $0x00000020, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_2_loop4
+
+kernbf16epc_avx512_2_tail:
+	TESTQ   R8, R8
+	JE      kernbf16epc_avx512_2_sum
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+	ADDQ $0x00000008, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_2_tail
+
+kernbf16epc_avx512_2_m_loop4:
+	CMPQ      R8, $0x04
+	JL        kernbf16epc_avx512_2_m_tail
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+	VMOVUPS.Z (DI)(DX*1), K1, Z28
+	VMOVUPS.Z 64(DI)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x02
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x02
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x03
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x03
+	VMOVUPS.Z (R9), K1, Z28
+	VMOVUPS.Z 64(R9), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+	VMOVUPS.Z (R9)(DX*1), K1, Z28
+	VMOVUPS.Z 64(R9)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x06
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x07
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x07
+	ADDQ $0x00000020, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_2_m_loop4
+
+kernbf16epc_avx512_2_m_tail:
+	TESTQ     R8, R8
+	JE        kernbf16epc_avx512_2_sum
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+	ADDQ $0x00000008, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_2_m_tail
+
+kernbf16epc_avx512_2_sum:
+	MOVQ         c+32(FP), R10
+	MOVQ         ldc+40(FP), R11
+	SHLQ         $0x02, R11
+	MOVQ         bias+64(FP), AX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS lo+72(FP), Z30
+	VBROADCASTSS hi+76(FP), Z31
+	MOVL         beta+52(FP), R12
+	SHLL         $0x01, R12
+	JNE          kernbf16epc_avx512_2_epaccum
+	TESTQ        BX, BX
+	JNE          kernbf16epc_avx512_2_epresfalse
+	VADDPS       (AX), Z0, K1, Z0
+	VMAXPS       Z0, Z30, Z0
+	VMINPS       Z0, Z31, Z0
+	VMOVUPS      Z0, K1, (R10)
+	VADDPS       64(AX), Z1, K2, Z1
+	VMAXPS       Z1, Z30, Z1
+	VMINPS       Z1, Z31, Z1
+	VMOVUPS      Z1, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z2, K1, Z2
+	VMAXPS       Z2, Z30, Z2
+	VMINPS       Z2, Z31, Z2
+	VMOVUPS      Z2, K1, (R10)
+	VADDPS       64(AX), Z3, K2, Z3
+	VMAXPS       Z3, Z30, Z3
+	VMINPS       Z3, Z31, Z3
+	VMOVUPS      Z3, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_2_epresfalse:
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_2_epaccum:
+	TESTQ     BX, BX
+	JNE       kernbf16epc_avx512_2_eprestrue
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_2_eprestrue:
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+// func kernbf16epc_avx512_3(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·kernbf16epc_avx512_3(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), R8
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       bstride+24(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (DI)(DX*2), R9
+	MOVQ       c+32(FP), R10
+	MOVQ       ldc+40(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	MOVL       mask+56(FP), AX
+	CMPL       AX, $0xffffffff
+	JNE        kernbf16epc_avx512_3_m_loop4
+
+kernbf16epc_avx512_3_loop4:
+	CMPQ    R8, $0x04
+	JL      kernbf16epc_avx512_3_tail
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+	VMOVUPS (DI)(DX*1), Z28
+	VMOVUPS 64(DI)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x03
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x03
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x04
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x04
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x05
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x05
+	VMOVUPS (R9), Z28
+	VMOVUPS 64(R9), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x06
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x07
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x07
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x08
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x08
+	VMOVUPS (R9)(DX*1), Z28
+	VMOVUPS 64(R9)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x09
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x09
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0a
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0a
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0b
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0b
+	ADDQ $0x00000030, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_3_loop4
+
+kernbf16epc_avx512_3_tail:
+	TESTQ   R8, R8
+	JE      kernbf16epc_avx512_3_sum
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+	ADDQ $0x0000000c, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_3_tail
+
+kernbf16epc_avx512_3_m_loop4:
+	CMPQ      R8, $0x04
+	JL        kernbf16epc_avx512_3_m_tail
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+	VMOVUPS.Z (DI)(DX*1), K1, Z28
+	VMOVUPS.Z 64(DI)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x03
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x03
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x04
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x04
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x05
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x05
+	VMOVUPS.Z (R9), K1, Z28
+	VMOVUPS.Z 64(R9), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x06
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x07
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x07
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x08
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x08
+	VMOVUPS.Z (R9)(DX*1), K1, Z28
+	VMOVUPS.Z 64(R9)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x09
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x09
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0a
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0a
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0b
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0b
+	ADDQ $0x00000030, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_3_m_loop4
+
+kernbf16epc_avx512_3_m_tail:
+	TESTQ     R8, R8
+	JE        kernbf16epc_avx512_3_sum
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+	ADDQ $0x0000000c, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_3_m_tail
+
+kernbf16epc_avx512_3_sum:
+	MOVQ         c+32(FP), R10
+	MOVQ         ldc+40(FP), R11
+	SHLQ         $0x02, R11
+	MOVQ         bias+64(FP), AX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS lo+72(FP), Z30
+	VBROADCASTSS hi+76(FP), Z31
+	MOVL         beta+52(FP), R12
+	SHLL         $0x01, R12
+	JNE          kernbf16epc_avx512_3_epaccum
+	TESTQ        BX, BX
+	JNE          kernbf16epc_avx512_3_epresfalse
+	VADDPS       (AX), Z0, K1, Z0
+	VMAXPS       Z0, Z30, Z0
+	VMINPS       Z0, Z31, Z0
+	VMOVUPS      Z0, K1, (R10)
+	VADDPS       64(AX), Z1, K2, Z1
+	VMAXPS       Z1, Z30, Z1
+	VMINPS       Z1, Z31, Z1
+	VMOVUPS      Z1, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z2, K1, Z2
+	VMAXPS       Z2, Z30, Z2
+	VMINPS       Z2, Z31, Z2
+	VMOVUPS      Z2, K1, (R10)
+	VADDPS       64(AX), Z3, K2, Z3
+	VMAXPS       Z3, Z30, Z3
+	VMINPS       Z3, Z31, Z3
+	VMOVUPS      Z3, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z4, K1, Z4
+	VMAXPS       Z4, Z30, Z4
+	VMINPS       Z4, Z31, Z4
+	VMOVUPS      Z4, K1, (R10)
+	VADDPS       64(AX), Z5, K2, Z5
+	VMAXPS       Z5, Z30, Z5
+	VMINPS       Z5, Z31, Z5
+	VMOVUPS      Z5, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_3_epresfalse:
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_3_epaccum:
+	TESTQ     BX, BX
+	JNE       kernbf16epc_avx512_3_eprestrue
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_3_eprestrue:
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+// func kernbf16epc_avx512_4(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·kernbf16epc_avx512_4(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), R8
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       bstride+24(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (DI)(DX*2), R9
+	MOVQ       c+32(FP), R10
+	MOVQ       ldc+40(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	MOVL       mask+56(FP), AX
+	CMPL       AX, $0xffffffff
+	JNE        kernbf16epc_avx512_4_m_loop4
+
+kernbf16epc_avx512_4_loop4:
+	CMPQ    R8, $0x04
+	JL      kernbf16epc_avx512_4_tail
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+	VMOVUPS (DI)(DX*1), Z28
+	VMOVUPS 64(DI)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+	VMOVUPS (R9), Z28
+	VMOVUPS 64(R9), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0b
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0b
+	VMOVUPS (R9)(DX*1), Z28
+	VMOVUPS 64(R9)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0c
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0c
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0d
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0d
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0e
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0e
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0f
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0f
+	ADDQ $0x00000040, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_4_loop4
+
+kernbf16epc_avx512_4_tail:
+	TESTQ   R8, R8
+	JE      kernbf16epc_avx512_4_sum
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+	ADDQ $0x00000010, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_4_tail
+
+kernbf16epc_avx512_4_m_loop4:
+	CMPQ      R8, $0x04
+	JL        kernbf16epc_avx512_4_m_tail
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+	VMOVUPS.Z (DI)(DX*1), K1, Z28
+	VMOVUPS.Z 64(DI)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+	VMOVUPS.Z (R9), K1, Z28
+	VMOVUPS.Z 64(R9), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0b
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0b
+	VMOVUPS.Z (R9)(DX*1), K1, Z28
+	VMOVUPS.Z 64(R9)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0c
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0c
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0d
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0d
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0e
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0e
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0f
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0f
+	ADDQ $0x00000040, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_4_m_loop4
+
+kernbf16epc_avx512_4_m_tail:
+	TESTQ     R8, R8
+	JE        kernbf16epc_avx512_4_sum
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+	ADDQ $0x00000010, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_4_m_tail
+
+kernbf16epc_avx512_4_sum:
+	MOVQ         c+32(FP), R10
+	MOVQ         ldc+40(FP), R11
+	SHLQ         $0x02, R11
+	MOVQ         bias+64(FP), AX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS lo+72(FP), Z30
+	VBROADCASTSS hi+76(FP), Z31
+	MOVL         beta+52(FP), R12
+	SHLL         $0x01, R12
+	JNE          kernbf16epc_avx512_4_epaccum
+	TESTQ        BX, BX
+	JNE          kernbf16epc_avx512_4_epresfalse
+	VADDPS       (AX), Z0, K1, Z0
+	VMAXPS       Z0, Z30, Z0
+	VMINPS       Z0, Z31, Z0
+	VMOVUPS      Z0, K1, (R10)
+	VADDPS       64(AX), Z1, K2, Z1
+	VMAXPS       Z1, Z30, Z1
+	VMINPS       Z1, Z31, Z1
+	VMOVUPS      Z1, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z2, K1, Z2
+	VMAXPS       Z2, Z30, Z2
+	VMINPS       Z2, Z31, Z2
+	VMOVUPS      Z2, K1, (R10)
+	VADDPS       64(AX), Z3, K2, Z3
+	VMAXPS       Z3, Z30, Z3
+	VMINPS       Z3, Z31, Z3
+	VMOVUPS      Z3, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z4, K1, Z4
+	VMAXPS       Z4, Z30, Z4
+	VMINPS       Z4, Z31, Z4
+	VMOVUPS      Z4, K1, (R10)
+	VADDPS       64(AX), Z5, K2, Z5
+	VMAXPS       Z5, Z30, Z5
+	VMINPS       Z5, Z31, Z5
+	VMOVUPS      Z5, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z6, K1, Z6
+	VMAXPS       Z6, Z30, Z6
+	VMINPS       Z6, Z31, Z6
+	VMOVUPS      Z6, K1, (R10)
+	VADDPS       64(AX), Z7, K2, Z7
+	VMAXPS       Z7, Z30, Z7
+	VMINPS       Z7, Z31, Z7
+	VMOVUPS      Z7, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_4_epresfalse:
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_4_epaccum:
+	TESTQ     BX, BX
+	JNE       kernbf16epc_avx512_4_eprestrue
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_4_eprestrue:
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+// func kernbf16epc_avx512_5(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·kernbf16epc_avx512_5(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), R8
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       bstride+24(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (DI)(DX*2), R9
+	MOVQ       c+32(FP), R10
+	MOVQ       ldc+40(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	MOVL       mask+56(FP), AX
+	CMPL       AX, $0xffffffff
+	JNE        kernbf16epc_avx512_5_m_loop4
+
+kernbf16epc_avx512_5_loop4:
+	CMPQ    R8, $0x04
+	JL      kernbf16epc_avx512_5_tail
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+	VMOVUPS (DI)(DX*1), Z28
+	VMOVUPS 64(DI)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x05
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x05
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x06
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x06
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x07
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x07
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x08
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x08
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x09
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x09
+	VMOVUPS (R9), Z28
+	VMOVUPS 64(R9), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0a
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0a
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0b
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0b
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0c
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0c
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0d
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0d
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0e
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0e
+	VMOVUPS (R9)(DX*1), Z28
+	VMOVUPS 64(R9)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0f
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0f
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x10
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x10
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x11
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x11
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x12
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x12
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x13
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x13
+	ADDQ $0x00000050, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_5_loop4
+
+kernbf16epc_avx512_5_tail:
+	TESTQ   R8, R8
+	JE      kernbf16epc_avx512_5_sum
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+	ADDQ $0x00000014, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_5_tail
+
+kernbf16epc_avx512_5_m_loop4:
+	CMPQ      R8, $0x04
+	JL        kernbf16epc_avx512_5_m_tail
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+	VMOVUPS.Z (DI)(DX*1), K1, Z28
+	VMOVUPS.Z 64(DI)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x05
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x05
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x06
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x06
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x07
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x07
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x08
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x08
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x09
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x09
+	VMOVUPS.Z (R9), K1, Z28
+	VMOVUPS.Z 64(R9), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0a
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0a
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0b
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0b
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0c
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0c
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0d
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0d
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0e
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0e
+	VMOVUPS.Z (R9)(DX*1), K1, Z28
+	VMOVUPS.Z 64(R9)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0f
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0f
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x10
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x10
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x11
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x11
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x12
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x12
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x13
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x13
+	ADDQ $0x00000050, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_5_m_loop4
+
+kernbf16epc_avx512_5_m_tail:
+	TESTQ     R8, R8
+	JE        kernbf16epc_avx512_5_sum
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+	ADDQ $0x00000014, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_5_m_tail
+
+kernbf16epc_avx512_5_sum:
+	MOVQ         c+32(FP), R10
+	MOVQ         ldc+40(FP), R11
+	SHLQ         $0x02, R11
+	MOVQ         bias+64(FP), AX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS lo+72(FP), Z30
+	VBROADCASTSS hi+76(FP), Z31
+	MOVL         beta+52(FP), R12
+	SHLL         $0x01, R12
+	JNE          kernbf16epc_avx512_5_epaccum
+	TESTQ        BX, BX
+	JNE          kernbf16epc_avx512_5_epresfalse
+	VADDPS       (AX), Z0, K1, Z0
+	VMAXPS       Z0, Z30, Z0
+	VMINPS       Z0, Z31, Z0
+	VMOVUPS      Z0, K1, (R10)
+	VADDPS       64(AX), Z1, K2, Z1
+	VMAXPS       Z1, Z30, Z1
+	VMINPS       Z1, Z31, Z1
+	VMOVUPS      Z1, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z2, K1, Z2
+	VMAXPS       Z2, Z30, Z2
+	VMINPS       Z2, Z31, Z2
+	VMOVUPS      Z2, K1, (R10)
+	VADDPS       64(AX), Z3, K2, Z3
+	VMAXPS       Z3, Z30, Z3
+	VMINPS       Z3, Z31, Z3
+	VMOVUPS      Z3, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z4, K1, Z4
+	VMAXPS       Z4, Z30, Z4
+	VMINPS       Z4, Z31, Z4
+	VMOVUPS      Z4, K1, (R10)
+	VADDPS       64(AX), Z5, K2, Z5
+	VMAXPS       Z5, Z30, Z5
+	VMINPS       Z5, Z31, Z5
+	VMOVUPS      Z5, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z6, K1, Z6
+	VMAXPS       Z6, Z30, Z6
+	VMINPS       Z6, Z31, Z6
+	VMOVUPS      Z6, K1, (R10)
+	VADDPS       64(AX), Z7, K2, Z7
+	VMAXPS       Z7, Z30, Z7
+	VMINPS       Z7, Z31, Z7
+	VMOVUPS      Z7, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z8, K1, Z8
+	VMAXPS       Z8, Z30, Z8
+	VMINPS       Z8, Z31, Z8
+	VMOVUPS      Z8, K1, (R10)
+	VADDPS       64(AX), Z9, K2, Z9
+	VMAXPS       Z9, Z30, Z9
+	VMINPS       Z9, Z31, Z9
+	VMOVUPS      Z9, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_5_epresfalse:
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_5_epaccum:
+	TESTQ     BX, BX
+	JNE       kernbf16epc_avx512_5_eprestrue
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_5_eprestrue:
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+// func kernbf16epc_avx512_6(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·kernbf16epc_avx512_6(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), R8
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       bstride+24(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (DI)(DX*2), R9
+	MOVQ       c+32(FP), R10
+	MOVQ       ldc+40(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	MOVL       mask+56(FP), AX
+	CMPL       AX, $0xffffffff
+	JNE        kernbf16epc_avx512_6_m_loop4
+
+kernbf16epc_avx512_6_loop4:
+	CMPQ    R8, $0x04
+	JL      kernbf16epc_avx512_6_tail
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+	VMOVUPS (DI)(DX*1), Z28
+	VMOVUPS 64(DI)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x06
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x07
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x07
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x08
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x08
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x09
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x09
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0a
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0a
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0b
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0b
+	VMOVUPS (R9), Z28
+	VMOVUPS 64(R9), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0c
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0c
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0d
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0d
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0e
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0e
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0f
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0f
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x10
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x10
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x11
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x11
+	VMOVUPS (R9)(DX*1), Z28
+	VMOVUPS 64(R9)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x12
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x12
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x13
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x13
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x14
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x14
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x15
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x15
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x16
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x16
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x17
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x17
+	ADDQ $0x00000060, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_6_loop4
+
+kernbf16epc_avx512_6_tail:
+	TESTQ   R8, R8
+	JE      kernbf16epc_avx512_6_sum
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+	ADDQ $0x00000018, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_6_tail
+
+kernbf16epc_avx512_6_m_loop4:
+	CMPQ      R8, $0x04
+	JL        kernbf16epc_avx512_6_m_tail
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+	VMOVUPS.Z (DI)(DX*1), K1, Z28
+	VMOVUPS.Z 64(DI)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x06
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x07
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x07
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x08
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x08
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x09
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x09
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0a
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0a
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0b
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0b
+	VMOVUPS.Z (R9), K1, Z28
+	VMOVUPS.Z 64(R9), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0c
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0c
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0d
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0d
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0e
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0e
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0f
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0f
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x10
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x10
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x11
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x11
+	VMOVUPS.Z (R9)(DX*1), K1, Z28
+	VMOVUPS.Z 64(R9)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x12
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x12
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x13
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x13
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x14
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x14
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x15
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x15
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x16
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x16
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x17
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x17
+	ADDQ $0x00000060, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_6_m_loop4
+
+kernbf16epc_avx512_6_m_tail:
+	TESTQ     R8, R8
+	JE        kernbf16epc_avx512_6_sum
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+	ADDQ $0x00000018, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_6_m_tail
+
+kernbf16epc_avx512_6_sum:
+	MOVQ         c+32(FP), R10
+	MOVQ         ldc+40(FP), R11
+	SHLQ         $0x02, R11
+	MOVQ         bias+64(FP), AX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS lo+72(FP), Z30
+	VBROADCASTSS hi+76(FP), Z31
+	MOVL         beta+52(FP), R12
+	SHLL         $0x01, R12
+	JNE          kernbf16epc_avx512_6_epaccum
+	TESTQ        BX, BX
+	JNE          kernbf16epc_avx512_6_epresfalse
+	VADDPS       (AX), Z0, K1, Z0
+	VMAXPS       Z0, Z30, Z0
+	VMINPS       Z0, Z31, Z0
+	VMOVUPS      Z0, K1, (R10)
+	VADDPS       64(AX), Z1, K2, Z1
+	VMAXPS       Z1, Z30, Z1
+	VMINPS       Z1, Z31, Z1
+	VMOVUPS      Z1, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z2, K1, Z2
+	VMAXPS       Z2, Z30, Z2
+	VMINPS       Z2, Z31, Z2
+	VMOVUPS      Z2, K1, (R10)
+	VADDPS       64(AX), Z3, K2, Z3
+	VMAXPS       Z3, Z30, Z3
+	VMINPS       Z3, Z31, Z3
+	VMOVUPS      Z3, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z4, K1, Z4
+	VMAXPS       Z4, Z30, Z4
+	VMINPS       Z4, Z31, Z4
+	VMOVUPS      Z4, K1, (R10)
+	VADDPS       64(AX), Z5, K2, Z5
+	VMAXPS       Z5, Z30, Z5
+	VMINPS       Z5, Z31, Z5
+	VMOVUPS      Z5, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z6, K1, Z6
+	VMAXPS       Z6, Z30, Z6
+	VMINPS       Z6, Z31, Z6
+	VMOVUPS      Z6, K1, (R10)
+	VADDPS       64(AX), Z7, K2, Z7
+	VMAXPS       Z7, Z30, Z7
+	VMINPS       Z7, Z31, Z7
+	VMOVUPS      Z7, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z8, K1, Z8
+	VMAXPS       Z8, Z30, Z8
+	VMINPS       Z8, Z31, Z8
+	VMOVUPS      Z8, K1, (R10)
+	VADDPS       64(AX), Z9, K2, Z9
+	VMAXPS       Z9, Z30, Z9
+	VMINPS       Z9, Z31, Z9
+	VMOVUPS      Z9, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z10, K1, Z10
+	VMAXPS       Z10, Z30, Z10
+	VMINPS       Z10, Z31, Z10
+	VMOVUPS      Z10, K1, (R10)
+	VADDPS       64(AX), Z11, K2, Z11
+	VMAXPS       Z11, Z30, Z11
+	VMINPS       Z11, Z31, Z11
+	VMOVUPS      Z11, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_6_epresfalse:
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_6_epaccum:
+	TESTQ     BX, BX
+	JNE       kernbf16epc_avx512_6_eprestrue
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_6_eprestrue:
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+// func kernbf16epc_avx512_7(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·kernbf16epc_avx512_7(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), R8
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       bstride+24(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (DI)(DX*2), R9
+	MOVQ       c+32(FP), R10
+	MOVQ       ldc+40(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	MOVL       mask+56(FP), AX
+	CMPL       AX, $0xffffffff
+	JNE        kernbf16epc_avx512_7_m_loop4
+
+kernbf16epc_avx512_7_loop4:
+	CMPQ    R8, $0x04
+	JL      kernbf16epc_avx512_7_tail
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+	VMOVUPS (DI)(DX*1), Z28
+	VMOVUPS 64(DI)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x07
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x07
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x08
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x08
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x09
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x09
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0a
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0a
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0b
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0b
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0c
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0c
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0d
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0d
+	VMOVUPS (R9), Z28
+	VMOVUPS 64(R9), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0e
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0f
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0f
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x10
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x10
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x11
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x11
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x12
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x12
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x13
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x13
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x14
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x14
+	VMOVUPS (R9)(DX*1), Z28
+	VMOVUPS 64(R9)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x15
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x15
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x16
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x16
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x17
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x17
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x18
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x18
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x19
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x19
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1a
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1a
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1b
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1b
+	ADDQ $0x00000070, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_7_loop4
+
+kernbf16epc_avx512_7_tail:
+	TESTQ   R8, R8
+	JE      kernbf16epc_avx512_7_sum
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+	ADDQ $0x0000001c, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_7_tail
+
+kernbf16epc_avx512_7_m_loop4:
+	CMPQ      R8, $0x04
+	JL        kernbf16epc_avx512_7_m_tail
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+	VMOVUPS.Z (DI)(DX*1), K1, Z28
+	VMOVUPS.Z 64(DI)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x07
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x07
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x08
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x08
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x09
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x09
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0a
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0a
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0b
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0b
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0c
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0c
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0d
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0d
+	VMOVUPS.Z (R9), K1, Z28
+	VMOVUPS.Z 64(R9), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0e
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0f
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0f
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x10
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x10
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x11
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x11
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x12
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x12
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x13
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x13
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x14
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x14
+	VMOVUPS.Z (R9)(DX*1), K1, Z28
+	VMOVUPS.Z 64(R9)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x15
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x15
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x16
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x16
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x17
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x17
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x18
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x18
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x19
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x19
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1a
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1a
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1b
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1b
+	ADDQ $0x00000070, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_7_m_loop4
+
+kernbf16epc_avx512_7_m_tail:
+	TESTQ     R8, R8
+	JE        kernbf16epc_avx512_7_sum
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+	ADDQ $0x0000001c, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_7_m_tail
+
+kernbf16epc_avx512_7_sum:
+	MOVQ         c+32(FP), R10
+	MOVQ         ldc+40(FP), R11
+	SHLQ         $0x02, R11
+	MOVQ         bias+64(FP), AX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS lo+72(FP), Z30
+	VBROADCASTSS hi+76(FP), Z31
+	MOVL         beta+52(FP), R12
+	SHLL         $0x01, R12
+	JNE          kernbf16epc_avx512_7_epaccum
+	TESTQ        BX, BX
+	JNE          kernbf16epc_avx512_7_epresfalse
+	VADDPS       (AX), Z0, K1, Z0
+	VMAXPS       Z0, Z30, Z0
+	VMINPS       Z0, Z31, Z0
+	VMOVUPS      Z0, K1, (R10)
+	VADDPS       64(AX), Z1, K2, Z1
+	VMAXPS       Z1, Z30, Z1
+	VMINPS       Z1, Z31, Z1
+	VMOVUPS      Z1, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z2, K1, Z2
+	VMAXPS       Z2, Z30, Z2
+	VMINPS       Z2, Z31, Z2
+	VMOVUPS      Z2, K1, (R10)
+	VADDPS       64(AX), Z3, K2, Z3
+	VMAXPS       Z3, Z30, Z3
+	VMINPS       Z3, Z31, Z3
+	VMOVUPS      Z3, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z4, K1, Z4
+	VMAXPS       Z4, Z30, Z4
+	VMINPS       Z4, Z31, Z4
+	VMOVUPS      Z4, K1, (R10)
+	VADDPS       64(AX), Z5, K2, Z5
+	VMAXPS       Z5, Z30, Z5
+	VMINPS       Z5, Z31, Z5
+	VMOVUPS      Z5, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z6, K1, Z6
+	VMAXPS       Z6, Z30, Z6
+	VMINPS       Z6, Z31, Z6
+	VMOVUPS      Z6, K1, (R10)
+	VADDPS       64(AX), Z7, K2, Z7
+	VMAXPS       Z7, Z30, Z7
+	VMINPS       Z7, Z31, Z7
+	VMOVUPS      Z7, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z8, K1, Z8
+	VMAXPS       Z8, Z30, Z8
+	VMINPS       Z8, Z31, Z8
+	VMOVUPS      Z8, K1, (R10)
+	VADDPS       64(AX), Z9, K2, Z9
+	VMAXPS       Z9, Z30, Z9
+	VMINPS       Z9, Z31, Z9
+	VMOVUPS      Z9, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z10, K1, Z10
+	VMAXPS       Z10, Z30, Z10
+	VMINPS       Z10, Z31, Z10
+	VMOVUPS      Z10, K1, (R10)
+	VADDPS       64(AX), Z11, K2, Z11
+	VMAXPS       Z11, Z30, Z11
+	VMINPS       Z11, Z31, Z11
+	VMOVUPS      Z11, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z12, K1, Z12
+	VMAXPS       Z12, Z30, Z12
+	VMINPS       Z12, Z31, Z12
+	VMOVUPS      Z12, K1, (R10)
+	VADDPS       64(AX), Z13, K2, Z13
+	VMAXPS       Z13, Z30, Z13
+	VMINPS       Z13, Z31, Z13
+	VMOVUPS      Z13, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_7_epresfalse:
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VADDPS    64(AX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_7_epaccum:
+	TESTQ     BX, BX
+	JNE       kernbf16epc_avx512_7_eprestrue
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (AX), Z12, K1, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(AX), Z13, K2, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_7_eprestrue:
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (AX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(AX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+// func kernbf16epc_avx512_8(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·kernbf16epc_avx512_8(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), R8
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       bstride+24(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (DI)(DX*2), R9
+	MOVQ       c+32(FP), R10
+	MOVQ       ldc+40(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	VPXORD     Z14, Z14, Z14
+	VPXORD     Z15, Z15, Z15
+	MOVL       mask+56(FP), AX
+	CMPL       AX, $0xffffffff
+	JNE        kernbf16epc_avx512_8_m_loop4
+
+kernbf16epc_avx512_8_loop4:
+	CMPQ    R8, $0x04
+	JL      kernbf16epc_avx512_8_tail
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+	VMOVUPS (DI)(DX*1), Z28
+	VMOVUPS 64(DI)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0b
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0b
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0c
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0c
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0d
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0d
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0e
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0e
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0f
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0f
+	VMOVUPS (R9), Z28
+	VMOVUPS 64(R9), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x10
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x10
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x11
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x11
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x12
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x12
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x13
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x13
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x14
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x14
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x15
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x15
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x16
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x16
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x17
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x17
+	VMOVUPS (R9)(DX*1), Z28
+	VMOVUPS 64(R9)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x18
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x18
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x19
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x19
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1a
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1a
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1b
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1b
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1c
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1c
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1d
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1d
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1e
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1e
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1f
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1f
+	ADDQ $0x00000080, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_8_loop4
+
+kernbf16epc_avx512_8_tail:
+	TESTQ   R8, R8
+	JE      kernbf16epc_avx512_8_sum
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+	ADDQ $0x00000020, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_8_tail
+
+kernbf16epc_avx512_8_m_loop4:
+	CMPQ      R8, $0x04
+	JL        kernbf16epc_avx512_8_m_tail
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+	VMOVUPS.Z (DI)(DX*1), K1, Z28
+	VMOVUPS.Z 64(DI)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0b
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0b
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0c
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0c
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0d
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0d
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0e
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0e
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0f
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0f
+	VMOVUPS.Z (R9), K1, Z28
+	VMOVUPS.Z 64(R9), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x10
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x10
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x11
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x11
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x12
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x12
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x13
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x13
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x14
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x14
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x15
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x15
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x16
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x16
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x17
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x17
+	VMOVUPS.Z (R9)(DX*1), K1, Z28
+	VMOVUPS.Z 64(R9)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x18
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x18
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x19
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x19
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1a
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1a
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1b
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1b
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1c
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1c
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1d
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1d
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1e
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1e
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1f
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1f
+	ADDQ $0x00000080, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_8_m_loop4
+
+kernbf16epc_avx512_8_m_tail:
+	TESTQ     R8, R8
+	JE        kernbf16epc_avx512_8_sum
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+	ADDQ $0x00000020, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_8_m_tail
+
+kernbf16epc_avx512_8_sum:
+	MOVQ         c+32(FP), R10
+	MOVQ         ldc+40(FP), R11
+	SHLQ         $0x02, R11
+	MOVQ         bias+64(FP), AX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS lo+72(FP), Z30
+	VBROADCASTSS hi+76(FP), Z31
+	MOVL         beta+52(FP), R12
+	SHLL         $0x01, R12
+	JNE          kernbf16epc_avx512_8_epaccum
+	TESTQ        BX, BX
+	JNE          kernbf16epc_avx512_8_epresfalse
+	VADDPS       (AX), Z0, K1, Z0
+	VMAXPS       Z0, Z30, Z0
+	VMINPS       Z0, Z31, Z0
+	VMOVUPS      Z0, K1, (R10)
+	VADDPS       64(AX), Z1, K2, Z1
+	VMAXPS       Z1, Z30, Z1
+	VMINPS       Z1, Z31, Z1
+	VMOVUPS      Z1, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z2, K1, Z2
+	VMAXPS       Z2, Z30, Z2
+	VMINPS       Z2, Z31, Z2
+	VMOVUPS      Z2, K1, (R10)
+	VADDPS       64(AX), Z3, K2, Z3
+	VMAXPS       Z3, Z30, Z3
+	VMINPS       Z3, Z31, Z3
+	VMOVUPS      Z3, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z4, K1, Z4
+	VMAXPS       Z4, Z30, Z4
+	VMINPS       Z4, Z31, Z4
+	VMOVUPS      Z4, K1, (R10)
+	VADDPS       64(AX), Z5, K2, Z5
+	VMAXPS       Z5, Z30, Z5
+	VMINPS       Z5, Z31, Z5
+	VMOVUPS      Z5, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z6, K1, Z6
+	VMAXPS       Z6, Z30, Z6
+	VMINPS       Z6, Z31, Z6
+	VMOVUPS      Z6, K1, (R10)
+	VADDPS       64(AX), Z7, K2, Z7
+	VMAXPS       Z7, Z30, Z7
+	VMINPS       Z7, Z31, Z7
+	VMOVUPS      Z7, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z8, K1, Z8
+	VMAXPS       Z8, Z30, Z8
+	VMINPS       Z8, Z31, Z8
+	VMOVUPS      Z8, K1, (R10)
+	VADDPS       64(AX), Z9, K2, Z9
+	VMAXPS       Z9, Z30, Z9
+	VMINPS       Z9, Z31, Z9
+	VMOVUPS      Z9, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z10, K1, Z10
+	VMAXPS       Z10, Z30, Z10
+	VMINPS       Z10, Z31, Z10
+	VMOVUPS      Z10, K1, (R10)
+	VADDPS       64(AX), Z11, K2, Z11
+	VMAXPS       Z11, Z30, Z11
+	VMINPS       Z11, Z31, Z11
+	VMOVUPS      Z11, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z12, K1, Z12
+	VMAXPS       Z12, Z30, Z12
+	VMINPS       Z12, Z31, Z12
+	VMOVUPS      Z12, K1, (R10)
+	VADDPS       64(AX), Z13, K2, Z13
+	VMAXPS       Z13, Z30, Z13
+	VMINPS       Z13, Z31, Z13
+	VMOVUPS      Z13, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z14, K1, Z14
+	VMAXPS       Z14, Z30, Z14
+	VMINPS       Z14, Z31, Z14
+	VMOVUPS      Z14, K1, (R10)
+	VADDPS       64(AX), Z15, K2, Z15
+	VMAXPS       Z15, Z30, Z15
+	VMINPS       Z15, Z31, Z15
+	VMOVUPS      Z15, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_8_epresfalse:
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VADDPS    64(AX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VADDPS    64(AX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_8_epaccum:
+	TESTQ     BX, BX
+	JNE       kernbf16epc_avx512_8_eprestrue
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (AX), Z12, K1, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(AX), Z13, K2, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (AX), Z14, K1, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(AX), Z15, K2, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_8_eprestrue:
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (AX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(AX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (AX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(AX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+// func kernbf16epc_avx512_9(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·kernbf16epc_avx512_9(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), R8
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       bstride+24(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (DI)(DX*2), R9
+	MOVQ       c+32(FP), R10
+	MOVQ       ldc+40(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	VPXORD     Z14, Z14, Z14
+	VPXORD     Z15, Z15, Z15
+	VPXORD     Z16, Z16, Z16
+	VPXORD     Z17, Z17, Z17
+	MOVL       mask+56(FP), AX
+	CMPL       AX, $0xffffffff
+	JNE        kernbf16epc_avx512_9_m_loop4
+
+kernbf16epc_avx512_9_loop4:
+	CMPQ    R8, $0x04
+	JL      kernbf16epc_avx512_9_tail
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+	VMOVUPS (DI)(DX*1), Z28
+	VMOVUPS 64(DI)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x09
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x09
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0a
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0a
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0b
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0b
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0c
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0c
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0d
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0d
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0e
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0e
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0f
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0f
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x10
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x10
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x11
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x11
+	VMOVUPS (R9), Z28
+	VMOVUPS 64(R9), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x12
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x12
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x13
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x13
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x14
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x14
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x15
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x15
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x16
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x16
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x17
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x17
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x18
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x18
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x19
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x19
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1a
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1a
+	VMOVUPS (R9)(DX*1), Z28
+	VMOVUPS 64(R9)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1b
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1b
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1c
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1c
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1d
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1d
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1e
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1e
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1f
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1f
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x20
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x20
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x21
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x21
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x22
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x22
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x23
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x23
+	ADDQ $0x00000090, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_9_loop4
+
+kernbf16epc_avx512_9_tail:
+	TESTQ   R8, R8
+	JE      kernbf16epc_avx512_9_sum
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+	ADDQ $0x00000024, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_9_tail
+
+kernbf16epc_avx512_9_m_loop4:
+	CMPQ      R8, $0x04
+	JL        kernbf16epc_avx512_9_m_tail
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+	VMOVUPS.Z (DI)(DX*1), K1, Z28
+	VMOVUPS.Z 64(DI)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x09
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x09
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0a
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0a
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0b
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0b
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0c
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0c
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0d
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0d
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0e
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0e
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0f
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0f
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x10
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x10
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x11
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x11
+	VMOVUPS.Z (R9), K1, Z28
+	VMOVUPS.Z 64(R9), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x12
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x12
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x13
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x13
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x14
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x14
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x15
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x15
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x16
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x16
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x17
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x17
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x18
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x18
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x19
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x19
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1a
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1a
+	VMOVUPS.Z (R9)(DX*1), K1, Z28
+	VMOVUPS.Z 64(R9)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1b
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1b
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1c
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1c
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1d
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1d
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1e
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1e
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1f
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1f
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x20
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x20
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x21
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x21
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x22
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x22
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x23
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x23
+	ADDQ $0x00000090, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_9_m_loop4
+
+kernbf16epc_avx512_9_m_tail:
+	TESTQ     R8, R8
+	JE        kernbf16epc_avx512_9_sum
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+	ADDQ $0x00000024, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_9_m_tail
+
+kernbf16epc_avx512_9_sum:
+	MOVQ         c+32(FP), R10
+	MOVQ         ldc+40(FP), R11
+	SHLQ         $0x02, R11
+	MOVQ         bias+64(FP), AX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS lo+72(FP), Z30
+	VBROADCASTSS hi+76(FP), Z31
+	MOVL         beta+52(FP), R12
+	SHLL         $0x01, R12
+	JNE          kernbf16epc_avx512_9_epaccum
+	TESTQ        BX, BX
+	JNE          kernbf16epc_avx512_9_epresfalse
+	VADDPS       (AX), Z0, K1, Z0
+	VMAXPS       Z0, Z30, Z0
+	VMINPS       Z0, Z31, Z0
+	VMOVUPS      Z0, K1, (R10)
+	VADDPS       64(AX), Z1, K2, Z1
+	VMAXPS       Z1, Z30, Z1
+	VMINPS       Z1, Z31, Z1
+	VMOVUPS      Z1, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z2, K1, Z2
+	VMAXPS       Z2, Z30, Z2
+	VMINPS       Z2, Z31, Z2
+	VMOVUPS      Z2, K1, (R10)
+	VADDPS       64(AX), Z3, K2, Z3
+	VMAXPS       Z3, Z30, Z3
+	VMINPS       Z3, Z31, Z3
+	VMOVUPS      Z3, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z4, K1, Z4
+	VMAXPS       Z4, Z30, Z4
+	VMINPS       Z4, Z31, Z4
+	VMOVUPS      Z4, K1, (R10)
+	VADDPS       64(AX), Z5, K2, Z5
+	VMAXPS       Z5, Z30, Z5
+	VMINPS       Z5, Z31, Z5
+	VMOVUPS      Z5, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z6, K1, Z6
+	VMAXPS       Z6, Z30, Z6
+	VMINPS       Z6, Z31, Z6
+	VMOVUPS      Z6, K1, (R10)
+	VADDPS       64(AX), Z7, K2, Z7
+	VMAXPS       Z7, Z30, Z7
+	VMINPS       Z7, Z31, Z7
+	VMOVUPS      Z7, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z8, K1, Z8
+	VMAXPS       Z8, Z30, Z8
+	VMINPS       Z8, Z31, Z8
+	VMOVUPS      Z8, K1, (R10)
+	VADDPS       64(AX), Z9, K2, Z9
+	VMAXPS       Z9, Z30, Z9
+	VMINPS       Z9, Z31, Z9
+	VMOVUPS      Z9, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z10, K1, Z10
+	VMAXPS       Z10, Z30, Z10
+	VMINPS       Z10, Z31, Z10
+	VMOVUPS      Z10, K1, (R10)
+	VADDPS       64(AX), Z11, K2, Z11
+	VMAXPS       Z11, Z30, Z11
+	VMINPS       Z11, Z31, Z11
+	VMOVUPS      Z11, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z12, K1, Z12
+	VMAXPS       Z12, Z30, Z12
+	VMINPS       Z12, Z31, Z12
+	VMOVUPS      Z12, K1, (R10)
+	VADDPS       64(AX), Z13, K2, Z13
+	VMAXPS       Z13, Z30, Z13
+	VMINPS       Z13, Z31, Z13
+	VMOVUPS      Z13, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z14, K1, Z14
+	VMAXPS       Z14, Z30, Z14
+	VMINPS       Z14, Z31, Z14
+	VMOVUPS      Z14, K1, (R10)
+	VADDPS       64(AX), Z15, K2, Z15
+	VMAXPS       Z15, Z30, Z15
+	VMINPS       Z15, Z31, Z15
+	VMOVUPS      Z15, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z16, K1, Z16
+	VMAXPS       Z16, Z30, Z16
+	VMINPS       Z16, Z31, Z16
+	VMOVUPS      Z16, K1, (R10)
+	VADDPS       64(AX), Z17, K2, Z17
+	VMAXPS       Z17, Z30, Z17
+	VMINPS       Z17, Z31, Z17
+	VMOVUPS      Z17, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_9_epresfalse:
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VADDPS    64(AX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VADDPS    64(AX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VADDPS    64(AX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_9_epaccum:
+	TESTQ     BX, BX
+	JNE       kernbf16epc_avx512_9_eprestrue
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (AX), Z12, K1, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(AX), Z13, K2, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (AX), Z14, K1, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(AX), Z15, K2, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VADDPS    (AX), Z16, K1, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VADDPS    64(AX), Z17, K2, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_9_eprestrue:
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (AX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(AX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (AX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(AX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VADDPS    (AX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VADDPS    64(AX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+// func kernbf16epc_avx512_10(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·kernbf16epc_avx512_10(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), R8
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       bstride+24(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (DI)(DX*2), R9
+	MOVQ       c+32(FP), R10
+	MOVQ       ldc+40(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	VPXORD     Z14, Z14, Z14
+	VPXORD     Z15, Z15, Z15
+	VPXORD     Z16, Z16, Z16
+	VPXORD     Z17, Z17, Z17
+	VPXORD     Z18, Z18, Z18
+	VPXORD     Z19, Z19, Z19
+	MOVL       mask+56(FP), AX
+	CMPL       AX, $0xffffffff
+	JNE        kernbf16epc_avx512_10_m_loop4
+
+kernbf16epc_avx512_10_loop4:
+	CMPQ    R8, $0x04
+	JL      kernbf16epc_avx512_10_tail
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+	VMOVUPS (DI)(DX*1), Z28
+	VMOVUPS 64(DI)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0a
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0a
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0b
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0b
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0c
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0c
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0d
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0d
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0e
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0e
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0f
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0f
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x10
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x10
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x11
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x11
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x12
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x12
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x13
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x13
+	VMOVUPS (R9), Z28
+	VMOVUPS 64(R9), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x14
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x14
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x15
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x15
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x16
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x16
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x17
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x17
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x18
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x18
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x19
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x19
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1a
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1a
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1b
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1b
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1c
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1c
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1d
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1d
+	VMOVUPS (R9)(DX*1), Z28
+	VMOVUPS 64(R9)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1e
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1f
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1f
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x20
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x20
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x21
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x21
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x22
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x22
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x23
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x23
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x24
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x24
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x25
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x25
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x26
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x26
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x27
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x27
+	ADDQ $0x000000a0, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_10_loop4
+
+kernbf16epc_avx512_10_tail:
+	TESTQ   R8, R8
+	JE      kernbf16epc_avx512_10_sum
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+	ADDQ $0x00000028, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_10_tail
+
+kernbf16epc_avx512_10_m_loop4:
+	CMPQ      R8, $0x04
+	JL        kernbf16epc_avx512_10_m_tail
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+	VMOVUPS.Z (DI)(DX*1), K1, Z28
+	VMOVUPS.Z 64(DI)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0a
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0a
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0b
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0b
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0c
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0c
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0d
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0d
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0e
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0e
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0f
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0f
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x10
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x10
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x11
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x11
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x12
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x12
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x13
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x13
+	VMOVUPS.Z (R9), K1, Z28
+	VMOVUPS.Z 64(R9), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x14
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x14
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x15
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x15
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x16
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x16
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x17
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x17
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x18
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x18
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x19
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x19
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1a
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1a
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1b
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1b
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1c
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1c
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1d
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1d
+	VMOVUPS.Z (R9)(DX*1), K1, Z28
+	VMOVUPS.Z 64(R9)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1e
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1f
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1f
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x20
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x20
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x21
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x21
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x22
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x22
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x23
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x23
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x24
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x24
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x25
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x25
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x26
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x26
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x27
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x27
+	ADDQ $0x000000a0, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_10_m_loop4
+
+kernbf16epc_avx512_10_m_tail:
+	TESTQ     R8, R8
+	JE        kernbf16epc_avx512_10_sum
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+	ADDQ $0x00000028, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_10_m_tail
+
+kernbf16epc_avx512_10_sum:
+	MOVQ         c+32(FP), R10
+	MOVQ         ldc+40(FP), R11
+	SHLQ         $0x02, R11
+	MOVQ         bias+64(FP), AX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS lo+72(FP), Z30
+	VBROADCASTSS hi+76(FP), Z31
+	MOVL         beta+52(FP), R12
+	SHLL         $0x01, R12
+	JNE          kernbf16epc_avx512_10_epaccum
+	TESTQ        BX, BX
+	JNE          kernbf16epc_avx512_10_epresfalse
+	VADDPS       (AX), Z0, K1, Z0
+	VMAXPS       Z0, Z30, Z0
+	VMINPS       Z0, Z31, Z0
+	VMOVUPS      Z0, K1, (R10)
+	VADDPS       64(AX), Z1, K2, Z1
+	VMAXPS       Z1, Z30, Z1
+	VMINPS       Z1, Z31, Z1
+	VMOVUPS      Z1, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z2, K1, Z2
+	VMAXPS       Z2, Z30, Z2
+	VMINPS       Z2, Z31, Z2
+	VMOVUPS      Z2, K1, (R10)
+	VADDPS       64(AX), Z3, K2, Z3
+	VMAXPS       Z3, Z30, Z3
+	VMINPS       Z3, Z31, Z3
+	VMOVUPS      Z3, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z4, K1, Z4
+	VMAXPS       Z4, Z30, Z4
+	VMINPS       Z4, Z31, Z4
+	VMOVUPS      Z4, K1, (R10)
+	VADDPS       64(AX), Z5, K2, Z5
+	VMAXPS       Z5, Z30, Z5
+	VMINPS       Z5, Z31, Z5
+	VMOVUPS      Z5, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z6, K1, Z6
+	VMAXPS       Z6, Z30, Z6
+	VMINPS       Z6, Z31, Z6
+	VMOVUPS      Z6, K1, (R10)
+	VADDPS       64(AX), Z7, K2, Z7
+	VMAXPS       Z7, Z30, Z7
+	VMINPS       Z7, Z31, Z7
+	VMOVUPS      Z7, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z8, K1, Z8
+	VMAXPS       Z8, Z30, Z8
+	VMINPS       Z8, Z31, Z8
+	VMOVUPS      Z8, K1, (R10)
+	VADDPS       64(AX), Z9, K2, Z9
+	VMAXPS       Z9, Z30, Z9
+	VMINPS       Z9, Z31, Z9
+	VMOVUPS      Z9, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z10, K1, Z10
+	VMAXPS       Z10, Z30, Z10
+	VMINPS       Z10, Z31, Z10
+	VMOVUPS      Z10, K1, (R10)
+	VADDPS       64(AX), Z11, K2, Z11
+	VMAXPS       Z11, Z30, Z11
+	VMINPS       Z11, Z31, Z11
+	VMOVUPS      Z11, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z12, K1, Z12
+	VMAXPS       Z12, Z30, Z12
+	VMINPS       Z12, Z31, Z12
+	VMOVUPS      Z12, K1, (R10)
+	VADDPS       64(AX), Z13, K2, Z13
+	VMAXPS       Z13, Z30, Z13
+	VMINPS       Z13, Z31, Z13
+	VMOVUPS      Z13, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z14, K1, Z14
+	VMAXPS       Z14, Z30, Z14
+	VMINPS       Z14, Z31, Z14
+	VMOVUPS      Z14, K1, (R10)
+	VADDPS       64(AX), Z15, K2, Z15
+	VMAXPS       Z15, Z30, Z15
+	VMINPS       Z15, Z31, Z15
+	VMOVUPS      Z15, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z16, K1, Z16
+	VMAXPS       Z16, Z30, Z16
+	VMINPS       Z16, Z31, Z16
+	VMOVUPS      Z16, K1, (R10)
+	VADDPS       64(AX), Z17, K2, Z17
+	VMAXPS       Z17, Z30, Z17
+	VMINPS       Z17, Z31, Z17
+	VMOVUPS      Z17, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z18, K1, Z18
+	VMAXPS       Z18, Z30, Z18
+	VMINPS       Z18, Z31, Z18
+	VMOVUPS      Z18, K1, (R10)
+	VADDPS       64(AX), Z19, K2, Z19
+	VMAXPS       Z19, Z30, Z19
+	VMINPS       Z19, Z31, Z19
+	VMOVUPS      Z19, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_10_epresfalse:
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VADDPS    64(AX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VADDPS    64(AX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VADDPS    64(AX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VMAXPS    Z18, Z30, Z18
+	VMINPS    Z18, Z31, Z18
+	VMOVUPS   Z18, K1, (R10)
+	VADDPS    64(AX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VMAXPS    Z19, Z30, Z19
+	VMINPS    Z19, Z31, Z19
+	VMOVUPS   Z19, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_10_epaccum:
+	TESTQ     BX, BX
+	JNE       kernbf16epc_avx512_10_eprestrue
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (AX), Z12, K1, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(AX), Z13, K2, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (AX), Z14, K1, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(AX), Z15, K2, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VADDPS    (AX), Z16, K1, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VADDPS    64(AX), Z17, K2, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VADDPS    (AX), Z18, K1, Z18
+	VMAXPS    Z18, Z30, Z18
+	VMINPS    Z18, Z31, Z18
+	VMOVUPS   Z18, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VADDPS    64(AX), Z19, K2, Z19
+	VMAXPS    Z19, Z30, Z19
+	VMINPS    Z19, Z31, Z19
+	VMOVUPS   Z19, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_10_eprestrue:
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (AX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(AX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (AX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(AX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VADDPS    (AX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VADDPS    64(AX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VADDPS    (AX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VMAXPS    Z18, Z30, Z18
+	VMINPS    Z18, Z31, Z18
+	VMOVUPS   Z18, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VADDPS    64(AX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VMAXPS    Z19, Z30, Z19
+	VMINPS    Z19, Z31, Z19
+	VMOVUPS   Z19, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+// func kernbf16epc_avx512_11(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·kernbf16epc_avx512_11(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), R8
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       bstride+24(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (DI)(DX*2), R9
+	MOVQ       c+32(FP), R10
+	MOVQ       ldc+40(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	VPXORD     Z14, Z14, Z14
+	VPXORD     Z15, Z15, Z15
+	VPXORD     Z16, Z16, Z16
+	VPXORD     Z17, Z17, Z17
+	VPXORD     Z18, Z18, Z18
+	VPXORD     Z19, Z19, Z19
+	VPXORD     Z20, Z20, Z20
+	VPXORD     Z21, Z21, Z21
+	MOVL       mask+56(FP), AX
+	CMPL       AX, $0xffffffff
+	JNE        kernbf16epc_avx512_11_m_loop4
+
+kernbf16epc_avx512_11_loop4:
+	CMPQ    R8, $0x04
+	JL      kernbf16epc_avx512_11_tail
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+	VMOVUPS (DI)(DX*1), Z28
+	VMOVUPS 64(DI)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0b
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0b
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0c
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0c
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0d
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0d
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0e
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0e
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0f
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0f
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x10
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x10
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x11
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x11
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x12
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x12
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x13
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x13
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x14
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x14
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x15
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x15
+	VMOVUPS (R9), Z28
+	VMOVUPS 64(R9), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x16
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x16
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x17
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x17
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x18
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x18
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x19
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x19
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1a
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1a
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1b
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1b
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1c
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1c
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1d
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1d
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1e
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1e
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1f
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1f
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x20
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x20
+	VMOVUPS (R9)(DX*1), Z28
+	VMOVUPS 64(R9)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x21
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x21
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x22
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x22
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x23
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x23
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x24
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x24
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x25
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x25
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x26
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x26
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x27
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x27
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+160]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x28
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+160]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x28
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+164]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x29
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+164]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x29
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+168]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x2a
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+168]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x2a
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+172]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x2b
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+172]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x2b
+	ADDQ $0x000000b0, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_11_loop4
+
+kernbf16epc_avx512_11_tail:
+	TESTQ   R8, R8
+	JE      kernbf16epc_avx512_11_sum
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+	ADDQ $0x0000002c, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_11_tail
+
+kernbf16epc_avx512_11_m_loop4:
+	CMPQ      R8, $0x04
+	JL        kernbf16epc_avx512_11_m_tail
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+	VMOVUPS.Z (DI)(DX*1), K1, Z28
+	VMOVUPS.Z 64(DI)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0b
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0b
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0c
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0c
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0d
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0d
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0e
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0e
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0f
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0f
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x10
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x10
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x11
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x11
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x12
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x12
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x13
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x13
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x14
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x14
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x15
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x15
+	VMOVUPS.Z (R9), K1, Z28
+	VMOVUPS.Z 64(R9), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x16
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x16
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x17
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x17
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x18
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x18
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x19
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x19
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1a
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1a
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1b
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1b
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1c
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1c
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1d
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1d
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1e
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1e
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1f
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1f
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x20
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x20
+	VMOVUPS.Z (R9)(DX*1), K1, Z28
+	VMOVUPS.Z 64(R9)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x21
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x21
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x22
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x22
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x23
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x23
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x24
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x24
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x25
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x25
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x26
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x26
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x27
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x27
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+160]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x28
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+160]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x28
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+164]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x29
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+164]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x29
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+168]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x2a
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+168]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x2a
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+172]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x2b
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+172]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x2b
+	ADDQ $0x000000b0, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_11_m_loop4
+
+kernbf16epc_avx512_11_m_tail:
+	TESTQ     R8, R8
+	JE        kernbf16epc_avx512_11_sum
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+	ADDQ $0x0000002c, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_11_m_tail
+
+kernbf16epc_avx512_11_sum:
+	MOVQ         c+32(FP), R10
+	MOVQ         ldc+40(FP), R11
+	SHLQ         $0x02, R11
+	MOVQ         bias+64(FP), AX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS lo+72(FP), Z30
+	VBROADCASTSS hi+76(FP), Z31
+	MOVL         beta+52(FP), R12
+	SHLL         $0x01, R12
+	JNE          kernbf16epc_avx512_11_epaccum
+	TESTQ        BX, BX
+	JNE          kernbf16epc_avx512_11_epresfalse
+	VADDPS       (AX), Z0, K1, Z0
+	VMAXPS       Z0, Z30, Z0
+	VMINPS       Z0, Z31, Z0
+	VMOVUPS      Z0, K1, (R10)
+	VADDPS       64(AX), Z1, K2, Z1
+	VMAXPS       Z1, Z30, Z1
+	VMINPS       Z1, Z31, Z1
+	VMOVUPS      Z1, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z2, K1, Z2
+	VMAXPS       Z2, Z30, Z2
+	VMINPS       Z2, Z31, Z2
+	VMOVUPS      Z2, K1, (R10)
+	VADDPS       64(AX), Z3, K2, Z3
+	VMAXPS       Z3, Z30, Z3
+	VMINPS       Z3, Z31, Z3
+	VMOVUPS      Z3, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z4, K1, Z4
+	VMAXPS       Z4, Z30, Z4
+	VMINPS       Z4, Z31, Z4
+	VMOVUPS      Z4, K1, (R10)
+	VADDPS       64(AX), Z5, K2, Z5
+	VMAXPS       Z5, Z30, Z5
+	VMINPS       Z5, Z31, Z5
+	VMOVUPS      Z5, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z6, K1, Z6
+	VMAXPS       Z6, Z30, Z6
+	VMINPS       Z6, Z31, Z6
+	VMOVUPS      Z6, K1, (R10)
+	VADDPS       64(AX), Z7, K2, Z7
+	VMAXPS       Z7, Z30, Z7
+	VMINPS       Z7, Z31, Z7
+	VMOVUPS      Z7, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z8, K1, Z8
+	VMAXPS       Z8, Z30, Z8
+	VMINPS       Z8, Z31, Z8
+	VMOVUPS      Z8, K1, (R10)
+	VADDPS       64(AX), Z9, K2, Z9
+	VMAXPS       Z9, Z30, Z9
+	VMINPS       Z9, Z31, Z9
+	VMOVUPS      Z9, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z10, K1, Z10
+	VMAXPS       Z10, Z30, Z10
+	VMINPS       Z10, Z31, Z10
+	VMOVUPS      Z10, K1, (R10)
+	VADDPS       64(AX), Z11, K2, Z11
+	VMAXPS       Z11, Z30, Z11
+	VMINPS       Z11, Z31, Z11
+	VMOVUPS      Z11, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z12, K1, Z12
+	VMAXPS       Z12, Z30, Z12
+	VMINPS       Z12, Z31, Z12
+	VMOVUPS      Z12, K1, (R10)
+	VADDPS       64(AX), Z13, K2, Z13
+	VMAXPS       Z13, Z30, Z13
+	VMINPS       Z13, Z31, Z13
+	VMOVUPS      Z13, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z14, K1, Z14
+	VMAXPS       Z14, Z30, Z14
+	VMINPS       Z14, Z31, Z14
+	VMOVUPS      Z14, K1, (R10)
+	VADDPS       64(AX), Z15, K2, Z15
+	VMAXPS       Z15, Z30, Z15
+	VMINPS       Z15, Z31, Z15
+	VMOVUPS      Z15, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z16, K1, Z16
+	VMAXPS       Z16, Z30, Z16
+	VMINPS       Z16, Z31, Z16
+	VMOVUPS      Z16, K1, (R10)
+	VADDPS       64(AX), Z17, K2, Z17
+	VMAXPS       Z17, Z30, Z17
+	VMINPS       Z17, Z31, Z17
+	VMOVUPS      Z17, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z18, K1, Z18
+	VMAXPS       Z18, Z30, Z18
+	VMINPS       Z18, Z31, Z18
+	VMOVUPS      Z18, K1, (R10)
+	VADDPS       64(AX), Z19, K2, Z19
+	VMAXPS       Z19, Z30, Z19
+	VMINPS       Z19, Z31, Z19
+	VMOVUPS      Z19, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z20, K1, Z20
+	VMAXPS       Z20, Z30, Z20
+	VMINPS       Z20, Z31, Z20
+	VMOVUPS      Z20, K1, (R10)
+	VADDPS       64(AX), Z21, K2, Z21
+	VMAXPS       Z21, Z30, Z21
+	VMINPS       Z21, Z31, Z21
+	VMOVUPS      Z21, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_11_epresfalse:
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VADDPS    64(AX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VADDPS    64(AX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VADDPS    64(AX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VMAXPS    Z18, Z30, Z18
+	VMINPS    Z18, Z31, Z18
+	VMOVUPS   Z18, K1, (R10)
+	VADDPS    64(AX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VMAXPS    Z19, Z30, Z19
+	VMINPS    Z19, Z31, Z19
+	VMOVUPS   Z19, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VMAXPS    Z20, Z30, Z20
+	VMINPS    Z20, Z31, Z20
+	VMOVUPS   Z20, K1, (R10)
+	VADDPS    64(AX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VMAXPS    Z21, Z30, Z21
+	VMINPS    Z21, Z31, Z21
+	VMOVUPS   Z21, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_11_epaccum:
+	TESTQ     BX, BX
+	JNE       kernbf16epc_avx512_11_eprestrue
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (AX), Z12, K1, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(AX), Z13, K2, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (AX), Z14, K1, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(AX), Z15, K2, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VADDPS    (AX), Z16, K1, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VADDPS    64(AX), Z17, K2, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VADDPS    (AX), Z18, K1, Z18
+	VMAXPS    Z18, Z30, Z18
+	VMINPS    Z18, Z31, Z18
+	VMOVUPS   Z18, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VADDPS    64(AX), Z19, K2, Z19
+	VMAXPS    Z19, Z30, Z19
+	VMINPS    Z19, Z31, Z19
+	VMOVUPS   Z19, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VADDPS    (AX), Z20, K1, Z20
+	VMAXPS    Z20, Z30, Z20
+	VMINPS    Z20, Z31, Z20
+	VMOVUPS   Z20, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VADDPS    64(AX), Z21, K2, Z21
+	VMAXPS    Z21, Z30, Z21
+	VMINPS    Z21, Z31, Z21
+	VMOVUPS   Z21, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_11_eprestrue:
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (AX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(AX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (AX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(AX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VADDPS    (AX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VADDPS    64(AX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VADDPS    (AX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VMAXPS    Z18, Z30, Z18
+	VMINPS    Z18, Z31, Z18
+	VMOVUPS   Z18, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VADDPS    64(AX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VMAXPS    Z19, Z30, Z19
+	VMINPS    Z19, Z31, Z19
+	VMOVUPS   Z19, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VADDPS    (AX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VMAXPS    Z20, Z30, Z20
+	VMINPS    Z20, Z31, Z20
+	VMOVUPS   Z20, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VADDPS    64(AX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VMAXPS    Z21, Z30, Z21
+	VMINPS    Z21, Z31, Z21
+	VMOVUPS   Z21, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+// func kernbf16epc_avx512_12(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·kernbf16epc_avx512_12(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), R8
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       bstride+24(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (DI)(DX*2), R9
+	MOVQ       c+32(FP), R10
+	MOVQ       ldc+40(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	VPXORD     Z14, Z14, Z14
+	VPXORD     Z15, Z15, Z15
+	VPXORD     Z16, Z16, Z16
+	VPXORD     Z17, Z17, Z17
+	VPXORD     Z18, Z18, Z18
+	VPXORD     Z19, Z19, Z19
+	VPXORD     Z20, Z20, Z20
+	VPXORD     Z21, Z21, Z21
+	VPXORD     Z22, Z22, Z22
+	VPXORD     Z23, Z23, Z23
+	MOVL       mask+56(FP), AX
+	CMPL       AX, $0xffffffff
+	JNE        kernbf16epc_avx512_12_m_loop4
+
+kernbf16epc_avx512_12_loop4:
+	CMPQ    R8, $0x04
+	JL      kernbf16epc_avx512_12_tail
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0b
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0b
+	VMOVUPS (DI)(DX*1), Z28
+	VMOVUPS 64(DI)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0c
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0c
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0d
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0d
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0e
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0e
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0f
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0f
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x10
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x10
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x11
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x11
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x12
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x12
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x13
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x13
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x14
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x14
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x15
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x15
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x16
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x16
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x17
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x17
+	VMOVUPS (R9), Z28
+	VMOVUPS 64(R9), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x18
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x18
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x19
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x19
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1a
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1a
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1b
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1b
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1c
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1c
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1d
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1d
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1e
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1e
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1f
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1f
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x20
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x20
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x21
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x21
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x22
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x22
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x23
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x23
+	VMOVUPS (R9)(DX*1), Z28
+	VMOVUPS 64(R9)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x24
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x24
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x25
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x25
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x26
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x26
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x27
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x27
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+160]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x28
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+160]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x28
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+164]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x29
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+164]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x29
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+168]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x2a
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+168]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x2a
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+172]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x2b
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+172]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x2b
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+176]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x2c
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+176]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x2c
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+180]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x2d
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+180]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x2d
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+184]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x2e
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+184]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x2e
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+188]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x2f
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+188]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x2f
+	ADDQ $0x000000c0, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_12_loop4
+
+kernbf16epc_avx512_12_tail:
+	TESTQ   R8, R8
+	JE      kernbf16epc_avx512_12_sum
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0b
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0b
+	ADDQ $0x00000030, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_12_tail
+
+kernbf16epc_avx512_12_m_loop4:
+	CMPQ      R8, $0x04
+	JL        kernbf16epc_avx512_12_m_tail
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0b
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0b
+	VMOVUPS.Z (DI)(DX*1), K1, Z28
+	VMOVUPS.Z 64(DI)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0c
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0c
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0d
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0d
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0e
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0e
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0f
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0f
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x10
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x10
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x11
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x11
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x12
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x12
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x13
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x13
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x14
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x14
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x15
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x15
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x16
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x16
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x17
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x17
+	VMOVUPS.Z (R9), K1, Z28
+	VMOVUPS.Z 64(R9), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x18
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x18
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x19
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x19
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1a
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1a
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1b
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1b
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1c
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1c
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1d
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1d
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1e
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1e
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1f
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1f
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x20
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x20
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x21
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x21
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x22
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x22
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x23
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x23
+	VMOVUPS.Z (R9)(DX*1), K1, Z28
+	VMOVUPS.Z 64(R9)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x24
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x24
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x25
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x25
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x26
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x26
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x27
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x27
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+160]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x28
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+160]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x28
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+164]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x29
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+164]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x29
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+168]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x2a
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+168]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x2a
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+172]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x2b
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+172]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x2b
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+176]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x2c
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+176]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x2c
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+180]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x2d
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+180]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x2d
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+184]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x2e
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+184]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x2e
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+188]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x2f
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+188]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x2f
+	ADDQ $0x000000c0, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_12_m_loop4
+
+kernbf16epc_avx512_12_m_tail:
+	TESTQ     R8, R8
+	JE        kernbf16epc_avx512_12_sum
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0b
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0b
+	ADDQ $0x00000030, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_12_m_tail
+
+kernbf16epc_avx512_12_sum:
+	MOVQ         c+32(FP), R10
+	MOVQ         ldc+40(FP), R11
+	SHLQ         $0x02, R11
+	MOVQ         bias+64(FP), AX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS lo+72(FP), Z30
+	VBROADCASTSS hi+76(FP), Z31
+	MOVL         beta+52(FP), R12
+	SHLL         $0x01, R12
+	JNE          kernbf16epc_avx512_12_epaccum
+	TESTQ        BX, BX
+	JNE          kernbf16epc_avx512_12_epresfalse
+	VADDPS       (AX), Z0, K1, Z0
+	VMAXPS       Z0, Z30, Z0
+	VMINPS       Z0, Z31, Z0
+	VMOVUPS      Z0, K1, (R10)
+	VADDPS       64(AX), Z1, K2, Z1
+	VMAXPS       Z1, Z30, Z1
+	VMINPS       Z1, Z31, Z1
+	VMOVUPS      Z1, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z2, K1, Z2
+	VMAXPS       Z2, Z30, Z2
+	VMINPS       Z2, Z31, Z2
+	VMOVUPS      Z2, K1, (R10)
+	VADDPS       64(AX), Z3, K2, Z3
+	VMAXPS       Z3, Z30, Z3
+	VMINPS       Z3, Z31, Z3
+	VMOVUPS      Z3, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z4, K1, Z4
+	VMAXPS       Z4, Z30, Z4
+	VMINPS       Z4, Z31, Z4
+	VMOVUPS      Z4, K1, (R10)
+	VADDPS       64(AX), Z5, K2, Z5
+	VMAXPS       Z5, Z30, Z5
+	VMINPS       Z5, Z31, Z5
+	VMOVUPS      Z5, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z6, K1, Z6
+	VMAXPS       Z6, Z30, Z6
+	VMINPS       Z6, Z31, Z6
+	VMOVUPS      Z6, K1, (R10)
+	VADDPS       64(AX), Z7, K2, Z7
+	VMAXPS       Z7, Z30, Z7
+	VMINPS       Z7, Z31, Z7
+	VMOVUPS      Z7, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z8, K1, Z8
+	VMAXPS       Z8, Z30, Z8
+	VMINPS       Z8, Z31, Z8
+	VMOVUPS      Z8, K1, (R10)
+	VADDPS       64(AX), Z9, K2, Z9
+	VMAXPS       Z9, Z30, Z9
+	VMINPS       Z9, Z31, Z9
+	VMOVUPS      Z9, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z10, K1, Z10
+	VMAXPS       Z10, Z30, Z10
+	VMINPS       Z10, Z31, Z10
+	VMOVUPS      Z10, K1, (R10)
+	VADDPS       64(AX), Z11, K2, Z11
+	VMAXPS       Z11, Z30, Z11
+	VMINPS       Z11, Z31, Z11
+	VMOVUPS      Z11, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z12, K1, Z12
+	VMAXPS       Z12, Z30, Z12
+	VMINPS       Z12, Z31, Z12
+	VMOVUPS      Z12, K1, (R10)
+	VADDPS       64(AX), Z13, K2, Z13
+	VMAXPS       Z13, Z30, Z13
+	VMINPS       Z13, Z31, Z13
+	VMOVUPS      Z13, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z14, K1, Z14
+	VMAXPS       Z14, Z30, Z14
+	VMINPS       Z14, Z31, Z14
+	VMOVUPS      Z14, K1, (R10)
+	VADDPS       64(AX), Z15, K2, Z15
+	VMAXPS       Z15, Z30, Z15
+	VMINPS       Z15, Z31, Z15
+	VMOVUPS      Z15, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z16, K1, Z16
+	VMAXPS       Z16, Z30, Z16
+	VMINPS       Z16, Z31, Z16
+	VMOVUPS      Z16, K1, (R10)
+	VADDPS       64(AX), Z17, K2, Z17
+	VMAXPS       Z17, Z30, Z17
+	VMINPS       Z17, Z31, Z17
+	VMOVUPS      Z17, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z18, K1, Z18
+	VMAXPS       Z18, Z30, Z18
+	VMINPS       Z18, Z31, Z18
+	VMOVUPS      Z18, K1, (R10)
+	VADDPS       64(AX), Z19, K2, Z19
+	VMAXPS       Z19, Z30, Z19
+	VMINPS       Z19, Z31, Z19
+	VMOVUPS      Z19, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z20, K1, Z20
+	VMAXPS       Z20, Z30, Z20
+	VMINPS       Z20, Z31, Z20
+	VMOVUPS      Z20, K1, (R10)
+	VADDPS       64(AX), Z21, K2, Z21
+	VMAXPS       Z21, Z30, Z21
+	VMINPS       Z21, Z31, Z21
+	VMOVUPS      Z21, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z22, K1, Z22
+	VMAXPS       Z22, Z30, Z22
+	VMINPS       Z22, Z31, Z22
+	VMOVUPS      Z22, K1, (R10)
+	VADDPS       64(AX), Z23, K2, Z23
+	VMAXPS       Z23, Z30, Z23
+	VMINPS       Z23, Z31, Z23
+	VMOVUPS      Z23, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_12_epresfalse:
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VADDPS    64(AX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VADDPS    64(AX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VADDPS    64(AX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VMAXPS    Z18, Z30, Z18
+	VMINPS    Z18, Z31, Z18
+	VMOVUPS   Z18, K1, (R10)
+	VADDPS    64(AX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VMAXPS    Z19, Z30, Z19
+	VMINPS    Z19, Z31, Z19
+	VMOVUPS   Z19, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VMAXPS    Z20, Z30, Z20
+	VMINPS    Z20, Z31, Z20
+	VMOVUPS   Z20, K1, (R10)
+	VADDPS    64(AX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VMAXPS    Z21, Z30, Z21
+	VMINPS    Z21, Z31, Z21
+	VMOVUPS   Z21, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VMAXPS    Z22, Z30, Z22
+	VMINPS    Z22, Z31, Z22
+	VMOVUPS   Z22, K1, (R10)
+	VADDPS    64(AX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VMAXPS    Z23, Z30, Z23
+	VMINPS    Z23, Z31, Z23
+	VMOVUPS   Z23, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_12_epaccum:
+	TESTQ     BX, BX
+	JNE       kernbf16epc_avx512_12_eprestrue
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (AX), Z12, K1, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(AX), Z13, K2, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (AX), Z14, K1, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(AX), Z15, K2, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VADDPS    (AX), Z16, K1, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VADDPS    64(AX), Z17, K2, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VADDPS    (AX), Z18, K1, Z18
+	VMAXPS    Z18, Z30, Z18
+	VMINPS    Z18, Z31, Z18
+	VMOVUPS   Z18, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VADDPS    64(AX), Z19, K2, Z19
+	VMAXPS    Z19, Z30, Z19
+	VMINPS    Z19, Z31, Z19
+	VMOVUPS   Z19, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VADDPS    (AX), Z20, K1, Z20
+	VMAXPS    Z20, Z30, Z20
+	VMINPS    Z20, Z31, Z20
+	VMOVUPS   Z20, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VADDPS    64(AX), Z21, K2, Z21
+	VMAXPS    Z21, Z30, Z21
+	VMINPS    Z21, Z31, Z21
+	VMOVUPS   Z21, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VADDPS    (AX), Z22, K1, Z22
+	VMAXPS    Z22, Z30, Z22
+	VMINPS    Z22, Z31, Z22
+	VMOVUPS   Z22, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VADDPS    64(AX), Z23, K2, Z23
+	VMAXPS    Z23, Z30, Z23
+	VMINPS    Z23, Z31, Z23
+	VMOVUPS   Z23, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_12_eprestrue:
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (AX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(AX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (AX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(AX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VADDPS    (AX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VADDPS    64(AX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VADDPS    (AX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VMAXPS    Z18, Z30, Z18
+	VMINPS    Z18, Z31, Z18
+	VMOVUPS   Z18, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VADDPS    64(AX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VMAXPS    Z19, Z30, Z19
+	VMINPS    Z19, Z31, Z19
+	VMOVUPS   Z19, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VADDPS    (AX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VMAXPS    Z20, Z30, Z20
+	VMINPS    Z20, Z31, Z20
+	VMOVUPS   Z20, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VADDPS    64(AX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VMAXPS    Z21, Z30, Z21
+	VMINPS    Z21, Z31, Z21
+	VMOVUPS   Z21, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VADDPS    (AX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VMAXPS    Z22, Z30, Z22
+	VMINPS    Z22, Z31, Z22
+	VMOVUPS   Z22, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VADDPS    64(AX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VMAXPS    Z23, Z30, Z23
+	VMINPS    Z23, Z31, Z23
+	VMOVUPS   Z23, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+// func kernbf16epc_avx512_13(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·kernbf16epc_avx512_13(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), R8
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       bstride+24(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (DI)(DX*2), R9
+	MOVQ       c+32(FP), R10
+	MOVQ       ldc+40(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	VPXORD     Z14, Z14, Z14
+	VPXORD     Z15, Z15, Z15
+	VPXORD     Z16, Z16, Z16
+	VPXORD     Z17, Z17, Z17
+	VPXORD     Z18, Z18, Z18
+	VPXORD     Z19, Z19, Z19
+	VPXORD     Z20, Z20, Z20
+	VPXORD     Z21, Z21, Z21
+	VPXORD     Z22, Z22, Z22
+	VPXORD     Z23, Z23, Z23
+	VPXORD     Z24, Z24, Z24
+	VPXORD     Z25, Z25, Z25
+	MOVL       mask+56(FP), AX
+	CMPL       AX, $0xffffffff
+	JNE        kernbf16epc_avx512_13_m_loop4
+
+kernbf16epc_avx512_13_loop4:
+	CMPQ    R8, $0x04
+	JL      kernbf16epc_avx512_13_tail
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0b
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0b
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0c
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0c
+	VMOVUPS (DI)(DX*1), Z28
+	VMOVUPS 64(DI)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0d
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0d
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0e
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0e
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0f
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0f
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x10
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x10
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x11
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x11
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x12
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x12
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x13
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x13
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x14
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x14
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x15
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x15
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x16
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x16
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x17
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x17
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x18
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x18
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x19
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x19
+	VMOVUPS (R9), Z28
+	VMOVUPS 64(R9), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1a
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1a
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1b
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1b
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1c
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1c
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1d
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1d
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1e
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1e
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1f
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1f
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x20
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x20
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x21
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x21
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x22
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x22
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x23
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x23
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x24
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x24
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x25
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x25
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x26
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x26
+	VMOVUPS (R9)(DX*1), Z28
+	VMOVUPS 64(R9)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x27
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x27
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+160]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x28
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+160]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x28
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+164]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x29
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+164]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x29
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+168]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x2a
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+168]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x2a
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+172]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x2b
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+172]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x2b
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+176]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x2c
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+176]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x2c
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+180]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x2d
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+180]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x2d
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+184]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x2e
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+184]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x2e
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+188]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x2f
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+188]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x2f
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+192]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x30
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+192]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x30
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+196]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x31
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+196]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x31
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+200]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x32
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+200]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x32
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+204]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x33
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+204]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x33
+	ADDQ $0x000000d0, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_13_loop4
+
+kernbf16epc_avx512_13_tail:
+	TESTQ   R8, R8
+	JE      kernbf16epc_avx512_13_sum
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0b
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0b
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0c
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0c
+	ADDQ $0x00000034, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_13_tail
+
+kernbf16epc_avx512_13_m_loop4:
+	CMPQ      R8, $0x04
+	JL        kernbf16epc_avx512_13_m_tail
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0b
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0b
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0c
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0c
+	VMOVUPS.Z (DI)(DX*1), K1, Z28
+	VMOVUPS.Z 64(DI)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0d
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0d
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0e
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0e
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0f
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0f
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x10
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x10
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x11
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x11
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x12
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x12
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x13
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x13
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x14
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x14
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x15
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x15
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x16
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x16
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x17
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x17
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x18
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x18
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x19
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x19
+	VMOVUPS.Z (R9), K1, Z28
+	VMOVUPS.Z 64(R9), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1a
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1a
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1b
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1b
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1c
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1c
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1d
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1d
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1e
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1e
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1f
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1f
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x20
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x20
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x21
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x21
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x22
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x22
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x23
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x23
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x24
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x24
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x25
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x25
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x26
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x26
+	VMOVUPS.Z (R9)(DX*1), K1, Z28
+	VMOVUPS.Z 64(R9)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x27
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x27
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+160]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x28
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+160]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x28
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+164]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x29
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+164]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x29
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+168]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x2a
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+168]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x2a
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+172]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x2b
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+172]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x2b
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+176]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x2c
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+176]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x2c
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+180]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x2d
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+180]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x2d
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+184]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x2e
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+184]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x2e
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+188]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x2f
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+188]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x2f
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+192]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x30
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+192]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x30
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+196]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x31
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+196]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x31
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+200]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x32
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+200]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x32
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+204]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x33
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+204]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x33
+	ADDQ $0x000000d0, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_13_m_loop4
+
+kernbf16epc_avx512_13_m_tail:
+	TESTQ     R8, R8
+	JE        kernbf16epc_avx512_13_sum
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0b
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0b
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0c
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0c
+	ADDQ $0x00000034, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_13_m_tail
+
+kernbf16epc_avx512_13_sum:
+	MOVQ         c+32(FP), R10
+	MOVQ         ldc+40(FP), R11
+	SHLQ         $0x02, R11
+	MOVQ         bias+64(FP), AX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS lo+72(FP), Z30
+	VBROADCASTSS hi+76(FP), Z31
+	MOVL         beta+52(FP), R12
+	SHLL         $0x01, R12
+	JNE          kernbf16epc_avx512_13_epaccum
+	TESTQ        BX, BX
+	JNE          kernbf16epc_avx512_13_epresfalse
+	VADDPS       (AX), Z0, K1, Z0
+	VMAXPS       Z0, Z30, Z0
+	VMINPS       Z0, Z31, Z0
+	VMOVUPS      Z0, K1, (R10)
+	VADDPS       64(AX), Z1, K2, Z1
+	VMAXPS       Z1, Z30, Z1
+	VMINPS       Z1, Z31, Z1
+	VMOVUPS      Z1, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z2, K1, Z2
+	VMAXPS       Z2, Z30, Z2
+	VMINPS       Z2, Z31, Z2
+	VMOVUPS      Z2, K1, (R10)
+	VADDPS       64(AX), Z3, K2, Z3
+	VMAXPS       Z3, Z30, Z3
+	VMINPS       Z3, Z31, Z3
+	VMOVUPS      Z3, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z4, K1, Z4
+	VMAXPS       Z4, Z30, Z4
+	VMINPS       Z4, Z31, Z4
+	VMOVUPS      Z4, K1, (R10)
+	VADDPS       64(AX), Z5, K2, Z5
+	VMAXPS       Z5, Z30, Z5
+	VMINPS       Z5, Z31, Z5
+	VMOVUPS      Z5, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z6, K1, Z6
+	VMAXPS       Z6, Z30, Z6
+	VMINPS       Z6, Z31, Z6
+	VMOVUPS      Z6, K1, (R10)
+	VADDPS       64(AX), Z7, K2, Z7
+	VMAXPS       Z7, Z30, Z7
+	VMINPS       Z7, Z31, Z7
+	VMOVUPS      Z7, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z8, K1, Z8
+	VMAXPS       Z8, Z30, Z8
+	VMINPS       Z8, Z31, Z8
+	VMOVUPS      Z8, K1, (R10)
+	VADDPS       64(AX), Z9, K2, Z9
+	VMAXPS       Z9, Z30, Z9
+	VMINPS       Z9, Z31, Z9
+	VMOVUPS      Z9, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z10, K1, Z10
+	VMAXPS       Z10, Z30, Z10
+	VMINPS       Z10, Z31, Z10
+	VMOVUPS      Z10, K1, (R10)
+	VADDPS       64(AX), Z11, K2, Z11
+	VMAXPS       Z11, Z30, Z11
+	VMINPS       Z11, Z31, Z11
+	VMOVUPS      Z11, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z12, K1, Z12
+	VMAXPS       Z12, Z30, Z12
+	VMINPS       Z12, Z31, Z12
+	VMOVUPS      Z12, K1, (R10)
+	VADDPS       64(AX), Z13, K2, Z13
+	VMAXPS       Z13, Z30, Z13
+	VMINPS       Z13, Z31, Z13
+	VMOVUPS      Z13, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z14, K1, Z14
+	VMAXPS       Z14, Z30, Z14
+	VMINPS       Z14, Z31, Z14
+	VMOVUPS      Z14, K1, (R10)
+	VADDPS       64(AX), Z15, K2, Z15
+	VMAXPS       Z15, Z30, Z15
+	VMINPS       Z15, Z31, Z15
+	VMOVUPS      Z15, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z16, K1, Z16
+	VMAXPS       Z16, Z30, Z16
+	VMINPS       Z16, Z31, Z16
+	VMOVUPS      Z16, K1, (R10)
+	VADDPS       64(AX), Z17, K2, Z17
+	VMAXPS       Z17, Z30, Z17
+	VMINPS       Z17, Z31, Z17
+	VMOVUPS      Z17, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z18, K1, Z18
+	VMAXPS       Z18, Z30, Z18
+	VMINPS       Z18, Z31, Z18
+	VMOVUPS      Z18, K1, (R10)
+	VADDPS       64(AX), Z19, K2, Z19
+	VMAXPS       Z19, Z30, Z19
+	VMINPS       Z19, Z31, Z19
+	VMOVUPS      Z19, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z20, K1, Z20
+	VMAXPS       Z20, Z30, Z20
+	VMINPS       Z20, Z31, Z20
+	VMOVUPS      Z20, K1, (R10)
+	VADDPS       64(AX), Z21, K2, Z21
+	VMAXPS       Z21, Z30, Z21
+	VMINPS       Z21, Z31, Z21
+	VMOVUPS      Z21, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z22, K1, Z22
+	VMAXPS       Z22, Z30, Z22
+	VMINPS       Z22, Z31, Z22
+	VMOVUPS      Z22, K1, (R10)
+	VADDPS       64(AX), Z23, K2, Z23
+	VMAXPS       Z23, Z30, Z23
+	VMINPS       Z23, Z31, Z23
+	VMOVUPS      Z23, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z24, K1, Z24
+	VMAXPS       Z24, Z30, Z24
+	VMINPS       Z24, Z31, Z24
+	VMOVUPS      Z24, K1, (R10)
+	VADDPS       64(AX), Z25, K2, Z25
+	VMAXPS       Z25, Z30, Z25
+	VMINPS       Z25, Z31, Z25
+	VMOVUPS      Z25, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_13_epresfalse:
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VADDPS    64(AX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VADDPS    64(AX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VADDPS    64(AX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VMAXPS    Z18, Z30, Z18
+	VMINPS    Z18, Z31, Z18
+	VMOVUPS   Z18, K1, (R10)
+	VADDPS    64(AX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VMAXPS    Z19, Z30, Z19
+	VMINPS    Z19, Z31, Z19
+	VMOVUPS   Z19, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VMAXPS    Z20, Z30, Z20
+	VMINPS    Z20, Z31, Z20
+	VMOVUPS   Z20, K1, (R10)
+	VADDPS    64(AX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VMAXPS    Z21, Z30, Z21
+	VMINPS    Z21, Z31, Z21
+	VMOVUPS   Z21, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VMAXPS    Z22, Z30, Z22
+	VMINPS    Z22, Z31, Z22
+	VMOVUPS   Z22, K1, (R10)
+	VADDPS    64(AX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VMAXPS    Z23, Z30, Z23
+	VMINPS    Z23, Z31, Z23
+	VMOVUPS   Z23, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z24, K1, Z24
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z24, Z24
+	VMAXPS    Z24, Z30, Z24
+	VMINPS    Z24, Z31, Z24
+	VMOVUPS   Z24, K1, (R10)
+	VADDPS    64(AX), Z25, K2, Z25
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z25, Z25
+	VMAXPS    Z25, Z30, Z25
+	VMINPS    Z25, Z31, Z25
+	VMOVUPS   Z25, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_13_epaccum:
+	TESTQ     BX, BX
+	JNE       kernbf16epc_avx512_13_eprestrue
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (AX), Z12, K1, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(AX), Z13, K2, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (AX), Z14, K1, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(AX), Z15, K2, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VADDPS    (AX), Z16, K1, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VADDPS    64(AX), Z17, K2, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VADDPS    (AX), Z18, K1, Z18
+	VMAXPS    Z18, Z30, Z18
+	VMINPS    Z18, Z31, Z18
+	VMOVUPS   Z18, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VADDPS    64(AX), Z19, K2, Z19
+	VMAXPS    Z19, Z30, Z19
+	VMINPS    Z19, Z31, Z19
+	VMOVUPS   Z19, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VADDPS    (AX), Z20, K1, Z20
+	VMAXPS    Z20, Z30, Z20
+	VMINPS    Z20, Z31, Z20
+	VMOVUPS   Z20, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VADDPS    64(AX), Z21, K2, Z21
+	VMAXPS    Z21, Z30, Z21
+	VMINPS    Z21, Z31, Z21
+	VMOVUPS   Z21, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VADDPS    (AX), Z22, K1, Z22
+	VMAXPS    Z22, Z30, Z22
+	VMINPS    Z22, Z31, Z22
+	VMOVUPS   Z22, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VADDPS    64(AX), Z23, K2, Z23
+	VMAXPS    Z23, Z30, Z23
+	VMINPS    Z23, Z31, Z23
+	VMOVUPS   Z23, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z24, Z24
+	VADDPS    (AX), Z24, K1, Z24
+	VMAXPS    Z24, Z30, Z24
+	VMINPS    Z24, Z31, Z24
+	VMOVUPS   Z24, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z25, Z25
+	VADDPS    64(AX), Z25, K2, Z25
+	VMAXPS    Z25, Z30, Z25
+	VMINPS    Z25, Z31, Z25
+	VMOVUPS   Z25, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_13_eprestrue:
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (AX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(AX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (AX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(AX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VADDPS    (AX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VADDPS    64(AX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VADDPS    (AX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VMAXPS    Z18, Z30, Z18
+	VMINPS    Z18, Z31, Z18
+	VMOVUPS   Z18, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VADDPS    64(AX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VMAXPS    Z19, Z30, Z19
+	VMINPS    Z19, Z31, Z19
+	VMOVUPS   Z19, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VADDPS    (AX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VMAXPS    Z20, Z30, Z20
+	VMINPS    Z20, Z31, Z20
+	VMOVUPS   Z20, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VADDPS    64(AX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VMAXPS    Z21, Z30, Z21
+	VMINPS    Z21, Z31, Z21
+	VMOVUPS   Z21, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VADDPS    (AX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VMAXPS    Z22, Z30, Z22
+	VMINPS    Z22, Z31, Z22
+	VMOVUPS   Z22, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VADDPS    64(AX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VMAXPS    Z23, Z30, Z23
+	VMINPS    Z23, Z31, Z23
+	VMOVUPS   Z23, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z24, Z24
+	VADDPS    (AX), Z24, K1, Z24
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z24, Z24
+	VMAXPS    Z24, Z30, Z24
+	VMINPS    Z24, Z31, Z24
+	VMOVUPS   Z24, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z25, Z25
+	VADDPS    64(AX), Z25, K2, Z25
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z25, Z25
+	VMAXPS    Z25, Z30, Z25
+	VMINPS    Z25, Z31, Z25
+	VMOVUPS   Z25, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+// func kernbf16epc_avx512_14(k int, a *float32, b *float32, bstride int, c *float32, ldc int, alpha float32, beta float32, mask uint32, bias *float32, lo float32, hi float32, res *float32, ldr int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·kernbf16epc_avx512_14(SB), NOSPLIT, $0-96
+	MOVL       mask+56(FP), AX
+	KMOVW      AX, K1
+	SHRL       $0x10, AX
+	KMOVW      AX, K2
+	MOVQ       k+0(FP), R8
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       bstride+24(FP), DX
+	SHLQ       $0x02, DX
+	LEAQ       (DI)(DX*2), R9
+	MOVQ       c+32(FP), R10
+	MOVQ       ldc+40(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 127(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	VPXORD     Z14, Z14, Z14
+	VPXORD     Z15, Z15, Z15
+	VPXORD     Z16, Z16, Z16
+	VPXORD     Z17, Z17, Z17
+	VPXORD     Z18, Z18, Z18
+	VPXORD     Z19, Z19, Z19
+	VPXORD     Z20, Z20, Z20
+	VPXORD     Z21, Z21, Z21
+	VPXORD     Z22, Z22, Z22
+	VPXORD     Z23, Z23, Z23
+	VPXORD     Z24, Z24, Z24
+	VPXORD     Z25, Z25, Z25
+	VPXORD     Z26, Z26, Z26
+	VPXORD     Z27, Z27, Z27
+	MOVL       mask+56(FP), AX
+	CMPL       AX, $0xffffffff
+	JNE        kernbf16epc_avx512_14_m_loop4
+
+kernbf16epc_avx512_14_loop4:
+	CMPQ    R8, $0x04
+	JL      kernbf16epc_avx512_14_tail
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0b
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0b
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0c
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0c
+
+	// vdpbf16ps zmm26, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0d
+
+	// vdpbf16ps zmm27, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0d
+	VMOVUPS (DI)(DX*1), Z28
+	VMOVUPS 64(DI)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0e
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0f
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0f
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x10
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x10
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x11
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x11
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x12
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x12
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x13
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x13
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x14
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x14
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x15
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x15
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x16
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x16
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x17
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x17
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x18
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x18
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x19
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x19
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1a
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1a
+
+	// vdpbf16ps zmm26, zmm28, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1b
+
+	// vdpbf16ps zmm27, zmm29, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1b
+	VMOVUPS (R9), Z28
+	VMOVUPS 64(R9), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1c
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1c
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1d
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1d
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1e
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1e
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1f
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1f
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x20
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x20
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x21
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x21
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x22
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x22
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x23
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x23
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x24
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x24
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x25
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x25
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x26
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x26
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x27
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x27
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+160]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x28
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+160]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x28
+
+	// vdpbf16ps zmm26, zmm28, dword ptr [rsi+164]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x29
+
+	// vdpbf16ps zmm27, zmm29, dword ptr [rsi+164]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x29
+	VMOVUPS (R9)(DX*1), Z28
+	VMOVUPS 64(R9)(DX*1), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+168]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x2a
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+168]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x2a
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+172]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x2b
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+172]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x2b
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+176]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x2c
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+176]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x2c
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+180]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x2d
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+180]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x2d
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+184]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x2e
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+184]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x2e
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+188]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x2f
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+188]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x2f
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+192]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x30
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+192]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x30
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+196]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x31
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+196]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x31
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+200]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x32
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+200]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x32
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+204]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x33
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+204]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x33
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+208]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x34
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+208]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x34
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+212]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x35
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+212]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x35
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+216]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x36
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+216]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x36
+
+	// vdpbf16ps zmm26, zmm28, dword ptr [rsi+220]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x37
+
+	// vdpbf16ps zmm27, zmm29, dword ptr [rsi+220]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x37
+	ADDQ $0x000000e0, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_14_loop4
+
+kernbf16epc_avx512_14_tail:
+	TESTQ   R8, R8
+	JE      kernbf16epc_avx512_14_sum
+	VMOVUPS (DI), Z28
+	VMOVUPS 64(DI), Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0b
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0b
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0c
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0c
+
+	// vdpbf16ps zmm26, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0d
+
+	// vdpbf16ps zmm27, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0d
+	ADDQ $0x00000038, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_14_tail
+
+kernbf16epc_avx512_14_m_loop4:
+	CMPQ      R8, $0x04
+	JL        kernbf16epc_avx512_14_m_tail
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0b
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0b
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0c
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0c
+
+	// vdpbf16ps zmm26, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0d
+
+	// vdpbf16ps zmm27, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0d
+	VMOVUPS.Z (DI)(DX*1), K1, Z28
+	VMOVUPS.Z 64(DI)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0e
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+56]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0f
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+60]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0f
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x10
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+64]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x10
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x11
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+68]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x11
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x12
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+72]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x12
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x13
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+76]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x13
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x14
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+80]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x14
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x15
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+84]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x15
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x16
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+88]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x16
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x17
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+92]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x17
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x18
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+96]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x18
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x19
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+100]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x19
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1a
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+104]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1a
+
+	// vdpbf16ps zmm26, zmm28, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1b
+
+	// vdpbf16ps zmm27, zmm29, dword ptr [rsi+108]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1b
+	VMOVUPS.Z (R9), K1, Z28
+	VMOVUPS.Z 64(R9), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x1c
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+112]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x1c
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x1d
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+116]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x1d
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x1e
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+120]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x1e
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x1f
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+124]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x1f
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x20
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+128]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x20
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x21
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+132]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x21
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x22
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+136]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x22
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x23
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+140]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x23
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x24
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+144]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x24
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x25
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+148]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x25
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x26
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+152]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x26
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x27
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+156]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x27
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+160]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x28
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+160]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x28
+
+	// vdpbf16ps zmm26, zmm28, dword ptr [rsi+164]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x29
+
+	// vdpbf16ps zmm27, zmm29, dword ptr [rsi+164]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x29
+	VMOVUPS.Z (R9)(DX*1), K1, Z28
+	VMOVUPS.Z 64(R9)(DX*1), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi+168]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x2a
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi+168]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x2a
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+172]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x2b
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+172]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x2b
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+176]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x2c
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+176]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x2c
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+180]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x2d
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+180]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x2d
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+184]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x2e
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+184]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x2e
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+188]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x2f
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+188]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x2f
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+192]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x30
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+192]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x30
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+196]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x31
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+196]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x31
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+200]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x32
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+200]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x32
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+204]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x33
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+204]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x33
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+208]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x34
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+208]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x34
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+212]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x35
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+212]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x35
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+216]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x36
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+216]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x36
+
+	// vdpbf16ps zmm26, zmm28, dword ptr [rsi+220]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x37
+
+	// vdpbf16ps zmm27, zmm29, dword ptr [rsi+220]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x37
+	ADDQ $0x000000e0, SI
+	LEAQ (DI)(DX*4), DI
+	LEAQ (R9)(DX*4), R9
+	SUBQ $0x04, R8
+	JMP  kernbf16epc_avx512_14_m_loop4
+
+kernbf16epc_avx512_14_m_tail:
+	TESTQ     R8, R8
+	JE        kernbf16epc_avx512_14_sum
+	VMOVUPS.Z (DI), K1, Z28
+	VMOVUPS.Z 64(DI), K2, Z29
+
+	// vdpbf16ps zmm0, zmm28, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x06
+
+	// vdpbf16ps zmm1, zmm29, dword ptr [rsi]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x0e
+
+	// vdpbf16ps zmm2, zmm28, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x01
+
+	// vdpbf16ps zmm3, zmm29, dword ptr [rsi+4]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x01
+
+	// vdpbf16ps zmm4, zmm28, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x02
+
+	// vdpbf16ps zmm5, zmm29, dword ptr [rsi+8]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x02
+
+	// vdpbf16ps zmm6, zmm28, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x03
+
+	// vdpbf16ps zmm7, zmm29, dword ptr [rsi+12]{1to16}
+	BYTE $0x62; BYTE $0xf2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x03
+
+	// vdpbf16ps zmm8, zmm28, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x04
+
+	// vdpbf16ps zmm9, zmm29, dword ptr [rsi+16]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x04
+
+	// vdpbf16ps zmm10, zmm28, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x05
+
+	// vdpbf16ps zmm11, zmm29, dword ptr [rsi+20]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x05
+
+	// vdpbf16ps zmm12, zmm28, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x06
+
+	// vdpbf16ps zmm13, zmm29, dword ptr [rsi+24]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x06
+
+	// vdpbf16ps zmm14, zmm28, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x07
+
+	// vdpbf16ps zmm15, zmm29, dword ptr [rsi+28]{1to16}
+	BYTE $0x62; BYTE $0x72; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x07
+
+	// vdpbf16ps zmm16, zmm28, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x08
+
+	// vdpbf16ps zmm17, zmm29, dword ptr [rsi+32]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x08
+
+	// vdpbf16ps zmm18, zmm28, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x09
+
+	// vdpbf16ps zmm19, zmm29, dword ptr [rsi+36]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x09
+
+	// vdpbf16ps zmm20, zmm28, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x66; BYTE $0x0a
+
+	// vdpbf16ps zmm21, zmm29, dword ptr [rsi+40]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x6e; BYTE $0x0a
+
+	// vdpbf16ps zmm22, zmm28, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x76; BYTE $0x0b
+
+	// vdpbf16ps zmm23, zmm29, dword ptr [rsi+44]{1to16}
+	BYTE $0x62; BYTE $0xe2; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x7e; BYTE $0x0b
+
+	// vdpbf16ps zmm24, zmm28, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x46; BYTE $0x0c
+
+	// vdpbf16ps zmm25, zmm29, dword ptr [rsi+48]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x4e; BYTE $0x0c
+
+	// vdpbf16ps zmm26, zmm28, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x1e; BYTE $0x50; BYTE $0x52; BYTE $0x56; BYTE $0x0d
+
+	// vdpbf16ps zmm27, zmm29, dword ptr [rsi+52]{1to16}
+	BYTE $0x62; BYTE $0x62; BYTE $0x16; BYTE $0x50; BYTE $0x52; BYTE $0x5e; BYTE $0x0d
+	ADDQ $0x00000038, SI
+	ADDQ DX, DI
+	DECQ R8
+	JMP  kernbf16epc_avx512_14_m_tail
+
+kernbf16epc_avx512_14_sum:
+	MOVQ         c+32(FP), R10
+	MOVQ         ldc+40(FP), R11
+	SHLQ         $0x02, R11
+	MOVQ         bias+64(FP), AX
+	MOVQ         res+80(FP), BX
+	MOVQ         ldr+88(FP), CX
+	SHLQ         $0x02, CX
+	VBROADCASTSS lo+72(FP), Z30
+	VBROADCASTSS hi+76(FP), Z31
+	MOVL         beta+52(FP), R12
+	SHLL         $0x01, R12
+	JNE          kernbf16epc_avx512_14_epaccum
+	TESTQ        BX, BX
+	JNE          kernbf16epc_avx512_14_epresfalse
+	VADDPS       (AX), Z0, K1, Z0
+	VMAXPS       Z0, Z30, Z0
+	VMINPS       Z0, Z31, Z0
+	VMOVUPS      Z0, K1, (R10)
+	VADDPS       64(AX), Z1, K2, Z1
+	VMAXPS       Z1, Z30, Z1
+	VMINPS       Z1, Z31, Z1
+	VMOVUPS      Z1, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z2, K1, Z2
+	VMAXPS       Z2, Z30, Z2
+	VMINPS       Z2, Z31, Z2
+	VMOVUPS      Z2, K1, (R10)
+	VADDPS       64(AX), Z3, K2, Z3
+	VMAXPS       Z3, Z30, Z3
+	VMINPS       Z3, Z31, Z3
+	VMOVUPS      Z3, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z4, K1, Z4
+	VMAXPS       Z4, Z30, Z4
+	VMINPS       Z4, Z31, Z4
+	VMOVUPS      Z4, K1, (R10)
+	VADDPS       64(AX), Z5, K2, Z5
+	VMAXPS       Z5, Z30, Z5
+	VMINPS       Z5, Z31, Z5
+	VMOVUPS      Z5, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z6, K1, Z6
+	VMAXPS       Z6, Z30, Z6
+	VMINPS       Z6, Z31, Z6
+	VMOVUPS      Z6, K1, (R10)
+	VADDPS       64(AX), Z7, K2, Z7
+	VMAXPS       Z7, Z30, Z7
+	VMINPS       Z7, Z31, Z7
+	VMOVUPS      Z7, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z8, K1, Z8
+	VMAXPS       Z8, Z30, Z8
+	VMINPS       Z8, Z31, Z8
+	VMOVUPS      Z8, K1, (R10)
+	VADDPS       64(AX), Z9, K2, Z9
+	VMAXPS       Z9, Z30, Z9
+	VMINPS       Z9, Z31, Z9
+	VMOVUPS      Z9, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z10, K1, Z10
+	VMAXPS       Z10, Z30, Z10
+	VMINPS       Z10, Z31, Z10
+	VMOVUPS      Z10, K1, (R10)
+	VADDPS       64(AX), Z11, K2, Z11
+	VMAXPS       Z11, Z30, Z11
+	VMINPS       Z11, Z31, Z11
+	VMOVUPS      Z11, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z12, K1, Z12
+	VMAXPS       Z12, Z30, Z12
+	VMINPS       Z12, Z31, Z12
+	VMOVUPS      Z12, K1, (R10)
+	VADDPS       64(AX), Z13, K2, Z13
+	VMAXPS       Z13, Z30, Z13
+	VMINPS       Z13, Z31, Z13
+	VMOVUPS      Z13, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z14, K1, Z14
+	VMAXPS       Z14, Z30, Z14
+	VMINPS       Z14, Z31, Z14
+	VMOVUPS      Z14, K1, (R10)
+	VADDPS       64(AX), Z15, K2, Z15
+	VMAXPS       Z15, Z30, Z15
+	VMINPS       Z15, Z31, Z15
+	VMOVUPS      Z15, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z16, K1, Z16
+	VMAXPS       Z16, Z30, Z16
+	VMINPS       Z16, Z31, Z16
+	VMOVUPS      Z16, K1, (R10)
+	VADDPS       64(AX), Z17, K2, Z17
+	VMAXPS       Z17, Z30, Z17
+	VMINPS       Z17, Z31, Z17
+	VMOVUPS      Z17, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z18, K1, Z18
+	VMAXPS       Z18, Z30, Z18
+	VMINPS       Z18, Z31, Z18
+	VMOVUPS      Z18, K1, (R10)
+	VADDPS       64(AX), Z19, K2, Z19
+	VMAXPS       Z19, Z30, Z19
+	VMINPS       Z19, Z31, Z19
+	VMOVUPS      Z19, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z20, K1, Z20
+	VMAXPS       Z20, Z30, Z20
+	VMINPS       Z20, Z31, Z20
+	VMOVUPS      Z20, K1, (R10)
+	VADDPS       64(AX), Z21, K2, Z21
+	VMAXPS       Z21, Z30, Z21
+	VMINPS       Z21, Z31, Z21
+	VMOVUPS      Z21, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z22, K1, Z22
+	VMAXPS       Z22, Z30, Z22
+	VMINPS       Z22, Z31, Z22
+	VMOVUPS      Z22, K1, (R10)
+	VADDPS       64(AX), Z23, K2, Z23
+	VMAXPS       Z23, Z30, Z23
+	VMINPS       Z23, Z31, Z23
+	VMOVUPS      Z23, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z24, K1, Z24
+	VMAXPS       Z24, Z30, Z24
+	VMINPS       Z24, Z31, Z24
+	VMOVUPS      Z24, K1, (R10)
+	VADDPS       64(AX), Z25, K2, Z25
+	VMAXPS       Z25, Z30, Z25
+	VMINPS       Z25, Z31, Z25
+	VMOVUPS      Z25, K2, 64(R10)
+	ADDQ         R11, R10
+	VADDPS       (AX), Z26, K1, Z26
+	VMAXPS       Z26, Z30, Z26
+	VMINPS       Z26, Z31, Z26
+	VMOVUPS      Z26, K1, (R10)
+	VADDPS       64(AX), Z27, K2, Z27
+	VMAXPS       Z27, Z30, Z27
+	VMINPS       Z27, Z31, Z27
+	VMOVUPS      Z27, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_14_epresfalse:
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VADDPS    64(AX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VADDPS    64(AX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VADDPS    64(AX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VMAXPS    Z18, Z30, Z18
+	VMINPS    Z18, Z31, Z18
+	VMOVUPS   Z18, K1, (R10)
+	VADDPS    64(AX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VMAXPS    Z19, Z30, Z19
+	VMINPS    Z19, Z31, Z19
+	VMOVUPS   Z19, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VMAXPS    Z20, Z30, Z20
+	VMINPS    Z20, Z31, Z20
+	VMOVUPS   Z20, K1, (R10)
+	VADDPS    64(AX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VMAXPS    Z21, Z30, Z21
+	VMINPS    Z21, Z31, Z21
+	VMOVUPS   Z21, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VMAXPS    Z22, Z30, Z22
+	VMINPS    Z22, Z31, Z22
+	VMOVUPS   Z22, K1, (R10)
+	VADDPS    64(AX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VMAXPS    Z23, Z30, Z23
+	VMINPS    Z23, Z31, Z23
+	VMOVUPS   Z23, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z24, K1, Z24
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z24, Z24
+	VMAXPS    Z24, Z30, Z24
+	VMINPS    Z24, Z31, Z24
+	VMOVUPS   Z24, K1, (R10)
+	VADDPS    64(AX), Z25, K2, Z25
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z25, Z25
+	VMAXPS    Z25, Z30, Z25
+	VMINPS    Z25, Z31, Z25
+	VMOVUPS   Z25, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VADDPS    (AX), Z26, K1, Z26
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z26, Z26
+	VMAXPS    Z26, Z30, Z26
+	VMINPS    Z26, Z31, Z26
+	VMOVUPS   Z26, K1, (R10)
+	VADDPS    64(AX), Z27, K2, Z27
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z27, Z27
+	VMAXPS    Z27, Z30, Z27
+	VMINPS    Z27, Z31, Z27
+	VMOVUPS   Z27, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_14_epaccum:
+	TESTQ     BX, BX
+	JNE       kernbf16epc_avx512_14_eprestrue
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (AX), Z12, K1, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(AX), Z13, K2, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (AX), Z14, K1, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(AX), Z15, K2, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VADDPS    (AX), Z16, K1, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VADDPS    64(AX), Z17, K2, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VADDPS    (AX), Z18, K1, Z18
+	VMAXPS    Z18, Z30, Z18
+	VMINPS    Z18, Z31, Z18
+	VMOVUPS   Z18, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VADDPS    64(AX), Z19, K2, Z19
+	VMAXPS    Z19, Z30, Z19
+	VMINPS    Z19, Z31, Z19
+	VMOVUPS   Z19, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VADDPS    (AX), Z20, K1, Z20
+	VMAXPS    Z20, Z30, Z20
+	VMINPS    Z20, Z31, Z20
+	VMOVUPS   Z20, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VADDPS    64(AX), Z21, K2, Z21
+	VMAXPS    Z21, Z30, Z21
+	VMINPS    Z21, Z31, Z21
+	VMOVUPS   Z21, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VADDPS    (AX), Z22, K1, Z22
+	VMAXPS    Z22, Z30, Z22
+	VMINPS    Z22, Z31, Z22
+	VMOVUPS   Z22, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VADDPS    64(AX), Z23, K2, Z23
+	VMAXPS    Z23, Z30, Z23
+	VMINPS    Z23, Z31, Z23
+	VMOVUPS   Z23, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z24, Z24
+	VADDPS    (AX), Z24, K1, Z24
+	VMAXPS    Z24, Z30, Z24
+	VMINPS    Z24, Z31, Z24
+	VMOVUPS   Z24, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z25, Z25
+	VADDPS    64(AX), Z25, K2, Z25
+	VMAXPS    Z25, Z30, Z25
+	VMINPS    Z25, Z31, Z25
+	VMOVUPS   Z25, K2, 64(R10)
+	ADDQ      R11, R10
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z26, Z26
+	VADDPS    (AX), Z26, K1, Z26
+	VMAXPS    Z26, Z30, Z26
+	VMINPS    Z26, Z31, Z26
+	VMOVUPS   Z26, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z27, Z27
+	VADDPS    64(AX), Z27, K2, Z27
+	VMAXPS    Z27, Z30, Z27
+	VMINPS    Z27, Z31, Z27
+	VMOVUPS   Z27, K2, 64(R10)
+	VZEROUPPER
+	RET
+
+kernbf16epc_avx512_14_eprestrue:
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VADDPS    (AX), Z0, K1, Z0
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z0, Z0
+	VMAXPS    Z0, Z30, Z0
+	VMINPS    Z0, Z31, Z0
+	VMOVUPS   Z0, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VADDPS    64(AX), Z1, K2, Z1
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z1, Z1
+	VMAXPS    Z1, Z30, Z1
+	VMINPS    Z1, Z31, Z1
+	VMOVUPS   Z1, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VADDPS    (AX), Z2, K1, Z2
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z2, Z2
+	VMAXPS    Z2, Z30, Z2
+	VMINPS    Z2, Z31, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VADDPS    64(AX), Z3, K2, Z3
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z3, Z3
+	VMAXPS    Z3, Z30, Z3
+	VMINPS    Z3, Z31, Z3
+	VMOVUPS   Z3, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VADDPS    (AX), Z4, K1, Z4
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z4, Z4
+	VMAXPS    Z4, Z30, Z4
+	VMINPS    Z4, Z31, Z4
+	VMOVUPS   Z4, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VADDPS    64(AX), Z5, K2, Z5
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z5, Z5
+	VMAXPS    Z5, Z30, Z5
+	VMINPS    Z5, Z31, Z5
+	VMOVUPS   Z5, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VADDPS    (AX), Z6, K1, Z6
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z6, Z6
+	VMAXPS    Z6, Z30, Z6
+	VMINPS    Z6, Z31, Z6
+	VMOVUPS   Z6, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VADDPS    64(AX), Z7, K2, Z7
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z7, Z7
+	VMAXPS    Z7, Z30, Z7
+	VMINPS    Z7, Z31, Z7
+	VMOVUPS   Z7, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VADDPS    (AX), Z8, K1, Z8
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z8, Z8
+	VMAXPS    Z8, Z30, Z8
+	VMINPS    Z8, Z31, Z8
+	VMOVUPS   Z8, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VADDPS    64(AX), Z9, K2, Z9
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z9, Z9
+	VMAXPS    Z9, Z30, Z9
+	VMINPS    Z9, Z31, Z9
+	VMOVUPS   Z9, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VADDPS    (AX), Z10, K1, Z10
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z10, Z10
+	VMAXPS    Z10, Z30, Z10
+	VMINPS    Z10, Z31, Z10
+	VMOVUPS   Z10, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VADDPS    64(AX), Z11, K2, Z11
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z11, Z11
+	VMAXPS    Z11, Z30, Z11
+	VMINPS    Z11, Z31, Z11
+	VMOVUPS   Z11, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VADDPS    (AX), Z12, K1, Z12
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z12, Z12
+	VMAXPS    Z12, Z30, Z12
+	VMINPS    Z12, Z31, Z12
+	VMOVUPS   Z12, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VADDPS    64(AX), Z13, K2, Z13
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z13, Z13
+	VMAXPS    Z13, Z30, Z13
+	VMINPS    Z13, Z31, Z13
+	VMOVUPS   Z13, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VADDPS    (AX), Z14, K1, Z14
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z14, Z14
+	VMAXPS    Z14, Z30, Z14
+	VMINPS    Z14, Z31, Z14
+	VMOVUPS   Z14, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VADDPS    64(AX), Z15, K2, Z15
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z15, Z15
+	VMAXPS    Z15, Z30, Z15
+	VMINPS    Z15, Z31, Z15
+	VMOVUPS   Z15, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VADDPS    (AX), Z16, K1, Z16
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z16, Z16
+	VMAXPS    Z16, Z30, Z16
+	VMINPS    Z16, Z31, Z16
+	VMOVUPS   Z16, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VADDPS    64(AX), Z17, K2, Z17
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z17, Z17
+	VMAXPS    Z17, Z30, Z17
+	VMINPS    Z17, Z31, Z17
+	VMOVUPS   Z17, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VADDPS    (AX), Z18, K1, Z18
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z18, Z18
+	VMAXPS    Z18, Z30, Z18
+	VMINPS    Z18, Z31, Z18
+	VMOVUPS   Z18, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VADDPS    64(AX), Z19, K2, Z19
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z19, Z19
+	VMAXPS    Z19, Z30, Z19
+	VMINPS    Z19, Z31, Z19
+	VMOVUPS   Z19, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VADDPS    (AX), Z20, K1, Z20
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z20, Z20
+	VMAXPS    Z20, Z30, Z20
+	VMINPS    Z20, Z31, Z20
+	VMOVUPS   Z20, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VADDPS    64(AX), Z21, K2, Z21
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z21, Z21
+	VMAXPS    Z21, Z30, Z21
+	VMINPS    Z21, Z31, Z21
+	VMOVUPS   Z21, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VADDPS    (AX), Z22, K1, Z22
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z22, Z22
+	VMAXPS    Z22, Z30, Z22
+	VMINPS    Z22, Z31, Z22
+	VMOVUPS   Z22, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VADDPS    64(AX), Z23, K2, Z23
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z23, Z23
+	VMAXPS    Z23, Z30, Z23
+	VMINPS    Z23, Z31, Z23
+	VMOVUPS   Z23, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z24, Z24
+	VADDPS    (AX), Z24, K1, Z24
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z24, Z24
+	VMAXPS    Z24, Z30, Z24
+	VMINPS    Z24, Z31, Z24
+	VMOVUPS   Z24, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z25, Z25
+	VADDPS    64(AX), Z25, K2, Z25
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z25, Z25
+	VMAXPS    Z25, Z30, Z25
+	VMINPS    Z25, Z31, Z25
+	VMOVUPS   Z25, K2, 64(R10)
+	ADDQ      R11, R10
+	ADDQ      CX, BX
+	VMOVUPS.Z (R10), K1, Z28
+	VADDPS    Z28, Z26, Z26
+	VADDPS    (AX), Z26, K1, Z26
+	VMOVUPS.Z (BX), K1, Z28
+	VADDPS    Z28, Z26, Z26
+	VMAXPS    Z26, Z30, Z26
+	VMINPS    Z26, Z31, Z26
+	VMOVUPS   Z26, K1, (R10)
+	VMOVUPS.Z 64(R10), K2, Z28
+	VADDPS    Z28, Z27, Z27
+	VADDPS    64(AX), Z27, K2, Z27
+	VMOVUPS.Z 64(BX), K2, Z28
+	VADDPS    Z28, Z27, Z27
+	VMAXPS    Z27, Z30, Z27
+	VMINPS    Z27, Z31, Z27
+	VMOVUPS   Z27, K2, 64(R10)
+	VZEROUPPER
+	RET
+
 // func pairpack_avx512(kb int, src *float32, w int, dst *float32)
 // Requires: AVX, AVX512F
 TEXT ·pairpack_avx512(SB), NOSPLIT, $0-32

@@ -99,11 +99,15 @@ var precisionSets sync.Map
 // B in place, which a rounded or converted operand cannot be.
 func newPrecisionSet(base *kernelSet, p Precision, arch archPrecisionKernels) *kernelSet {
 	ks := *base
-	ks.smallM, ks.gemv, ks.gemvN, ks.epKern, ks.kernRow, ks.epKernCol, ks.epKernRowCol = 0, nil, 0, nil, nil, nil, nil
+	// The rounded sets keep the float32 epilogue kernels (their packed
+	// panels are float32); nothing reads A in place, which would skip
+	// the rounding.
+	ks.smallM, ks.gemv, ks.gemvN, ks.kernRow, ks.epKernRowCol = 0, nil, 0, nil, nil
 	switch {
 	case p == BFloat16 && base.level == "avx512" && arch.pairKern != nil && arch.pairConvert != nil:
 		ks.level = "avx512-bf16"
 		ks.pairs, ks.kern = true, arch.pairKern
+		ks.epKern, ks.epKernCol = nil, arch.pairEpKernCol
 		// A pair step is 4 bytes like a float32 step: twice the depth
 		// fills the same cache as the float32 blocking.
 		ks.kc *= 2

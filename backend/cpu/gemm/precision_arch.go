@@ -4,6 +4,9 @@ package gemm
 // functions; nil fields: not available on this machine.
 type archPrecisionKernels struct {
 	pairKern    []microKernel // pairKern[r-1]: r rows × 32 columns, masked (AVX512_BF16)
+	// pairEpKernCol[r-1]: pairKern[r-1] storing with a per-column bias
+	// epilogue (epKernCol's meaning).
+	pairEpKernCol []epMicroKernel
 	pairConvert func(kb int, src *float32, w int, dst *float32)
 	roundBF16   func(x *float32, n int)
 	roundFP16   func(x *float32, n int)

@@ -20,10 +20,20 @@ import (
 // (2 per row and set), B in Z28–Z29, the A word a {1to16} broadcast
 // memory operand of VDPBF16PS; alpha, beta and a temporary in Z28–Z31 for
 // the store. K1, K2: the column masks of the two halves.
-func kernelBF16(mr int) {
+//
+// With ep it emits kernbf16epc_avx512_<mr> instead, which stores with the
+// epilogue of storeEp (a bias per column): see storeEpBF16.
+func kernelBF16(mr int, ep ...bool) {
+	withEp := len(ep) > 0 && ep[0]
 	name := fmt.Sprintf("kernbf16_avx512_%d", mr)
-	TEXT(name, NOSPLIT, "func(k int, a, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32)")
-	Doc(fmt.Sprintf("%s is the %d×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.", name, mr))
+	if withEp {
+		name = fmt.Sprintf("kernbf16epc_avx512_%d", mr)
+		TEXT(name, NOSPLIT, "func(k int, a, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32, bias *float32, lo, hi float32, res *float32, ldr int)")
+		Doc(fmt.Sprintf("%s is kernbf16_avx512_%d storing with the epilogue of storeEp in the generator, bias per column.", name, mr))
+	} else {
+		TEXT(name, NOSPLIT, "func(k int, a, b *float32, bstride int, c *float32, ldc int, alpha, beta float32, mask uint32)")
+		Doc(fmt.Sprintf("%s is the %d×32 bfloat16-pair micro-kernel (AVX512_BF16, columns limited by mask); see kernelPairsGeneric.", name, mr))
+	}
 	var (
 		k, a, b, bs, b2 = reg.R8, reg.RSI, reg.RDI, reg.RDX, reg.R9
 		c, ldc, m       = reg.R10, reg.R11, reg.RAX
@@ -100,7 +110,69 @@ func kernelBF16(mr int) {
 			}
 		}
 	}
+	if withEp {
+		storeEpBF16(name, mr, acc, km)
+		return
+	}
 	storeBF16(name, mr, acc, km)
+}
+
+// storeEpBF16 is storeEp with a bias per column for the physical
+// registers of kernelBF16: C = min(max(acc (+ C when beta ≠ 0) + bias[j]
+// (+ res[i·ldr+j] when res is not nil), lo), hi), alpha 1 and beta 0 or 1.
+// lo and hi live in Z30 and Z31, a temporary in Z28.
+func storeEpBF16(name string, mr int, acc func(q, i, v int) reg.VecPhysical, km []reg.Physical) {
+	c, ldc, bias, res, ldr, t := reg.R10, reg.R11, reg.RAX, reg.RBX, reg.RCX, reg.R12
+	lo, hi, tmp := reg.Z30, reg.Z31, reg.Z28
+	Load(Param("c"), c)
+	Load(Param("ldc"), ldc)
+	SHLQ(U8(2), ldc)
+	Load(Param("bias"), bias)
+	Load(Param("res"), res)
+	Load(Param("ldr"), ldr)
+	SHLQ(U8(2), ldr)
+	VBROADCASTSS(paramAddr("lo"), lo)
+	VBROADCASTSS(paramAddr("hi"), hi)
+	MOVL(paramAddr("beta"), t.As32())
+	SHLL(U8(1), t.As32()) // drop the sign: ±0 skip C
+	JNE(LabelRef(name + "_epaccum"))
+	for _, acc2 := range []bool{false, true} {
+		if acc2 {
+			Label(name + "_epaccum")
+		}
+		TESTQ(res, res)
+		JNE(LabelRef(fmt.Sprintf("%s_epres%v", name, acc2)))
+		for _, withRes := range []bool{false, true} {
+			if withRes {
+				Label(fmt.Sprintf("%s_epres%v", name, acc2))
+			}
+			for i := 0; i < mr; i++ {
+				for v := 0; v < 2; v++ {
+					x := acc(0, i, v)
+					if acc2 {
+						VMOVUPS_Z(Mem{Base: c, Disp: 64 * v}, km[v], tmp)
+						VADDPS(tmp, x, x)
+					}
+					VADDPS(Mem{Base: bias, Disp: 64 * v}, x, km[v], x)
+					if withRes {
+						VMOVUPS_Z(Mem{Base: res, Disp: 64 * v}, km[v], tmp)
+						VADDPS(tmp, x, x)
+					}
+					VMAXPS(x, lo, x)
+					VMINPS(x, hi, x)
+					VMOVUPS(x, km[v], Mem{Base: c, Disp: 64 * v})
+				}
+				if i+1 < mr {
+					ADDQ(ldc, c)
+					if withRes {
+						ADDQ(ldr, res)
+					}
+				}
+			}
+			VZEROUPPER()
+			RET()
+		}
+	}
 }
 
 // storeBF16 writes the tile: C = alpha·acc, or alpha·acc + beta·C when

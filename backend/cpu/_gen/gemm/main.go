@@ -84,6 +84,9 @@ func main() {
 	for mr := 1; mr <= 14; mr++ {
 		kernelBF16(mr)
 	}
+	for mr := 1; mr <= 14; mr++ {
+		kernelBF16(mr, true)
+	}
 	precisionConverters()
 	pairPackers(iota)
 	packSegments()
