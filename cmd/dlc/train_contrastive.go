@@ -81,7 +81,7 @@ func runContrastive(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 		return fmt.Errorf("precision fp16: contrastive runs take float32 or bf16 (their checkpoints do not keep loss scaling)")
 	}
 	tr, err := train.New(m, train.Config{StepConfig: train.StepConfig{Loss: train.PairLoss{Pair: loss.NTXent{Temperature: temp}, Half: b},
-		Optimizer: opt, Batch: 2 * b, NoLabels: true}, Threads: s.Threads, Seed: uint64(s.Seed), Precision: precision(s)})
+		Optimizer: opt, Batch: 2 * b, NoLabels: true}, Threads: s.Threads, Seed: uint64(s.Seed), Precision: precision(s), Profile: f.profile})
 	if err != nil {
 		return err
 	}
@@ -218,6 +218,9 @@ func runContrastive(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 		if err := enc.Export(fig.Exported); err != nil {
 			return err
 		}
+	}
+	if p := tr.StepProfile(); p != nil {
+		printProfile(errOut, p, int(p.Runs), 15)
 	}
 	fig.Seconds = time.Since(start).Seconds()
 	if f.asJSON {

@@ -45,6 +45,9 @@ func runGAN(cmd *cobra.Command, s *spec.Spec, f trainFlags) error {
 	if f.dryRun {
 		return fmt.Errorf("dcgan: --dry-run is not supported for GANs")
 	}
+	if f.profile {
+		return fmt.Errorf("dcgan: --profile is not supported for GANs (their two steps run in sessions of their own)")
+	}
 	latent := 32
 	if len(s.Model.Hidden) > 0 {
 		latent = s.Model.Hidden[0]
