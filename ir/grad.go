@@ -14,6 +14,15 @@ type GradBuilder interface {
 	SumTo(grad, x *Value) (*Value, error)
 }
 
+// OutputsBuilder is a GradBuilder that can also emit a node with several
+// outputs, as the fused normalization gradients need; want says which
+// output slots the node has, and the result holds nil for the others.
+// With a builder that lacks it the rules emit their one-output
+// decompositions instead.
+type OutputsBuilder interface {
+	OpOutputs(op string, attrs map[string]*Attr, want []bool, in ...*Value) ([]*Value, error)
+}
+
 // GradFunc is the gradient rule of an op: given the node and the gradients
 // of its outputs (dy, nil where none flows), it returns the gradients of
 // its inputs (nil where none flows or the input is not differentiable).

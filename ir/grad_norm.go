@@ -3,8 +3,12 @@ package ir
 import "fmt"
 
 // Gradient rules of the normalizations and Dropout. The normalizations
-// recompute their statistics from X with ReduceMean (the forward ops do
-// not keep them) and share one formula (normalized).
+// recompute their statistics from X (the forward ops do not keep them)
+// and share one formula: training-mode BatchNormalization and
+// LayerNormalization as one fused node (dlc.BatchNormGrad,
+// dlc.LayerNormGrad, ops_fused_norm_grad.go) where the builder and the
+// shapes allow, otherwise, like InstanceNormalization, decomposed with
+// ReduceMean (normalized).
 
 // noStatGrad fails for a gradient arriving through a normalization's
 // statistics outputs (running or batch mean and variance), which the
@@ -35,6 +39,46 @@ func normalized(e *emitter, x, g *Value, axes []int64, eps float64) (dx, xhat *V
 	return e.like(dx, x), xhat
 }
 
+// normGrad emits op, dlc.BatchNormGrad or dlc.LayerNormGrad, on X, g (the
+// gradient of the normalization's Y) and scale (cast to X's dtype), with
+// dX and dScale and, when bias, dBias. It emits nothing and returns nil,
+// and the rule falls back to normalized's decomposition, where the
+// builder cannot emit several outputs or X is not float32 or float64
+// (the dtypes of the fast kernels; others keep the decomposition's casts
+// and rounding).
+func (e *emitter) normGrad(op string, attrs map[string]*Attr, x, g, scale *Value, bias bool) []*Value {
+	ob, ok := e.b.(OutputsBuilder)
+	dt := x.Type.DType
+	if e.err != nil || !ok || (dt != Float32 && dt != Float64) {
+		return nil
+	}
+	scale = e.cast(scale, dt)
+	if e.err != nil {
+		return nil
+	}
+	out, err := ob.OpOutputs(op, attrs, []bool{true, true, bias}, x, g, scale)
+	if err != nil {
+		e.fail("emitting %s: %w", op, err)
+		return nil
+	}
+	return out
+}
+
+// sameDims reports whether s is ranked with exactly dims: equal known
+// sizes or the same symbol, so the two agree at run time.
+func sameDims(s Shape, dims []Dim) bool {
+	if !s.Ranked || len(s.Dims) != len(dims) {
+		return false
+	}
+	for i, d := range s.Dims {
+		o := dims[i]
+		if !(d.Known() && o.Known() && d.Size == o.Size) && !(d.Sym != "" && d.Sym == o.Sym) {
+			return false
+		}
+	}
+	return true
+}
+
 // channelAxes returns [0, 2, 3, ..., rank) (every dim but channels) and
 // a function broadcasting a [C] parameter against X, cast to X's dtype.
 func channelAxes(e *emitter, x *Value) ([]int64, func(*Value) *Value) {
@@ -59,7 +103,8 @@ func channelAxes(e *emitter, x *Value) ([]int64, func(*Value) *Value) {
 
 // BatchNormalization: Y = scale·X̂ + B per channel. In training mode X̂
 // uses the batch's moments, so dX is normalized's formula over all dims
-// but channels; in inference mode mean and var are inputs, and get
+// but channels (one dlc.BatchNormGrad node where normGrad can emit it);
+// in inference mode mean and var are inputs, and get
 // gradients of their own:
 //
 //	dX = dy·scale·invstd, dmean = -sum(dX), dvar = -½·sum(dy·scale·(X-mean))·invstd³
@@ -75,6 +120,12 @@ func gradBatchNorm(b GradBuilder, n *Node, dy []*Value) ([]*Value, error) {
 	}
 	dt, eps := x.Type.DType, float64Attr(n, "epsilon")
 	sum := func(v, like *Value) *Value { return e.cast(e.reduceSum(v, false, axes...), like.Type.DType) }
+	if n.Int("training_mode") != 0 {
+		attrs := map[string]*Attr{"epsilon": FloatAttr(n.Float("epsilon"))}
+		if out := e.normGrad("dlc.BatchNormGrad", attrs, x, g, n.Inputs[1], true); out != nil {
+			return e.done(out[0], e.cast(out[1], n.Inputs[1].Type.DType), e.cast(out[2], n.Inputs[2].Type.DType), nil, nil)
+		}
+	}
 	scale := per(n.Inputs[1])
 	dB := sum(g, n.Inputs[2])
 	if n.Int("training_mode") != 0 {
@@ -110,6 +161,7 @@ func gradInstanceNorm(b GradBuilder, n *Node, dy []*Value) ([]*Value, error) {
 
 // LayerNormalization: normalized over dims [axis, rank); Scale and B
 // broadcast against those dims, so their gradients sum over the rest.
+// A Scale of exactly those dims allows one dlc.LayerNormGrad node.
 func gradLayerNorm(b GradBuilder, n *Node, dy []*Value) ([]*Value, error) {
 	if err := noStatGrad(dy); err != nil || dy[0] == nil {
 		return nil, err
@@ -130,10 +182,21 @@ func gradLayerNorm(b GradBuilder, n *Node, dy []*Value) ([]*Value, error) {
 	}
 	dt := x.Type.DType
 	scale := n.Inputs[1]
+	bias := n.In(2)
+	if sameDims(scale.Type.Shape, x.Type.Shape.Dims[axis:]) {
+		attrs := map[string]*Attr{"axis": IntAttr(int64(axis)), "epsilon": FloatAttr(n.Float("epsilon"))}
+		if out := e.normGrad("dlc.LayerNormGrad", attrs, x, g, scale, bias != nil); out != nil {
+			var dB *Value
+			if bias != nil {
+				dB = e.cast(e.sumTo(out[2], bias), bias.Type.DType)
+			}
+			return e.done(out[0], e.cast(out[1], scale.Type.DType), dB)
+		}
+	}
 	dx, xhat := normalized(e, x, e.mul(g, e.cast(scale, dt)), axes, float64Attr(n, "epsilon"))
 	dScale := e.cast(e.sumTo(e.mul(g, xhat), scale), scale.Type.DType)
 	var dB *Value
-	if bias := n.In(2); bias != nil {
+	if bias != nil {
 		dB = e.cast(e.sumTo(g, bias), bias.Type.DType)
 	}
 	return e.done(dx, dScale, dB)

@@ -147,6 +147,31 @@ func (b *builder) Op(op string, attrs map[string]*ir.Attr, in ...*ir.Value) (*ir
 	return n.Outputs[0], nil
 }
 
+// OpOutputs implements ir.OutputsBuilder: it emits a node whose output
+// slots are those want marks (trailing unwanted ones dropped), and
+// returns them, nil for the others.
+func (b *builder) OpOutputs(op string, attrs map[string]*ir.Attr, want []bool, in ...*ir.Value) ([]*ir.Value, error) {
+	last := len(want)
+	for last > 0 && !want[last-1] {
+		last--
+	}
+	names := make([]string, last)
+	for i := range names {
+		if want[i] {
+			names[i] = b.fresh("grad_" + op)
+		}
+	}
+	n, err := b.g.AddNode(ir.NodeSpec{Op: op, Inputs: in, Outputs: names, Attrs: attrs})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*ir.Value, len(want))
+	copy(out, n.Outputs)
+	return out, nil
+}
+
+var _ ir.OutputsBuilder = (*builder)(nil)
+
 func (b *builder) constant(t *ir.Tensor) *ir.Value {
 	return b.g.AddInit(b.fresh("grad_const"), t)
 }
