@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin/dlc
 DEMO := testdata/onnx/mlp
 
-.PHONY: all build demo test vet fmt-check conformance ortcheck fuzz generate check-generated models bench bench-models bench-train clean
+.PHONY: all build demo test vet fmt-check conformance ortcheck fuzz generate check-generated models bench bench-models bench-train clean words
 
 all: build
 
@@ -94,6 +94,12 @@ bench-models:
 $(ORT_NODE)/package.json:
 	mkdir -p .cache/npm
 	npm install --prefix .cache/npm --ignore-scripts --no-audit --no-fund onnxruntime-node@1.30.0 >/dev/null
+
+# The word-language dataset of examples/train/words-*.yaml: 20,000 training
+# and 2,000 test words per language from Debian's word lists (wamerican
+# wngerman wfrench wspanish witalian wportuguese wdutch) into .cache/words.
+words:
+	$(GO) run ./internal/cmd/genwords -out .cache/words
 
 clean:
 	rm -rf bin .cache

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dlc-go/dlc/backend/cpu/gemm"
@@ -122,7 +123,13 @@ func cutSet(kv string) (string, string, bool) {
 // a resumed run may train longer).
 func digest(s *spec.Spec) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%+v|%+v|%+v|%+v|%d|%d|%d|%v", s.Model, s.Data.Format, s.Loss, s.Optimizer, s.BatchSize, s.Accumulate, s.Seed, s.ClipNorm)
+	// A spec without token inputs hashes as it did before model.vocab and
+	// model.embed existed, so that its older checkpoints still resume.
+	model := strings.TrimSuffix(fmt.Sprintf("%+v", s.Model), " Vocab:0 Embed:0}") + "}"
+	if s.Model.Vocab != 0 || s.Model.Embed != 0 {
+		model = fmt.Sprintf("%+v", s.Model)
+	}
+	fmt.Fprintf(h, "%s|%+v|%+v|%+v|%d|%d|%d|%v", model, s.Data.Format, s.Loss, s.Optimizer, s.BatchSize, s.Accumulate, s.Seed, s.ClipNorm)
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 

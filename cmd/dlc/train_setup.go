@@ -41,7 +41,8 @@ func buildModel(s *spec.Spec) (*trainModel, error) {
 		}
 		return &trainModel{m: tm, onnx: m}, nil
 	}
-	ps := dsl.PresetSpec{Preset: s.Model.Preset, Input: s.Model.Input, Classes: s.Model.Classes, Hidden: s.Model.Hidden}
+	ps := dsl.PresetSpec{Preset: s.Model.Preset, Input: s.Model.Input, Classes: s.Model.Classes, Hidden: s.Model.Hidden,
+		Vocab: s.Model.Vocab, Embed: s.Model.Embed}
 	if s.Model.Preset == "fashion_cnn" {
 		ps.Preset = "cnn"
 	}

@@ -67,14 +67,23 @@ type PresetSpec struct {
 	// Dropout after each hidden Dense layer's ReLU: mlp default none, cnn
 	// default 0.3. A pointer so that an explicit 0 turns it off.
 	Dropout *float64
+	// Vocab, when > 0, makes lstm, gru and transformer token models: the
+	// input is [steps] token ids (Def.InputDType Int64) in [0, Vocab), id
+	// 0 the padding, and the first layer is Embedding(Vocab, Embed).
+	// 0 keeps the image presets.
+	Vocab int
+	// Embed is the embedding width of a token model: lstm and gru default
+	// 32; for transformer it is the model width (default 64, a multiple
+	// of its 4 heads).
+	Embed int
 }
 
 // presetDoc describes each preset for Presets.
 var presetDoc = map[string]string{
 	"mlp":         "Flatten, then Dense+ReLU per hidden size, then Dense to the classes",
-	"transformer": "image rows as tokens, Linear to 64, learned positions, 2 encoder layers (4 heads, ff 128), mean over tokens, Dense to the classes",
-	"lstm":        "the input read as a sequence (an image's rows; [C, H, W] becomes C*H steps of W), an LSTM per hidden size (default [128]; all but the last return sequences), its final hidden state, Dropout if set, Dense to the classes",
-	"gru":         "as lstm with GRU layers (PyTorch's linear_before_reset form)",
+	"transformer": "image rows as tokens, Linear to 64, learned positions, 2 encoder layers (4 heads, ff 128), mean over tokens, Dense to the classes; with vocab, [steps] token ids (0 = padding, masked out of attention) through Embedding(vocab, embed, default 64) instead of rows and Linear",
+	"lstm":        "the input read as a sequence (an image's rows; [C, H, W] becomes C*H steps of W), an LSTM per hidden size (default [128]; all but the last return sequences), its final hidden state, Dropout if set, Dense to the classes; with vocab, [steps] token ids (0 = padding) through Embedding(vocab, embed, default 32) first",
+	"gru":         "as lstm with GRU layers (PyTorch's linear_before_reset form), token ids too",
 	"vae":         "a convolutional variational autoencoder of [1, 28, 28] images (VAE): latent size Hidden[0] (default 16), outputs pixel logits",
 	"cnn":         "per filter count a 3x3 same Conv2D+BatchNorm+ReLU+2x2 MaxPool block, Flatten, Dense+ReLU+Dropout per hidden size, Dense to the classes (the defaults are FashionCNN)",
 }
@@ -90,8 +99,11 @@ func Presets() map[string]string {
 
 // Preset returns the definition a PresetSpec names.
 func Preset(s PresetSpec) (Def, error) {
+	if err := checkTokens(s); err != nil {
+		return Def{}, err
+	}
 	input := s.Input
-	if len(input) == 0 {
+	if len(input) == 0 && s.Vocab == 0 {
 		input = []int{1, 28, 28}
 	}
 	classes := s.Classes
@@ -166,6 +178,9 @@ func Preset(s PresetSpec) (Def, error) {
 		p, err := dropout(0)
 		if err != nil {
 			return Def{}, err
+		}
+		if s.Vocab > 0 {
+			return tokenRecurrentPreset(s.Preset, input, s.Vocab, s.Embed, hidden, p, classes)
 		}
 		return recurrentPreset(s.Preset, input, hidden, p, classes)
 	}

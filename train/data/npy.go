@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"slices"
 
 	"github.com/dlc-go/dlc/frontend/npy"
@@ -22,7 +23,9 @@ type NPYOptions struct {
 // LoadNPY reads a features array of shape [N, ...] and a labels array whose
 // first dimension is also N. Integer labels of shape [N] are class indices;
 // floating-point labels are regression targets of shape labels.shape[1:].
-// Features of any numeric dtype are converted to float32.
+// Features of any numeric dtype are converted to float32; integer
+// features (token ids, as int64 [N, T]) must be within ±2^24, where the
+// conversion is exact.
 func LoadNPY(features, labels string, opt NPYOptions) (*Memory, error) {
 	ft, err := readNPY(features)
 	if err != nil {
@@ -80,7 +83,13 @@ func readNPY(path string) (*ir.Tensor, error) {
 	return t, err
 }
 
-// toFloat32 converts a numeric tensor to float32 values.
+// maxExactInt is the largest integer magnitude below which float32
+// holds every integer exactly (2^24).
+const maxExactInt = 1 << 24
+
+// toFloat32 converts a numeric tensor to float32 values. Integers must
+// convert exactly (|v| <= 2^24): integer features are often token ids,
+// which a rounded value would silently change.
 func toFloat32(path string, t *ir.Tensor) ([]float32, error) {
 	if d, ok := t.Data.([]float32); ok {
 		return d, nil
@@ -88,9 +97,14 @@ func toFloat32(path string, t *ir.Tensor) ([]float32, error) {
 	if !t.DType.IsNumeric() {
 		return nil, fmt.Errorf("%s: dtype %s is not numeric", path, t.DType)
 	}
+	exact := t.DType.IsInt()
 	out := make([]float32, t.Len())
 	for i := range out {
-		out[i] = float32(t.Float64At(i))
+		v := t.Float64At(i)
+		if exact && math.Abs(v) > maxExactInt {
+			return nil, fmt.Errorf("%s: element %d is %.0f, beyond the integers float32 holds exactly (±%d)", path, i, v, maxExactInt)
+		}
+		out[i] = float32(v)
 	}
 	return out, nil
 }

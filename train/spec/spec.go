@@ -91,6 +91,15 @@ type Model struct {
 	// TrainLast, when > 0, trains only the last TrainLast layers that
 	// have parameters and freezes the rest.
 	TrainLast int `yaml:"train_last"`
+	// Vocab, when > 0, makes lstm, gru and transformer token models:
+	// Input is [steps] token ids in [0, Vocab) (0 the padding), read by
+	// an Embedding first. The data holds the ids as numbers, not
+	// normalized.
+	Vocab int `yaml:"vocab,omitempty"`
+	// Embed is the embedding width of a token model (0: the preset's
+	// default, 32 for lstm and gru; for transformer it is the model
+	// width, default 64, a multiple of 4).
+	Embed int `yaml:"embed,omitempty"`
 }
 
 // Data says where the samples come from and how they are prepared.

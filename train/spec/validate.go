@@ -31,6 +31,7 @@ func (s *Spec) Validate() error {
 	c.need("out", s.Out != "")
 	c.model(&s.Model)
 	c.data(&s.Data)
+	c.tokens(&s.Model, &s.Data)
 	c.loss(&s.Loss, s.Model.Classes)
 	c.optimizer(&s.Optimizer)
 	c.schedule(&s.Schedule)
