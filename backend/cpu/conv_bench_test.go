@@ -208,12 +208,16 @@ func BenchmarkAttention(b *testing.B) {
 	}
 }
 
-// BenchmarkPool is ResNet's stem max pool and final global average pool.
+// BenchmarkPool is ResNet's stem max pool and final global average pool,
+// and the Fashion-MNIST CNN's first 2×2 max pool (batch 64).
 func BenchmarkPool(b *testing.B) {
 	rng := rand.New(rand.NewPCG(87, 88))
 	mp := refCase{Op: "MaxPool", Attrs: map[string]*ir.Attr{"kernel_shape": ints(3, 3), "strides": ints(2, 2), "pads": ints(1, 1, 1, 1)},
 		Inputs: []*ir.Tensor{randTensor(rng, 1, 64, 112, 112)}}
 	b.Run("maxpool3x3s2_64_112", func(b *testing.B) { benchKernel(b, mp, 9*64*56*56) })
+	mp2 := refCase{Op: "MaxPool", Attrs: map[string]*ir.Attr{"kernel_shape": ints(2, 2), "strides": ints(2, 2)},
+		Inputs: []*ir.Tensor{randTensor(rng, 64, 32, 28, 28)}}
+	b.Run("maxpool2x2s2_fashion_cnn", func(b *testing.B) { benchKernel(b, mp2, 4*64*32*14*14) })
 	gp := refCase{Op: "GlobalAveragePool", Inputs: []*ir.Tensor{randTensor(rng, 1, 2048, 7, 7)}}
 	b.Run("gap_2048_7", func(b *testing.B) { benchKernel(b, gp, 2048*49) })
 }

@@ -151,12 +151,21 @@ func (k *poolKernel) plane(p int, rowBuf []float32) {
 		ih0 := oh*g.sh - g.ph
 		rlo, rhi := k.rowLo[oh], k.rowHi[oh]
 		out := y[oh*g.ow : (oh+1)*g.ow]
-		if rlo >= rhi { // only reachable for AveragePool
+		first := rlo + 1
+		switch {
+		case rlo >= rhi: // only reachable for AveragePool
 			clear(rowBuf)
-		} else {
+		case k.max && rhi-rlo >= 2:
+			// The first two rows' max straight into rowBuf, without
+			// copying the first.
+			r0 := x[(ih0+rlo*g.dh)*g.w : (ih0+rlo*g.dh+1)*g.w]
+			r1 := x[(ih0+(rlo+1)*g.dh)*g.w : (ih0+(rlo+1)*g.dh+1)*g.w]
+			vec.Maximum(rowBuf, r0, r1)
+			first = rlo + 2
+		default:
 			copy(rowBuf, x[(ih0+rlo*g.dh)*g.w:(ih0+rlo*g.dh+1)*g.w])
 		}
-		for i := rlo + 1; i < rhi; i++ {
+		for i := first; i < rhi; i++ {
 			src := x[(ih0+i*g.dh)*g.w : (ih0+i*g.dh+1)*g.w]
 			if k.max {
 				vec.Maximum(rowBuf, rowBuf, src)
@@ -185,6 +194,18 @@ func (k *poolKernel) reduceMax(out, rowBuf []float32) {
 				continue
 			}
 			out[ow] = maxTaps(rowBuf, iw0, clo, chi, 1)
+		}
+		return
+	}
+	if g.kw == 2 && g.dw == 1 {
+		for ow := range out {
+			iw0 := ow*g.sw - g.pw
+			if k.colLo[ow] == 0 && k.colHi[ow] == 2 {
+				r := rowBuf[iw0 : iw0+2 : iw0+2]
+				out[ow] = max(r[0], r[1])
+				continue
+			}
+			out[ow] = maxTaps(rowBuf, iw0, k.colLo[ow], k.colHi[ow], 1)
 		}
 		return
 	}
