@@ -136,43 +136,9 @@ func storeEpBF16(name string, mr int, acc func(q, i, v int) reg.VecPhysical, km 
 	MOVL(paramAddr("beta"), t.As32())
 	SHLL(U8(1), t.As32()) // drop the sign: ±0 skip C
 	JNE(LabelRef(name + "_epaccum"))
-	for _, acc2 := range []bool{false, true} {
-		if acc2 {
-			Label(name + "_epaccum")
-		}
-		TESTQ(res, res)
-		JNE(LabelRef(fmt.Sprintf("%s_epres%v", name, acc2)))
-		for _, withRes := range []bool{false, true} {
-			if withRes {
-				Label(fmt.Sprintf("%s_epres%v", name, acc2))
-			}
-			for i := 0; i < mr; i++ {
-				for v := 0; v < 2; v++ {
-					x := acc(0, i, v)
-					if acc2 {
-						VMOVUPS_Z(Mem{Base: c, Disp: 64 * v}, km[v], tmp)
-						VADDPS(tmp, x, x)
-					}
-					VADDPS(Mem{Base: bias, Disp: 64 * v}, x, km[v], x)
-					if withRes {
-						VMOVUPS_Z(Mem{Base: res, Disp: 64 * v}, km[v], tmp)
-						VADDPS(tmp, x, x)
-					}
-					VMAXPS(x, lo, x)
-					VMINPS(x, hi, x)
-					VMOVUPS(x, km[v], Mem{Base: c, Disp: 64 * v})
-				}
-				if i+1 < mr {
-					ADDQ(ldc, c)
-					if withRes {
-						ADDQ(ldr, res)
-					}
-				}
-			}
-			VZEROUPPER()
-			RET()
-		}
-	}
+	ks := []reg.Register{km[0], km[1]}
+	epStores(name, epTile{rows: mr, nv: 2, vb: 64, acc: func(i, v int) reg.Register { return acc(0, i, v) }, km: ks,
+		c: c, ldc: ldc, bias: bias, res: res, ldr: ldr, lo: lo, hi: hi, t: tmp, colBias: true})
 }
 
 // storeBF16 writes the tile: C = alpha·acc, or alpha·acc + beta·C when

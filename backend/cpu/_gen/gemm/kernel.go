@@ -227,45 +227,71 @@ func storeEp(s isa, name string, acc [][]reg.VecVirtual, km []reg.OpmaskVirtual,
 	VUCOMISS(paramAddr("beta"), zero)
 	JNE(LabelRef(name + "_epaccum"))
 	JP(LabelRef(name + "_epaccum"))
+	ks := make([]reg.Register, len(km))
+	for v := range km {
+		ks[v] = km[v]
+	}
+	epStores(name, epTile{rows: len(acc), nv: nv, vb: vb, acc: func(i, v int) reg.Register { return acc[i][v] }, km: ks,
+		c: c, ldc: ldc, bias: bias, res: res, ldr: ldr, lo: lo, hi: hi, bt: bt, t: t, colBias: colBias})
+}
+
+// epTile is what epStores needs of a kernel's store: the accumulators
+// (rows × nv vectors of vb bytes), the column masks, the C, bias and
+// residual pointers and strides (strides in bytes), the clamp bounds, a
+// register for a broadcast row bias (unused with colBias) and a
+// temporary. kernel uses virtual registers, kernelBF16 physical ones.
+type epTile struct {
+	rows, nv, vb           int
+	acc                    func(i, v int) reg.Register
+	km                     []reg.Register
+	c, ldc, bias, res, ldr reg.Register
+	lo, hi, bt, t          reg.Register
+	colBias                bool
+}
+
+// epStores emits the four stores of storeEp after the test of beta has
+// jumped to name+"_epaccum" for beta ≠ 0: C read or not, a residual or
+// none, each ending in RET.
+func epStores(name string, e epTile) {
 	for _, acc2 := range []bool{false, true} {
 		if acc2 {
 			Label(name + "_epaccum")
 		}
-		TESTQ(res, res)
+		TESTQ(e.res, e.res)
 		JNE(LabelRef(fmt.Sprintf("%s_epres%v", name, acc2)))
 		for _, withRes := range []bool{false, true} {
 			if withRes {
 				Label(fmt.Sprintf("%s_epres%v", name, acc2))
 			}
-			for i := range acc {
-				if !colBias {
-					VBROADCASTSS(Mem{Base: bias, Disp: 4 * i}, bt)
+			for i := 0; i < e.rows; i++ {
+				if !e.colBias {
+					VBROADCASTSS(Mem{Base: e.bias, Disp: 4 * i}, e.bt)
 				}
-				for v := 0; v < nv; v++ {
-					x := acc[i][v]
+				for v := 0; v < e.nv; v++ {
+					x := e.acc(i, v)
 					if acc2 {
-						VMOVUPS_Z(Mem{Base: c, Disp: v * vb}, km[v], t)
-						VADDPS(t, x, x)
+						VMOVUPS_Z(Mem{Base: e.c, Disp: v * e.vb}, e.km[v], e.t)
+						VADDPS(e.t, x, x)
 					}
-					if colBias {
+					if e.colBias {
 						// Masked: lanes past the tile's columns may lie
 						// past the bias (they are never stored).
-						VADDPS(Mem{Base: bias, Disp: v * vb}, x, km[v], x)
+						VADDPS(Mem{Base: e.bias, Disp: v * e.vb}, x, e.km[v], x)
 					} else {
-						VADDPS(bt, x, x)
+						VADDPS(e.bt, x, x)
 					}
 					if withRes {
-						VMOVUPS_Z(Mem{Base: res, Disp: v * vb}, km[v], t)
-						VADDPS(t, x, x)
+						VMOVUPS_Z(Mem{Base: e.res, Disp: v * e.vb}, e.km[v], e.t)
+						VADDPS(e.t, x, x)
 					}
-					VMAXPS(x, lo, x)
-					VMINPS(x, hi, x)
-					VMOVUPS(x, km[v], Mem{Base: c, Disp: v * vb})
+					VMAXPS(x, e.lo, x)
+					VMINPS(x, e.hi, x)
+					VMOVUPS(x, e.km[v], Mem{Base: e.c, Disp: v * e.vb})
 				}
-				if i+1 < len(acc) {
-					ADDQ(ldc, c)
+				if i+1 < e.rows {
+					ADDQ(e.ldc, e.c)
 					if withRes {
-						ADDQ(ldr, res)
+						ADDQ(e.ldr, e.res)
 					}
 				}
 			}
