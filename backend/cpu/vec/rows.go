@@ -13,38 +13,31 @@ const shortRow = 64
 // per-row chain of reductions, which one routine over all rows overlaps
 // from row to row.
 func SoftmaxRows(dst, src []float32, n int) {
-	src = src[:len(dst)]
-	if n <= 0 || len(dst) == 0 {
-		return
-	}
-	if len(dst)%n != 0 {
-		panic("vec: SoftmaxRows: length not a multiple of the row")
-	}
-	if n <= shortRow {
-		k.softmaxRows(dst, src, n)
-		return
-	}
-	for r := 0; r < len(dst); r += n {
-		Softmax(dst[r:r+n], src[r:r+n])
-	}
+	eachRow("SoftmaxRows", dst, src, n, k.softmaxRows, Softmax)
 }
 
 // LogSoftmaxRows applies LogSoftmax to every row of n elements of src,
 // as SoftmaxRows does Softmax.
 func LogSoftmaxRows(dst, src []float32, n int) {
+	eachRow("LogSoftmaxRows", dst, src, n, k.logSoftmaxRows, LogSoftmax)
+}
+
+// eachRow is SoftmaxRows and LogSoftmaxRows: rows of at most shortRow go
+// to the short-row routine in one call, longer ones to row one by one.
+func eachRow(name string, dst, src []float32, n int, short func(dst, src []float32, n int), row func(dst, src []float32)) {
 	src = src[:len(dst)]
 	if n <= 0 || len(dst) == 0 {
 		return
 	}
 	if len(dst)%n != 0 {
-		panic("vec: LogSoftmaxRows: length not a multiple of the row")
+		panic("vec: " + name + ": length not a multiple of the row")
 	}
 	if n <= shortRow {
-		k.logSoftmaxRows(dst, src, n)
+		short(dst, src, n)
 		return
 	}
 	for r := 0; r < len(dst); r += n {
-		LogSoftmax(dst[r:r+n], src[r:r+n])
+		row(dst[r:r+n], src[r:r+n])
 	}
 }
 
