@@ -239,31 +239,11 @@ func broadcastShape(a, b []int) ([]int, bool) {
 // (in units of block elements) of the broadcast source entry of shape
 // from, right-aligned with to.
 func broadcastOffsets(from, to []int, block int) []int {
-	total := product(to)
-	offs := make([]int, total)
-	coord := make([]int, len(to))
-	for i := range offs {
-		off, stride := 0, block
-		for d := len(to) - 1; d >= 0; d-- {
-			j := d - (len(to) - len(from))
-			if j < 0 {
-				break
-			}
-			if from[j] != 1 {
-				off += coord[d] * stride
-			}
-			stride *= from[j]
-		}
-		offs[i] = off
-		for d := len(to) - 1; d >= 0; d-- {
-			coord[d]++
-			if coord[d] < to[d] {
-				break
-			}
-			coord[d] = 0
-		}
+	strides := contiguousStrides(from)
+	for i := range strides {
+		strides[i] *= block
 	}
-	return offs
+	return stridedOffsets(from, strides, to)
 }
 
 func product(s []int) int {

@@ -83,19 +83,29 @@ func transposeKernel(_ Ctx, n *ir.Node, in []ir.Data) ([]ir.Data, error) {
 	if err != nil {
 		return nil, fmt.Errorf("perm %v: %w", perm, err)
 	}
-	inStrides := ir.Strides(x.Shape)
-	shape := make([]int, r)
-	for i, a := range p {
-		shape[i] = x.Shape[a]
+	return Outs(permute(x, p)), nil
+}
+
+// permute returns t transposed by perm (t itself when perm is nil): the
+// Transpose op, and what a dlc.FusedMatMul's perm_a, perm_b or perm_y
+// stands for.
+func permute(t *ir.Tensor, perm []int) *ir.Tensor {
+	if perm == nil || t == nil {
+		return t
+	}
+	inStrides := ir.Strides(t.Shape)
+	shape := make([]int, len(perm))
+	for i, a := range perm {
+		shape[i] = t.Shape[a]
 	}
 	idx := mapIndex(shape, func(c []int) int {
 		k := 0
 		for i, v := range c {
-			k += v * inStrides[p[i]]
+			k += v * inStrides[perm[i]]
 		}
 		return k
 	})
-	return Outs(take(x, shape, idx)), nil
+	return take(t, shape, idx)
 }
 
 func sliceKernel(_ Ctx, _ *ir.Node, in []ir.Data) ([]ir.Data, error) {
