@@ -37,8 +37,8 @@ func ruleFoldMatMulTranspose(c *rewriter, n *ir.Node) (bool, error) {
 		if !is(t, "Transpose") || c.soleUser(in[i]) != n || in[i] == in[1-i] {
 			continue
 		}
-		p, ok := transposePerm(t)
-		if !ok {
+		p := perm(t)
+		if p == nil {
 			continue
 		}
 		if q := composePerm(p, perms[i]); operandPermOK(q) {
@@ -49,8 +49,8 @@ func ruleFoldMatMulTranspose(c *rewriter, n *ir.Node) (bool, error) {
 	out := n.Out(0)
 	ra, rb := in[0].Type.Shape.Rank(), in[1].Type.Shape.Rank()
 	if u := c.soleUser(out); is(u, "Transpose") && n.In(3) == nil && ra >= 2 && rb >= 2 {
-		if t, ok := transposePerm(u); ok && len(t) == max(ra, rb) {
-			q := composePerm(t, py)
+		if t := perm(u); len(t) == max(ra, rb) {
+			q := composePerm(py, t)
 			r := len(q)
 			switch {
 			case q[r-1] == r-1:
@@ -76,8 +76,8 @@ func ruleFoldMatMulTranspose(c *rewriter, n *ir.Node) (bool, error) {
 	}
 	for name, p := range map[string][]int{"perm_a": perms[0], "perm_b": perms[1], "perm_y": py} {
 		delete(attrs, name)
-		if p != nil && !isIdentity(p) {
-			attrs[name] = ir.IntsAttr(int64s(p)...)
+		if p != nil && !isIdentityPerm(p) {
+			attrs[name] = permAttr(p)
 		}
 	}
 	y, err := c.add(n.Owner, "FusedMatMul", ir.FusedDomain, out.Name, attrs, in...)
@@ -87,40 +87,15 @@ func ruleFoldMatMulTranspose(c *rewriter, n *ir.Node) (bool, error) {
 	return true, c.replace(out, y)
 }
 
-// transposePerm returns t's permutation (the default reverses the axes)
-// when its input's rank is known.
-func transposePerm(t *ir.Node) ([]int, bool) {
-	x := t.In(0)
-	if x == nil || !x.Type.Shape.Ranked {
-		return nil, false
-	}
-	r := x.Type.Shape.Rank()
-	p := t.Ints("perm")
-	if p == nil {
-		out := make([]int, r)
-		for i := range out {
-			out[i] = r - 1 - i
-		}
-		return out, true
-	}
-	if len(p) != r {
-		return nil, false
-	}
-	out := make([]int, r)
-	for i, v := range p {
-		if v < 0 || int(v) >= r {
-			return nil, false
-		}
-		out[i] = int(v)
-	}
-	return out, true
-}
-
 // composePerm is the permutation of Transpose(Transpose(x, inner), outer)
-// (inner nil: the identity): element i of the result is axis inner[outer[i]].
+// (either nil: the identity): element i of the result is axis
+// inner[outer[i]].
 func composePerm(inner, outer []int) []int {
-	if outer == nil {
+	switch {
+	case outer == nil:
 		return inner
+	case inner == nil:
+		return outer
 	}
 	q := make([]int, len(outer))
 	for i, o := range outer {
@@ -163,21 +138,4 @@ func exchange(p []int, a, b int) []int {
 		}
 	}
 	return q
-}
-
-func isIdentity(p []int) bool {
-	for i, v := range p {
-		if v != i {
-			return false
-		}
-	}
-	return true
-}
-
-func int64s(p []int) []int64 {
-	out := make([]int64, len(p))
-	for i, v := range p {
-		out[i] = int64(v)
-	}
-	return out
 }

@@ -67,3 +67,19 @@ func TestFoldMatMulTransposeKeeps(t *testing.T) {
 		}
 	}
 }
+
+// TestFoldMatMulTransposeTwice folds two Transposes in a row after a
+// product (as the fuse-gemm pass meets them without simplify): the
+// second composes with the perm_y the first became.
+func TestFoldMatMulTransposeTwice(t *testing.T) {
+	b := newBuilder(t)
+	y := b.op("MatMul", nil, b.in("a", 2, 3, 4, 5), b.in("w", 5, 6))
+	y = b.op("Transpose", map[string]*ir.Attr{"perm": ints(1, 0, 2, 3)}, y)
+	y = b.op("Transpose", map[string]*ir.Attr{"perm": ints(0, 2, 1, 3)}, y)
+	c := checkPass(t, b, b.out(y), fuseGemm, "dlc.FusedMatMul:1")
+	for _, n := range c.Graph.Nodes {
+		if got := fmt.Sprint(n.Ints("perm_y")); got != "[1 2 0 3]" {
+			t.Errorf("perm_y %s, want [1 2 0 3]", got)
+		}
+	}
+}

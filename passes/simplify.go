@@ -170,17 +170,11 @@ func ruleTransposeChain(c *rewriter, n *ir.Node) (bool, error) {
 	if p1 == nil || p2 == nil || len(p1) != len(p2) {
 		return false, nil
 	}
-	// Output dim i of the outer is its input dim p2[i], which is dim
-	// p1[p2[i]] of x.
-	q := make([]int64, len(p2))
-	qi := make([]int, len(p2))
-	for i, j := range p2 {
-		q[i], qi[i] = int64(p1[j]), p1[j]
-	}
-	if isIdentityPerm(qi) {
+	q := composePerm(p1, p2)
+	if isIdentityPerm(q) {
 		return true, c.replace(n.Out(0), inner.In(0))
 	}
-	y, err := c.add(n.Owner, "Transpose", "", n.Out(0).Name, map[string]*ir.Attr{"perm": ir.IntsAttr(q...)}, inner.In(0))
+	y, err := c.add(n.Owner, "Transpose", "", n.Out(0).Name, map[string]*ir.Attr{"perm": permAttr(q)}, inner.In(0))
 	if err != nil {
 		return false, err
 	}
