@@ -24,17 +24,12 @@ func FusedMatMulPerms(n *Node) (pa, pb, py []int, err error) {
 		if rank < 0 {
 			return nil, nil // unknown rank: checked when it is known
 		}
-		out := make([]int, len(p))
-		seen := make([]bool, len(p))
-		for i, v := range p {
-			if v < 0 || int(v) >= len(p) || seen[v] {
-				return nil, fmt.Errorf("%s %v is not a permutation", name, p)
-			}
-			seen[v] = true
-			out[i] = int(v)
+		if _, ok := inversePerm(p, rank); !ok || rank < 2 {
+			return nil, fmt.Errorf("%s %v is not a permutation of the %d dims (want rank >= 2)", name, p, rank)
 		}
-		if len(out) != rank || rank < 2 {
-			return nil, fmt.Errorf("%s %v does not fit rank %d (want a permutation of rank >= 2)", name, p, rank)
+		out := make([]int, len(p))
+		for i, v := range p {
+			out[i] = int(v)
 		}
 		return out, nil
 	}
