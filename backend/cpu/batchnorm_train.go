@@ -64,17 +64,7 @@ func (k *batchNormTrainKernel) Run(in, out []*ir.Tensor) {
 // channel computes channel c's statistics and output planes.
 func (k *batchNormTrainKernel) channel(c int) {
 	x := f32(k.in[0])
-	count := float64(k.n * k.plane)
-	sum := 0.0
-	for b := range k.n {
-		sum += float64(vec.Sum(x[(b*k.c+c)*k.plane:][:k.plane]))
-	}
-	mean := sum / count
-	dev := 0.0
-	for b := range k.n {
-		dev += float64(vec.SumSqDev(x[(b*k.c+c)*k.plane:][:k.plane], float32(mean)))
-	}
-	variance := dev / count
+	mean, variance := channelMoments(x, c, k.plane, k.c*k.plane)
 	s := float64(f32(k.in[1])[c]) / math.Sqrt(variance+k.eps)
 	t := float64(f32(k.in[2])[c]) - mean*s
 	y := f32(k.out[0])
@@ -90,6 +80,25 @@ func (k *batchNormTrainKernel) channel(c int) {
 			f32(k.out[1+i])[c] = float32(prev*k.mom + stat*(1-k.mom))
 		}
 	}
+}
+
+// channelMoments returns the mean and biased variance of channel c of x
+// laid out [N, C, plane] (stride = C·plane): float32 sums per plane added
+// in float64, the deviations taken from the float32 mean. The training
+// kernel and BatchNormGrad (norm_grad.go) share it, so the gradient sees
+// the statistics the forward pass used.
+func channelMoments(x []float32, c, plane, stride int) (mean, variance float64) {
+	count := float64(len(x) / stride * plane)
+	sum := 0.0
+	for off := c * plane; off < len(x); off += stride {
+		sum += float64(vec.Sum(x[off : off+plane]))
+	}
+	mean = sum / count
+	dev := 0.0
+	for off := c * plane; off < len(x); off += stride {
+		dev += float64(vec.SumSqDev(x[off:off+plane], float32(mean)))
+	}
+	return mean, dev / count
 }
 
 // InPlace lets Y share X's buffer: a channel's statistics are complete

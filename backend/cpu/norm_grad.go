@@ -125,19 +125,12 @@ func (k *batchNormGradKernel) InPlace() (out, in int) { return k.inPlace[0], k.i
 func (k *batchNormGradKernel) channel(c int) {
 	x, dy, dx := f32(k.in[0]), f32(k.in[1]), f32(k.out[0])
 	p, stride := k.plane, k.c*k.plane
-	// The forward kernel's statistics (batchnorm_train.go): float32 sums
-	// per plane added in float64, the deviations from the float32 mean.
-	// A channel's planes stay in L2 across the passes.
+	// The forward kernel's statistics (channelMoments). A channel's
+	// planes stay in L2 across the passes.
 	m := float64(k.n * p)
-	sum, dev := 0.0, 0.0
-	for off := c * p; off < len(x); off += stride {
-		sum += float64(vec.Sum(x[off : off+p]))
-	}
-	mean := float32(sum / m)
-	for off := c * p; off < len(x); off += stride {
-		dev += float64(vec.SumSqDev(x[off:off+p], mean))
-	}
-	invstd := 1 / math.Sqrt(dev/m+k.eps)
+	mean64, variance := channelMoments(x, c, p, stride)
+	mean := float32(mean64)
+	invstd := 1 / math.Sqrt(variance+k.eps)
 	s1, s2 := 0.0, 0.0 // Σ dY and Σ dY·Xc: Scale is one number per channel
 	for off := c * p; off < len(x); off += stride {
 		dp, gp := dx[off:off+p], dy[off:off+p]
